@@ -1,0 +1,120 @@
+// Stream helpers: "-" handling, atomic outputs, output directories.
+#include "segx/io/stream.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <iostream>
+#include <random>
+#include <sstream>
+
+#include "segx/core/error.hpp"
+
+namespace segx::io {
+namespace fs = std::filesystem;
+
+std::unique_ptr<std::istream> open_input(const std::string& path) {
+  if (is_std_stream(path)) {
+    // A stream over std::cin's buffer: reading through it consumes stdin.
+    return std::make_unique<std::istream>(std::cin.rdbuf());
+  }
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) fail(ErrorKind::NoInput, "cannot open '{}': Is a directory", path);
+  auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
+  if (!*in) fail(ErrorKind::NoInput, "cannot open '{}': {}", path, errno_text(errno));
+  return in;
+}
+
+std::string read_all(const std::string& path) {
+  auto in = open_input(path);
+  std::ostringstream ss;
+  ss << in->rdbuf();
+  if (in->bad()) fail(ErrorKind::IoError, "cannot read '{}': {}", path, errno_text(errno));
+  return ss.str();
+}
+
+bool stdin_is_terminal() { return isatty(STDIN_FILENO) != 0; }
+bool stdout_is_terminal() { return isatty(STDOUT_FILENO) != 0; }
+
+namespace {
+fs::path temp_beside(const fs::path& target) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  auto name = fmt::format(".{}.tmp-{:08x}", target.filename().string(),
+                          static_cast<unsigned>(rng() & 0xffffffffu));
+  return target.parent_path() / name;
+}
+}  // namespace
+
+AtomicOutput::AtomicOutput(std::string path, bool binary) : path_(std::move(path)) {
+  if (is_std_stream(path_)) {
+    if (binary && stdout_is_terminal())
+      fail(ErrorKind::Usage, "refusing to write binary data to a terminal; use -o FILE");
+    return;
+  }
+  fs::path target(path_);
+  std::error_code ec;
+  if (fs::is_directory(target, ec))
+    fail(ErrorKind::CannotCreate, "cannot create '{}': Is a directory", path_);
+  temp_ = temp_beside(target);
+  file_ = std::make_unique<std::ofstream>(temp_, std::ios::binary | std::ios::trunc);
+  if (!*file_) fail(ErrorKind::CannotCreate, "cannot create '{}': {}", path_, errno_text(errno));
+}
+
+AtomicOutput::~AtomicOutput() {
+  if (!committed_ && file_) {
+    file_.reset();
+    std::error_code ec;
+    fs::remove(temp_, ec);
+  }
+}
+
+std::ostream& AtomicOutput::stream() { return file_ ? *file_ : std::cout; }
+
+void AtomicOutput::commit() {
+  if (committed_) return;
+  if (!file_) {
+    std::cout.flush();
+    if (!std::cout) fail(ErrorKind::IoError, "cannot write to standard output");
+    committed_ = true;
+    return;
+  }
+  file_->flush();
+  bool ok = static_cast<bool>(*file_);
+  file_->close();
+  if (!ok || file_->fail()) {
+    fail(ErrorKind::IoError, "cannot write '{}': {}", path_, errno_text(errno ? errno : EIO));
+  }
+  std::error_code ec;
+  fs::rename(temp_, path_, ec);
+  if (ec) fail(ErrorKind::CannotCreate, "cannot create '{}': {}", path_, ec.message());
+  committed_ = true;
+  file_.reset();
+}
+
+void write_file_atomic(const std::string& path, std::string_view bytes, bool binary) {
+  AtomicOutput out(path, binary);
+  out.stream().write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.commit();
+}
+
+void prepare_output_dir(const fs::path& dir, bool overwrite) {
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec))
+      fail(ErrorKind::CannotCreate, "cannot create directory '{}': File exists", dir.string());
+    if (!overwrite && !fs::is_empty(dir, ec))
+      fail(ErrorKind::CannotCreate,
+           "output directory '{}' is not empty; pass --overwrite to write into it", dir.string());
+    return;
+  }
+  fs::create_directories(dir, ec);
+  if (ec) fail(ErrorKind::CannotCreate, "cannot create directory '{}': {}", dir.string(), ec.message());
+}
+
+void flush_stdout() {
+  std::cout.flush();
+  if (!std::cout) fail(ErrorKind::IoError, "cannot write to standard output");
+}
+
+}  // namespace segx::io
