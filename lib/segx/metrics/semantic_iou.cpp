@@ -73,9 +73,10 @@ struct Areas {
   std::vector<double> inter, gt, pred;
 };
 
-// gt_with_unpredicted: count GT pixels whose prediction was the ignore value (MMSeg counts them in
-// area_label; detectron2's conf_matrix[:-1, :-1] leaves them out).
-Areas areas(const ConfusionMatrix& m, bool gt_with_unpredicted) {
+// GT pixels whose prediction is the ignore value (or missing) count in the GT area, as MMSeg's
+// area_label does: a class then loses IoU and accuracy there. (detectron2's predictions are argmax
+// indices and never take that value, so its counts are unaffected.)
+Areas areas(const ConfusionMatrix& m) {
   const int k = m.num_classes();
   Areas a{std::vector<double>(k, 0), std::vector<double>(k, 0), std::vector<double>(k, 0)};
   for (int g = 0; g < k; ++g) {
@@ -83,7 +84,7 @@ Areas areas(const ConfusionMatrix& m, bool gt_with_unpredicted) {
     for (int p = 0; p < k; ++p) {
       row += m.at(g, p);
     }
-    if (gt_with_unpredicted) row += m.at(g, k);
+    row += m.at(g, k);
     a.gt[g] = double(row);
     a.inter[g] = double(m.at(g, g));
   }
@@ -100,7 +101,7 @@ Areas areas(const ConfusionMatrix& m, bool gt_with_unpredicted) {
 SemanticSummary summarize_semantic(const ConfusionMatrix& m, IouAveraging averaging, double beta) {
   const int k = m.num_classes();
   const bool mmseg = averaging == IouAveraging::MMSeg;
-  const Areas a = areas(m, mmseg);
+  const Areas a = areas(m);
   SemanticSummary s;
   std::vector<double> iou(k), acc(k), dice(k), prec(k), rec(k), fsc(k);
   double total_inter = 0, total_gt = 0;
