@@ -1,0 +1,315 @@
+// Panoptic quality: panopticapi's matching rules per image, exact accumulation, pq_average.
+#include "segx/metrics/panoptic_quality.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <unordered_set>
+
+#include "segx/core/error.hpp"
+
+namespace segx::metrics {
+
+// ---- IouSum -------------------------------------------------------------------------------------
+
+void IouSum::add(double iou) {
+  // Only matched IoUs (> 0.5) are summed; below 0.5 a double is no longer a multiple of 2^-53.
+  if (!(iou > 0.5 && iou <= 1.0)) throw std::invalid_argument("IouSum: IoU outside (0.5, 1]");
+  units_ += static_cast<std::uint64_t>(std::ldexp(iou, 53));
+}
+
+double IouSum::value() const {
+  // unsigned __int128 -> double rounds to nearest; scaling by a power of two is exact.
+  return std::ldexp(static_cast<double>(units_), -53);
+}
+
+std::string IouSum::to_string() const {
+  if (units_ == 0) return "0";
+  std::string digits;
+  for (unsigned __int128 v = units_; v != 0; v /= 10) digits.push_back(char('0' + int(v % 10)));
+  std::reverse(digits.begin(), digits.end());
+  return digits;
+}
+
+IouSum IouSum::from_string(const std::string& text) {
+  if (text.empty() || text.size() > 38) throw std::invalid_argument("bad IoU sum '" + text + "'");
+  IouSum sum;
+  for (char c : text) {
+    if (c < '0' || c > '9') throw std::invalid_argument("bad IoU sum '" + text + "'");
+    sum.units_ = sum.units_ * 10 + unsigned(c - '0');
+  }
+  return sum;
+}
+
+// ---- overlap ------------------------------------------------------------------------------------
+
+void PanopticOverlap::add(std::uint32_t gt_id, std::uint32_t pred_id, std::uint64_t pixels) {
+  pairs_[std::uint64_t(gt_id) * kPanopticOffset + pred_id] += pixels;
+}
+
+std::uint64_t PanopticOverlap::get(std::uint32_t gt_id, std::uint32_t pred_id) const {
+  auto it = pairs_.find(std::uint64_t(gt_id) * kPanopticOffset + pred_id);
+  return it == pairs_.end() ? 0 : it->second;
+}
+
+void count_overlap(const std::uint32_t* gt_ids, const std::uint32_t* pred_ids, std::size_t pixels,
+                   PanopticOverlap& out) {
+  if (pixels == 0) return;
+  // Segments are spatially coherent: count runs of one (gt, pred) pair and touch the map once
+  // per run, not once per pixel.
+  std::uint32_t g = gt_ids[0], p = pred_ids[0];
+  std::uint64_t run = 0;
+  for (std::size_t i = 0; i < pixels; ++i) {
+    if (gt_ids[i] == g && pred_ids[i] == p) {
+      ++run;
+      continue;
+    }
+    out.add(g, p, run);
+    g = gt_ids[i];
+    p = pred_ids[i];
+    run = 1;
+  }
+  out.add(g, p, run);
+}
+
+void count_overlap(const IdRuns& gt, const IdRuns& pred, PanopticOverlap& out) {
+  std::size_t gi = 0, pi = 0;
+  std::uint64_t g_left = 0, p_left = 0;
+  std::uint64_t g_total = 0, p_total = 0;
+  for (auto n : gt.lengths) g_total += n;
+  for (auto n : pred.lengths) p_total += n;
+  if (g_total != p_total)
+    throw std::invalid_argument("label maps of different size: " + std::to_string(g_total) +
+                                " and " + std::to_string(p_total) + " pixels");
+  while (true) {
+    while (g_left == 0 && gi < gt.lengths.size()) g_left = gt.lengths[gi++];
+    while (p_left == 0 && pi < pred.lengths.size()) p_left = pred.lengths[pi++];
+    if (g_left == 0 || p_left == 0) break;
+    std::uint64_t n = std::min(g_left, p_left);
+    out.add(gt.ids[gi - 1], pred.ids[pi - 1], n);
+    g_left -= n;
+    p_left -= n;
+  }
+}
+
+// ---- categories ---------------------------------------------------------------------------------
+
+PanopticCategories::PanopticCategories(std::vector<PanopticCategory> categories) {
+  // As panopticapi's {el['id']: el}: a repeated id keeps its first position and its last fields.
+  for (auto& c : categories) {
+    auto it = index_.find(c.id);
+    if (it != index_.end()) {
+      list_[it->second] = std::move(c);
+    } else {
+      index_.emplace(c.id, list_.size());
+      list_.push_back(std::move(c));
+    }
+  }
+}
+
+// ---- one image ----------------------------------------------------------------------------------
+
+namespace {
+
+using SegmentIndex = std::unordered_map<std::uint32_t, const PanopticSegment*>;
+
+SegmentIndex index_segments(const std::vector<PanopticSegment>& segments, const std::string& json,
+                            const std::string& what, std::int64_t image_id) {
+  SegmentIndex index;
+  for (const auto& s : segments)
+    if (!index.emplace(s.id, &s).second)
+      fail(ErrorKind::DataError, "'{}': image {} lists {} segment id {} twice", json, image_id,
+           what, s.id);
+  return index;
+}
+
+// Pixel count per id on one side of the overlap.
+std::unordered_map<std::uint32_t, std::uint64_t> areas(const PanopticOverlap& overlap, bool gt) {
+  std::unordered_map<std::uint32_t, std::uint64_t> area;
+  for (const auto& [key, n] : overlap.pairs())
+    area[gt ? PanopticOverlap::gt_of(key) : PanopticOverlap::pred_of(key)] += n;
+  return area;
+}
+
+std::string sorted_ids(std::vector<std::uint32_t> ids) {
+  std::sort(ids.begin(), ids.end());
+  std::string text;
+  for (auto id : ids) text += (text.empty() ? "" : ", ") + std::to_string(id);
+  return text;
+}
+
+// panopticapi's prediction sanity checks: PNG ids and JSON ids agree, categories are known.
+// Returns the predicted areas as counted in the PNG.
+std::unordered_map<std::uint32_t, std::uint64_t> check_prediction(
+    const SegmentIndex& pred, const PanopticOverlap& overlap, const PanopticCategories& categories,
+    const PanopticImageContext& ctx) {
+  auto pred_area = areas(overlap, false);
+  std::vector<std::uint32_t> missing_in_json;
+  for (const auto& [id, n] : pred_area) {
+    auto it = pred.find(id);
+    if (it == pred.end()) {
+      if (id != kPanopticVoid) missing_in_json.push_back(id);
+      continue;
+    }
+    if (!categories.contains(it->second->category_id))
+      fail(ErrorKind::DataError, "'{}': image {} segment {} has unknown category_id {}",
+           ctx.pred_json, ctx.image_id, id, it->second->category_id);
+  }
+  if (!missing_in_json.empty())
+    fail(ErrorKind::DataError, "'{}' (image {}): segment ids {} are in the PNG but not in '{}'",
+         ctx.pred_source, ctx.image_id, sorted_ids(missing_in_json), ctx.pred_json);
+  std::vector<std::uint32_t> missing_in_png;
+  for (const auto& [id, seg] : pred)
+    if (!pred_area.count(id)) missing_in_png.push_back(id);
+  if (!missing_in_png.empty())
+    fail(ErrorKind::DataError, "'{}' (image {}): segment ids {} are in the JSON but not in '{}'",
+         ctx.pred_json, ctx.image_id, sorted_ids(missing_in_png), ctx.pred_source);
+  return pred_area;
+}
+
+// The GT checks panopticapi leaves out; a disagreement there would silently change the counts.
+void check_ground_truth(const SegmentIndex& gt, const PanopticOverlap& overlap,
+                        const PanopticCategories& categories, const PanopticImageContext& ctx) {
+  auto gt_area = areas(overlap, true);
+  std::vector<std::uint32_t> missing_in_json, missing_in_png;
+  for (const auto& [id, n] : gt_area)
+    if (id != kPanopticVoid && !gt.count(id)) missing_in_json.push_back(id);
+  if (!missing_in_json.empty())
+    fail(ErrorKind::DataError,
+         "'{}' (image {}): ground-truth segment ids {} are in the PNG but not in the JSON",
+         ctx.gt_source, ctx.image_id, sorted_ids(missing_in_json));
+  for (const auto& [id, seg] : gt) {
+    if (!gt_area.count(id)) missing_in_png.push_back(id);
+    if (!categories.contains(seg->category_id))
+      fail(ErrorKind::DataError, "'{}' (image {}): ground-truth segment {} has unknown category_id {}",
+           ctx.gt_source, ctx.image_id, id, seg->category_id);
+  }
+  if (!missing_in_png.empty())
+    fail(ErrorKind::DataError,
+         "'{}' (image {}): ground-truth segment ids {} are in the JSON but not in the PNG",
+         ctx.gt_source, ctx.image_id, sorted_ids(missing_in_png));
+}
+
+}  // namespace
+
+PqStats evaluate_panoptic_image(const std::vector<PanopticSegment>& gt,
+                                const std::vector<PanopticSegment>& pred,
+                                const PanopticOverlap& overlap,
+                                const PanopticCategories& categories,
+                                const PanopticImageContext& ctx) {
+  const SegmentIndex gt_segms = index_segments(gt, ctx.gt_source, "ground-truth", ctx.image_id);
+  const SegmentIndex pred_segms = index_segments(pred, ctx.pred_json, "predicted", ctx.image_id);
+  check_ground_truth(gt_segms, overlap, categories, ctx);
+  const auto pred_area = check_prediction(pred_segms, overlap, categories, ctx);
+
+  PqStats stats;
+  std::unordered_set<std::uint32_t> gt_matched, pred_matched;
+  for (const auto& [key, intersection] : overlap.pairs()) {
+    auto g = gt_segms.find(PanopticOverlap::gt_of(key));
+    auto p = pred_segms.find(PanopticOverlap::pred_of(key));
+    if (g == gt_segms.end() || p == pred_segms.end()) continue;
+    if (g->second->iscrowd) continue;
+    if (g->second->category_id != p->second->category_id) continue;
+    // union = pred + gt - intersection - (pred pixels on VOID), areas as integers like Python's.
+    const std::int64_t union_area = std::int64_t(pred_area.at(p->first)) + g->second->area -
+                                    std::int64_t(intersection) -
+                                    std::int64_t(overlap.get(kPanopticVoid, p->first));
+    if (union_area < std::int64_t(intersection))  // only when the JSON area is below the PNG's
+      fail(ErrorKind::DataError,
+           "'{}' (image {}): ground-truth segment {} has area {} in the JSON, fewer than its {} "
+           "pixels overlapping prediction {}",
+           ctx.gt_source, ctx.image_id, g->first, g->second->area, intersection, p->first);
+    const double iou = double(intersection) / double(union_area);
+    if (iou > 0.5) {
+      auto& s = stats[g->second->category_id];
+      s.tp += 1;
+      s.iou.add(iou);
+      gt_matched.insert(g->first);
+      pred_matched.insert(p->first);
+    }
+  }
+
+  // False negatives; crowd segments are ignored and remembered per category. As in panopticapi,
+  // the last crowd segment of a category in JSON order is the one that excuses predictions.
+  std::unordered_map<std::int64_t, std::uint32_t> crowd_by_category;
+  for (const auto& seg : gt) {
+    if (gt_matched.count(seg.id)) continue;
+    if (seg.iscrowd) {
+      crowd_by_category[seg.category_id] = seg.id;
+      continue;
+    }
+    stats[seg.category_id].fn += 1;
+  }
+
+  // False positives, unless more than half of the prediction lies on VOID or same-class crowd.
+  for (const auto& seg : pred) {
+    if (pred_matched.count(seg.id)) continue;
+    std::uint64_t ignored = overlap.get(kPanopticVoid, seg.id);
+    auto crowd = crowd_by_category.find(seg.category_id);
+    if (crowd != crowd_by_category.end()) ignored += overlap.get(crowd->second, seg.id);
+    if (double(ignored) / double(pred_area.at(seg.id)) > 0.5) continue;
+    stats[seg.category_id].fp += 1;
+  }
+  return stats;
+}
+
+// ---- averaging ----------------------------------------------------------------------------------
+
+namespace {
+
+// One class's values, with panopticapi's expressions (same operation order, same rounding).
+PqValues class_values(const PqClassStat& s) {
+  PqValues v;
+  if (s.tp + s.fp + s.fn == 0) return v;
+  const double iou = s.iou.value();
+  const double tp = double(s.tp);
+  const double denom = tp + 0.5 * double(s.fp) + 0.5 * double(s.fn);
+  v.pq = iou / denom;
+  v.sq = s.tp != 0 ? iou / tp : 0.0;
+  v.rq = tp / denom;
+  v.n = 1;
+  return v;
+}
+
+PqValues average(const std::vector<PqClassResult>& classes, int isthing /* -1 all */) {
+  PqValues sum;
+  for (const auto& c : classes) {
+    if (isthing >= 0 && c.category.isthing != (isthing == 1)) continue;
+    if (c.values.n == 0) continue;
+    sum.pq += c.values.pq;
+    sum.sq += c.values.sq;
+    sum.rq += c.values.rq;
+    sum.n += 1;
+  }
+  // panopticapi divides by n unguarded (ZeroDivisionError); an empty group reports 0 here.
+  if (sum.n > 0) {
+    sum.pq /= sum.n;
+    sum.sq /= sum.n;
+    sum.rq /= sum.n;
+  }
+  return sum;
+}
+
+}  // namespace
+
+PqSummary summarize_pq(const PqStats& stats, const PanopticCategories& categories) {
+  PqSummary summary;
+  for (const auto& cat : categories.list()) {
+    PqClassResult r;
+    r.category = cat;
+    auto it = stats.find(cat.id);
+    if (it != stats.end()) r.stat = it->second;
+    r.values = class_values(r.stat);
+    summary.per_class.push_back(std::move(r));
+  }
+  summary.all = average(summary.per_class, -1);
+  summary.things = average(summary.per_class, 1);
+  summary.stuff = average(summary.per_class, 0);
+  return summary;
+}
+
+void PanopticQuality::add(const PqStats& image_stats) {
+  for (const auto& [cat, s] : image_stats) stats_[cat] += s;
+}
+
+}  // namespace segx::metrics

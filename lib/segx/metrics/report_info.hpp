@@ -1,0 +1,29 @@
+// What every metric report records about its run: segx version, the inputs and their digests,
+// so that a report (or a shard's partial file) says exactly what it was computed from.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace segx::metrics {
+
+struct InputRecord {
+  std::string role;    // "gt_json", "pred_dir", ...
+  std::string path;
+  std::string digest;  // "crc32:xxxxxxxx" of the file's bytes; empty for folders
+  std::uint64_t bytes = 0;
+};
+
+// Records a file input with its digest (reads it once), or a folder by path only.
+InputRecord describe_input(const std::string& role, const std::string& path);
+
+struct ReportInfo {
+  std::vector<InputRecord> inputs;
+  nlohmann::json options = nlohmann::json::object();  // options that change the numbers
+};
+
+// {"segx_version": ..., "inputs": [...], "options": {...}}
+nlohmann::json report_header(const ReportInfo& info);
+
+}  // namespace segx::metrics
