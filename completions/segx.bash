@@ -6,12 +6,16 @@ _segx() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
     case "$path $word" in
+      'segx eval') path="$path $word" ;;
+      'segx eval ap') path="$path $word" ;;
       'segx help') path="$path $word" ;;
     esac
   done
   local words=
   case "$path" in
-    'segx') words='help --help -h --version --verbose -v --quiet -q' ;;
+    'segx') words='eval help --help -h --version --verbose -v --quiet -q' ;;
+    'segx eval') words='ap --help -h' ;;
+    'segx eval ap') words='--help -h --gt --results --iou-type --max-dets --json --fail-under --threads --per-class' ;;
     'segx help') words='--help -h' ;;
   esac
   if [[ "$cur" == -* || -n "$words" ]]; then

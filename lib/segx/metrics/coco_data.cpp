@@ -22,7 +22,8 @@ namespace {
 using Value = rapidjson::Value;
 
 void parse_document(rapidjson::Document& doc, const std::string& text, const std::string& name) {
-  doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
+  doc.Parse<rapidjson::kParseFullPrecisionFlag | rapidjson::kParseNanAndInfFlag>(text.data(),
+                                                                                 text.size());
   if (!doc.HasParseError()) return;
   const size_t offset = std::min(doc.GetErrorOffset(), text.size());
   const size_t line = 1 + std::count(text.begin(), text.begin() + offset, '\n');
