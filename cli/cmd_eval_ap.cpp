@@ -1,4 +1,5 @@
 // `segx eval ap`: COCO AP for bbox and segm, as pycocotools COCOeval prints it.
+#include <chrono>
 #include <iostream>
 
 #include "command.hpp"
@@ -35,6 +36,11 @@ int run_eval_ap(const EvalApOptions& o) {
   read.boxes = type == CocoIouType::Bbox;
   read.threads = o.threads;
 
+  using Clock = std::chrono::steady_clock;
+  auto seconds = [](Clock::time_point a) {
+    return std::chrono::duration<double>(Clock::now() - a).count();
+  };
+  const auto t0 = Clock::now();
   const CocoGroundTruth gt = read_coco_ground_truth(o.gt, read);
   const CocoResults dt = read_coco_results(o.results, gt, read);
   log::info("{} images, {} categories, {} annotations, {} detections", gt.images.size(),
@@ -43,7 +49,10 @@ int run_eval_ap(const EvalApOptions& o) {
   params.iou_type = type;
   params.max_dets = o.max_dets;
   params.threads = o.threads;
+  const auto t1 = Clock::now();
   const CocoEvalResult result = coco_evaluate(gt, dt, params);
+  log::info("loading {:.3f} s, evaluation {:.3f} s", std::chrono::duration<double>(t1 - t0).count(),
+            seconds(t1));
   const auto stats = coco_summarize(result);
   const auto per_category = coco_per_category_ap(result);
   const auto named = coco_named_stats(stats);
