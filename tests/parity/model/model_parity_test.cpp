@@ -6,7 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <set>
 
+#include "segx/infer/postprocess.hpp"
 #include "segx/io/safetensors_torch.hpp"
 #include "segx/model/clip_tokenizer.hpp"
 #include "segx/model/config.hpp"
@@ -45,6 +47,9 @@ void expect_close(const at::Tensor& got, const at::Tensor& want, const std::stri
 struct Run {
   io::TensorMap ref;
   Trace trace;
+  ModelOutput out;
+  ImageBatch batch;
+  ModelConfig cfg;
 };
 
 Run run_fixture(const std::string& sub) {
@@ -65,7 +70,9 @@ Run run_fixture(const std::string& sub) {
     auto ids = tok.tokenize("the task is panoptic", cfg.oneformer.task_seq_len);
     tokens = at::tensor(ids, at::kLong).view({1, -1});
   }
-  model.forward(batch.tensor, tokens, &r.trace);
+  r.out = model.forward(batch.tensor, tokens, &r.trace);
+  r.batch = batch;
+  r.cfg = cfg;
   return r;
 }
 
@@ -99,6 +106,58 @@ void check_model(const std::string& sub) {
     expect_close(it->second, want, sub + " " + name);
   }
   EXPECT_GT(compared, 40) << "too few reference tensors compared";
+}
+
+// End to end: segx's own model outputs through segx's post-processing give the reference
+// semantic map, panoptic map and segments, and instances.
+void check_end_to_end(const std::string& sub) {
+  auto r = run_fixture(sub);
+  c10::InferenceMode guard;
+  infer::PostprocessOptions o;
+  o.num_classes = r.cfg.num_classes;
+  o.object_mask_threshold = r.cfg.test.object_mask_threshold;
+  o.overlap_threshold = r.cfg.test.overlap_threshold;
+  o.topk_per_image = r.cfg.test.topk_per_image;
+  auto cfg = r.cfg;
+  o.is_thing = [cfg](int c) { return cfg.is_thing(c); };
+  const auto& t = r.batch.tensor;
+  auto res = infer::postprocess(r.out.pred_logits[0], r.out.pred_masks[0], {t.size(2), t.size(3)},
+                                r.batch.sizes[0], r.batch.sizes[0], o);
+  // The model agrees to ~1e-4, so pixels where two classes (queries) tie that closely may
+  // flip: the semantic argmax may differ only where the reference's class scores within 1e-4
+  // of ours, and the panoptic map in a handful of pixels (< 0.01%).
+  auto [mx, arg] = res.sem_seg.max(0);
+  auto want = r.ref.at("post.sem_seg.argmax").to(at::kLong);
+  auto at_want = res.sem_seg.gather(0, want.unsqueeze(0))[0];
+  auto differ = arg.ne(want);
+  EXPECT_EQ((differ & ((mx - at_want) > 1e-4)).sum().item<std::int64_t>(), 0) << sub;
+  EXPECT_LE(differ.sum().item<std::int64_t>(), 10) << sub;
+  EXPECT_LE(res.panoptic.seg.ne(r.ref.at("post.panoptic_seg")).sum().item<std::int64_t>(),
+            res.panoptic.seg.numel() / 10000)
+      << sub;
+  auto meta = nlohmann::json::parse(test::read_file(ref_dir(sub) / "meta.json"));
+  const auto& segs = meta.at("post.panoptic_segments_info");
+  ASSERT_EQ(res.panoptic.segments.size(), segs.size()) << sub;
+  for (std::size_t i = 0; i < segs.size(); ++i)
+    EXPECT_EQ(res.panoptic.segments[i].category_id, segs[i].at("category_id").get<int>());
+  std::set<std::pair<std::int64_t, std::int64_t>> ours, theirs;
+  for (std::int64_t i = 0; i < res.instances.scores.size(0); ++i)
+    ours.insert({res.instances.query_index[i].item<std::int64_t>(),
+                 res.instances.classes[i].item<std::int64_t>()});
+  for (std::int64_t i = 0; i < r.ref.at("post.instances.scores").size(0); ++i)
+    theirs.insert({r.ref.at("post.instances.query_index")[i].item<std::int64_t>(),
+                   r.ref.at("post.instances.pred_classes")[i].item<std::int64_t>()});
+  EXPECT_EQ(ours, theirs) << sub;
+}
+
+TEST(ModelParity, Mask2FormerSmallEndToEnd) {
+  SEGX_REQUIRE_FIXTURES();
+  check_end_to_end("small");
+}
+
+TEST(ModelParity, OneFormerSmallEndToEnd) {
+  SEGX_REQUIRE_FIXTURES();
+  check_end_to_end("oneformer_small");
 }
 
 TEST(ModelParity, Mask2FormerSmallEveryIntermediate) {
