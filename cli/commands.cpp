@@ -6,6 +6,8 @@ namespace segx::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"convert", "convert datasets between formats, generate synthetic data, lint", setup_convert},
+      {"infer", "run Mask2Former/OneFormer on images: panoptic, instance or semantic output",
+       setup_infer},
       {"generate", "generate man pages and shell completions from this CLI", setup_generate, true},
   };
   return table;

@@ -17,12 +17,13 @@ _segx() {
       'segx convert semantic-folder') path="$path $word" ;;
       'segx convert synth') path="$path $word" ;;
       'segx convert lint') path="$path $word" ;;
+      'segx infer') path="$path $word" ;;
       'segx help') path="$path $word" ;;
     esac
   done
   local words=
   case "$path" in
-    'segx') words='convert help --help -h --version --verbose -v --quiet -q' ;;
+    'segx') words='convert infer help --help -h --version --verbose -v --quiet -q' ;;
     'segx convert') words='panoptic2instances panoptic2semantic instances2panoptic panoptic2manifest manifest2panoptic cityscapes ade20k semantic-folder synth lint --help -h' ;;
     'segx convert panoptic2instances') words='--help -h --png-dir --categories --things-only --id-start --output -o --threads -j' ;;
     'segx convert panoptic2semantic') words='--help -h --png-dir --categories --scheme --out-dir --json --overwrite --threads -j' ;;
@@ -34,6 +35,7 @@ _segx() {
     'segx convert semantic-folder') words='--help -h --images --labels --categories --scheme --name --output -o' ;;
     'segx convert synth') words='--help -h --images --out --seed --width --height --predictions --no-images --overwrite --threads -j' ;;
     'segx convert lint') words='--help -h --png-dir --json --threads -j' ;;
+    'segx infer') words='--help -h --config --weights --vocab --task --device --threads -j --batch-size --object-mask-threshold --overlap-threshold --output -o --out-dir --overwrite' ;;
     'segx help') words='--help -h' ;;
   esac
   if [[ "$cur" == -* || -n "$words" ]]; then
