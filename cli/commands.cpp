@@ -7,6 +7,8 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"eval", "evaluate predictions: PQ, mIoU, COCO AP", setup_eval},
       {"convert", "convert datasets between formats, generate synthetic data, lint", setup_convert},
+      {"infer", "run Mask2Former/OneFormer on images: panoptic, instance or semantic output",
+       setup_infer},
       {"generate", "generate man pages and shell completions from this CLI", setup_generate, true},
   };
   return table;

@@ -1,0 +1,220 @@
+// segx infer: run a Mask2Former/OneFormer checkpoint on images; JSON Lines records on stdout,
+// optionally COCO panoptic JSON + PNGs, semantic PNGs and COCO results JSON in --out-dir.
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "command.hpp"
+#include "segx/core/error.hpp"
+#include "segx/core/log.hpp"
+#include "segx/infer/predictor.hpp"
+#include "segx/io/panoptic_png.hpp"
+#include "segx/io/png.hpp"
+#include "segx/io/stream.hpp"
+#include "segx/mask/rle.hpp"
+
+namespace segx::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct InferOptions {
+  std::vector<std::string> inputs;
+  infer::PredictorOptions predictor;
+  int batch_size = 1;
+  std::string output = "-";
+  std::string out_dir;
+  bool overwrite = false;
+};
+
+bool is_image_name(const fs::path& p) {
+  auto e = p.extension().string();
+  for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return e == ".jpg" || e == ".jpeg" || e == ".png" || e == ".bmp" || e == ".tif" ||
+         e == ".tiff" || e == ".webp";
+}
+
+// Files, directories (their images, sorted) and "-" (a manifest on stdin: JSON Lines records
+// with file_name, or one path per line).
+std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs) {
+  std::vector<std::string> files;
+  for (const auto& in : inputs) {
+    if (in == "-") {
+      std::string line;
+      while (std::getline(std::cin, line)) {
+        if (line.empty()) continue;
+        if (line[0] == '{') {
+          auto j = json::parse(line, nullptr, false);
+          if (j.is_discarded())
+            fail(ErrorKind::DataError, "stdin: a manifest line is not JSON");
+          if (j.contains("file_name")) files.push_back(j["file_name"].get<std::string>());
+        } else {
+          files.push_back(line);
+        }
+      }
+    } else if (fs::is_directory(in)) {
+      std::vector<std::string> found;
+      for (const auto& e : fs::directory_iterator(in))
+        if (e.is_regular_file() && is_image_name(e.path())) found.push_back(e.path().string());
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else {
+      files.push_back(in);
+    }
+  }
+  return files;
+}
+
+// 8-bit RGB, as detectron2's read_image(format="RGB"): grayscale is replicated, alpha dropped
+// (both with a warning); other bit depths are refused.
+infer::RgbImage load_rgb(const std::string& path) {
+  if (!fs::exists(path)) fail(ErrorKind::NoInput, "cannot open '{}': No such file or directory", path);
+  cv::Mat m = cv::imread(path, cv::IMREAD_UNCHANGED);
+  if (m.empty()) fail(ErrorKind::DataError, "'{}': not a readable image", path);
+  if (m.depth() != CV_8U)
+    fail(ErrorKind::DataError, "'{}': {}-bit images are not supported (8-bit RGB expected)", path,
+         m.depth() == CV_16U ? 16 : 32);
+  cv::Mat rgb;
+  switch (m.channels()) {
+    case 1:
+      log::warn("'{}': grayscale image, replicated to RGB", path);
+      cv::cvtColor(m, rgb, cv::COLOR_GRAY2RGB);
+      break;
+    case 3: cv::cvtColor(m, rgb, cv::COLOR_BGR2RGB); break;
+    case 4:
+      log::warn("'{}': alpha channel ignored", path);
+      cv::cvtColor(m, rgb, cv::COLOR_BGRA2RGB);
+      break;
+    default: fail(ErrorKind::DataError, "'{}': {} channels (RGB expected)", path, m.channels());
+  }
+  infer::RgbImage im;
+  im.width = rgb.cols;
+  im.height = rgb.rows;
+  im.data.assign(rgb.data, rgb.data + rgb.total() * 3);
+  return im;
+}
+
+json instance_json(const infer::PredictedInstance& ins, int h, int w) {
+  auto rle = mask::encode_row_major(ins.mask.data(), static_cast<uint32_t>(h),
+                                    static_cast<uint32_t>(w));
+  auto box = mask::to_bbox(rle);
+  return {{"category_id", ins.category_id},
+          {"score", ins.score},
+          {"bbox", {box[0], box[1], box[2], box[3]}},
+          {"segmentation", {{"size", {h, w}}, {"counts", mask::to_string(rle)}}}};
+}
+
+int run_infer(const InferOptions& o) {
+  auto files = expand_inputs(o.inputs);
+  if (files.empty()) fail(ErrorKind::Usage, "no input images");
+  if (o.batch_size < 1) fail(ErrorKind::Usage, "--batch-size must be >= 1");
+  infer::Predictor predictor(o.predictor);
+  const auto& task = o.predictor.task;
+  if (!o.out_dir.empty()) {
+    io::prepare_output_dir(o.out_dir, o.overwrite);
+    if (task != "instance") fs::create_directories(fs::path(o.out_dir) / task);
+  }
+  io::AtomicOutput out(o.output);
+  json panoptic_annotations = json::array(), results = json::array();
+  for (std::size_t start = 0; start < files.size(); start += o.batch_size) {
+    std::vector<infer::RgbImage> batch;
+    const auto end = std::min(files.size(), start + static_cast<std::size_t>(o.batch_size));
+    for (std::size_t i = start; i < end; ++i) batch.push_back(load_rgb(files[i]));
+    auto preds = predictor.predict(batch);
+    for (std::size_t k = 0; k < preds.size(); ++k) {
+      const auto& p = preds[k];
+      const auto& file = files[start + k];
+      const auto stem = fs::path(file).stem().string();
+      json rec = {{"file_name", file}, {"height", p.height}, {"width", p.width}};
+      if (task == "panoptic") {
+        json segs = json::array();
+        for (const auto& s : p.segments)
+          segs.push_back({{"id", s.id}, {"category_id", s.category_id}, {"iscrowd", 0},
+                          {"isthing", s.isthing}, {"score", s.score}, {"area", s.area}});
+        rec["segments_info"] = segs;
+        if (!o.out_dir.empty()) {
+          auto png = stem + ".png";
+          io::write_panoptic_png((fs::path(o.out_dir) / task / png).string(), p.width, p.height,
+                                 p.panoptic.data());
+          rec["pan_seg_file_name"] = (fs::path(o.out_dir) / task / png).string();
+          panoptic_annotations.push_back(
+              {{"image_id", stem}, {"file_name", png}, {"segments_info", segs}});
+        }
+      } else if (task == "semantic" && !o.out_dir.empty()) {
+        io::Image im;
+        im.width = p.width;
+        im.height = p.height;
+        im.channels = 1;
+        bool wide = false;
+        for (auto v : p.semantic) wide |= v > 255;
+        im.bit_depth = wide ? 16 : 8;
+        im.data.resize(p.semantic.size() * (wide ? 2 : 1));
+        for (std::size_t i = 0; i < p.semantic.size(); ++i) {
+          if (wide)
+            im.data16()[i] = p.semantic[i];
+          else
+            im.data[i] = static_cast<uint8_t>(p.semantic[i]);
+        }
+        auto path = (fs::path(o.out_dir) / task / (stem + ".png")).string();
+        io::write_png(path, im);
+        rec["sem_seg_file_name"] = path;
+      } else if (task == "instance") {
+        json anns = json::array();
+        for (const auto& ins : p.instances) {
+          auto a = instance_json(ins, p.height, p.width);
+          anns.push_back(a);
+          a["image_id"] = stem;
+          results.push_back(a);
+        }
+        rec["annotations"] = anns;
+      }
+      out.stream() << rec.dump() << '\n';
+    }
+    log::info("{} / {} images", end, files.size());
+  }
+  if (!o.out_dir.empty() && task == "panoptic")
+    io::write_file_atomic((fs::path(o.out_dir) / "panoptic.json").string(),
+                          json{{"annotations", panoptic_annotations}}.dump() + "\n");
+  if (!o.out_dir.empty() && task == "instance")
+    io::write_file_atomic((fs::path(o.out_dir) / "results.json").string(), results.dump() + "\n");
+  out.commit();
+  return 0;
+}
+
+}  // namespace
+
+Runner setup_infer(CLI::App& app) {
+  auto o = std::make_shared<InferOptions>();
+  app.add_option("inputs", o->inputs, "images, folders of images, or '-' (manifest on stdin)")
+      ->required();
+  app.add_option("--config", o->predictor.config, "segx JSON model config")->required();
+  app.add_option("--weights", o->predictor.weights, "model weights (safetensors)")->required();
+  app.add_option("--vocab", o->predictor.vocab,
+                 "CLIP BPE vocabulary bpe_simple_vocab_16e6.txt.gz (OneFormer)");
+  app.add_option("--task", o->predictor.task, "what to predict")
+      ->check(CLI::IsMember({"panoptic", "instance", "semantic"}))
+      ->capture_default_str();
+  app.add_option("--device", o->predictor.device, "cpu or cuda (exit 69 without CUDA)")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
+  app.add_option("-j,--threads", o->predictor.threads, "LibTorch threads (0: default)")
+      ->capture_default_str();
+  app.add_option("--batch-size", o->batch_size, "images per forward pass")->capture_default_str();
+  app.add_option("--object-mask-threshold", o->predictor.object_mask_threshold,
+                 "keep queries above this class probability (default: the config's)");
+  app.add_option("--overlap-threshold", o->predictor.overlap_threshold,
+                 "minimum visible fraction of a segment's mask (default: the config's)");
+  app.add_option("-o,--output", o->output, "JSON Lines records to write ('-': stdout)")
+      ->capture_default_str();
+  app.add_option("--out-dir", o->out_dir,
+                 "write PNGs and panoptic.json / results.json into this folder");
+  app.add_flag("--overwrite", o->overwrite, "write into a non-empty --out-dir");
+  return [o]() { return run_infer(*o); };
+}
+
+}  // namespace segx::cli

@@ -1,0 +1,127 @@
+// Predictor: model loading, batching, post-processing into plain arrays.
+#include "segx/infer/predictor.hpp"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <ATen/Context.h>
+#include <c10/core/InferenceMode.h>
+
+#include <filesystem>
+
+#include "segx/core/error.hpp"
+#include "segx/infer/postprocess.hpp"
+#include "segx/model/clip_tokenizer.hpp"
+#include "segx/model/maskformer.hpp"
+
+namespace segx::infer {
+
+struct Predictor::Impl {
+  PredictorOptions options;
+  model::ModelConfig config;
+  std::unique_ptr<model::MaskFormer> model;
+  at::Tensor tokens;  // OneFormer task tokens [1, seq]
+  at::Device device = at::kCPU;
+};
+
+Predictor::Predictor(const PredictorOptions& o) : impl_(std::make_unique<Impl>()) {
+  auto& m = *impl_;
+  m.options = o;
+  if (o.task != "panoptic" && o.task != "instance" && o.task != "semantic")
+    fail(ErrorKind::Usage, "unknown task '{}' (panoptic, instance or semantic)", o.task);
+  if (o.device == "cuda") {
+    if (!at::hasCUDA()) fail(ErrorKind::Unavailable, "--device cuda: no CUDA device available");
+    m.device = at::Device(at::kCUDA);
+  } else if (o.device != "cpu") {
+    fail(ErrorKind::Usage, "unknown device '{}' (cpu or cuda)", o.device);
+  }
+  if (o.threads > 0) at::set_num_threads(o.threads);
+  m.config = model::load_model_config(o.config);
+  if (o.object_mask_threshold >= 0) m.config.test.object_mask_threshold = o.object_mask_threshold;
+  if (o.overlap_threshold >= 0) m.config.test.overlap_threshold = o.overlap_threshold;
+  if (m.config.classifier.type == "embedding" && !m.config.classifier.embeddings.empty()) {
+    std::filesystem::path p(m.config.classifier.embeddings);
+    if (p.is_relative())
+      m.config.classifier.embeddings =
+          (std::filesystem::path(o.config).parent_path() / p).string();
+  }
+  c10::InferenceMode guard;
+  m.model = model::load_maskformer(m.config, o.weights, m.device);
+  if (m.config.is_oneformer()) {
+    if (o.vocab.empty())
+      fail(ErrorKind::Usage, "a OneFormer model needs --vocab (bpe_simple_vocab_16e6.txt.gz)");
+    auto tok = model::ClipTokenizer::load(o.vocab);
+    m.tokens = at::tensor(tok.tokenize("the task is " + o.task, m.config.oneformer.task_seq_len),
+                          at::kLong)
+                   .view({1, -1});
+  }
+}
+
+Predictor::~Predictor() = default;
+
+std::vector<Prediction> Predictor::predict(const std::vector<RgbImage>& images) {
+  auto& m = *impl_;
+  c10::InferenceMode guard;
+  std::vector<at::Tensor> tensors;
+  for (const auto& im : images)
+    tensors.push_back(at::from_blob(const_cast<std::uint8_t*>(im.data.data()),
+                                    {im.height, im.width, 3}, at::kByte)
+                          .permute({2, 0, 1}));
+  auto batch = m.model->preprocess(tensors);
+  at::Tensor tokens;
+  if (m.tokens.defined()) tokens = m.tokens.expand({batch.tensor.size(0), -1});
+  auto out = m.model->forward(batch.tensor, tokens);
+  PostprocessOptions o;
+  o.num_classes = m.config.num_classes;
+  o.object_mask_threshold = m.config.test.object_mask_threshold;
+  o.overlap_threshold = m.config.test.overlap_threshold;
+  o.topk_per_image = m.config.test.topk_per_image;
+  o.semantic_on = m.options.task == "semantic";
+  o.panoptic_on = m.options.task == "panoptic";
+  o.instance_on = m.options.task == "instance";
+  auto cfg = m.config;
+  o.is_thing = [cfg](int c) { return cfg.is_thing(c); };
+  auto dataset_id = [&](int c) {
+    return cfg.category_ids.empty() ? c : cfg.category_ids[static_cast<std::size_t>(c)];
+  };
+  std::vector<Prediction> result;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const auto& im = images[i];
+    auto r = postprocess(out.pred_logits[static_cast<std::int64_t>(i)],
+                         out.pred_masks[static_cast<std::int64_t>(i)],
+                         {batch.tensor.size(2), batch.tensor.size(3)}, batch.sizes[i],
+                         {im.height, im.width}, o);
+    Prediction p;
+    p.width = im.width;
+    p.height = im.height;
+    if (o.panoptic_on) {
+      auto seg = r.panoptic.seg.to(at::kCPU).to(at::kInt).contiguous();
+      p.panoptic.assign(seg.data_ptr<int>(), seg.data_ptr<int>() + seg.numel());
+      auto counts = at::bincount(seg.flatten(), {}, static_cast<std::int64_t>(r.panoptic.segments.size()) + 1);
+      for (const auto& s : r.panoptic.segments)
+        p.segments.push_back({s.id, dataset_id(s.category_id), s.isthing, s.score,
+                              static_cast<std::uint64_t>(counts[s.id].item<std::int64_t>())});
+    }
+    if (o.semantic_on) {
+      auto arg = std::get<1>(r.sem_seg.max(0)).to(at::kCPU).contiguous();
+      p.semantic.reserve(static_cast<std::size_t>(arg.numel()));
+      const auto* a = arg.data_ptr<std::int64_t>();
+      for (std::int64_t k = 0; k < arg.numel(); ++k)
+        p.semantic.push_back(static_cast<std::uint16_t>(dataset_id(static_cast<int>(a[k]))));
+    }
+    if (o.instance_on) {
+      auto masks = r.instances.masks.to(at::kCPU).to(at::kByte).contiguous();
+      for (std::int64_t k = 0; k < masks.size(0); ++k) {
+        PredictedInstance ins;
+        ins.category_id = dataset_id(static_cast<int>(r.instances.classes[k].item<std::int64_t>()));
+        ins.score = r.instances.scores[k].item<float>();
+        auto mk = masks[k];
+        ins.mask.assign(mk.data_ptr<std::uint8_t>(), mk.data_ptr<std::uint8_t>() + mk.numel());
+        p.instances.push_back(std::move(ins));
+      }
+    }
+    result.push_back(std::move(p));
+  }
+  return result;
+}
+
+}  // namespace segx::infer

@@ -1,0 +1,62 @@
+// Inference facade without LibTorch in its interface (the CLI includes it): loads a model
+// config + weights, runs batches of RGB images and returns panoptic/semantic/instance results.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace segx::infer {
+
+struct PredictorOptions {
+  std::string config;   // segx JSON model config
+  std::string weights;  // safetensors
+  std::string vocab;    // CLIP BPE vocabulary (OneFormer only)
+  std::string device = "cpu";  // "cpu" or "cuda" (Error(Unavailable) without CUDA)
+  std::string task = "panoptic";  // panoptic | instance | semantic
+  int threads = 0;               // 0: LibTorch's default
+  double object_mask_threshold = -1;  // < 0: the config's
+  double overlap_threshold = -1;
+};
+
+struct RgbImage {  // 8-bit RGB, row-major, 3 bytes per pixel
+  int width = 0, height = 0;
+  std::vector<std::uint8_t> data;
+};
+
+struct PredictedSegment {
+  int id = 0;
+  int category_id = 0;  // dataset id (config category_ids) or contiguous id
+  bool isthing = false;
+  float score = 0;
+  std::uint64_t area = 0;
+};
+
+struct PredictedInstance {
+  int category_id = 0;
+  float score = 0;
+  std::vector<std::uint8_t> mask;  // row-major height x width, 0/1
+};
+
+struct Prediction {
+  int width = 0, height = 0;
+  std::vector<std::uint32_t> panoptic;  // segment id per pixel, 0 = void (task panoptic)
+  std::vector<PredictedSegment> segments;
+  std::vector<std::uint16_t> semantic;  // category id per pixel (task semantic)
+  std::vector<PredictedInstance> instances;  // task instance
+};
+
+class Predictor {
+ public:
+  explicit Predictor(const PredictorOptions& options);
+  ~Predictor();
+  Predictor(const Predictor&) = delete;
+  Predictor& operator=(const Predictor&) = delete;
+  std::vector<Prediction> predict(const std::vector<RgbImage>& images);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace segx::infer

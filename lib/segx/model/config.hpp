@@ -1,0 +1,94 @@
+// The JSON model configuration written beside a segx checkpoint: the subset of the
+// detectron2/Mask2Former/OneFormer config that fixes the architecture and the inference settings.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace segx::model {
+
+// detectron2 build_resnet_backbone (MODEL.RESNETS.*).
+struct ResNetConfig {
+  int depth = 50;               // 18, 34, 50 or 101
+  int stem_out_channels = 64;   // STEM_OUT_CHANNELS
+  int res2_out_channels = 256;  // RES2_OUT_CHANNELS
+  int width_per_group = 64;     // WIDTH_PER_GROUP
+  int num_groups = 1;           // NUM_GROUPS
+  bool stride_in_1x1 = false;   // STRIDE_IN_1X1 (Mask2Former configs: false)
+  int res5_dilation = 1;        // RES5_DILATION (1 or 2)
+};
+
+// Mask2Former MSDeformAttnPixelDecoder (MODEL.SEM_SEG_HEAD.*).
+struct PixelDecoderConfig {
+  int conv_dim = 256;                 // CONVS_DIM
+  int mask_dim = 256;                 // MASK_DIM
+  std::string norm = "GN";            // NORM: "GN" or "" (lateral/output convs)
+  int transformer_enc_layers = 6;     // TRANSFORMER_ENC_LAYERS
+  int transformer_nheads = 8;         // MASK_FORMER.NHEADS (sic: the decoder's head count)
+  int transformer_dim_feedforward = 1024;  // fixed to 1024 upstream
+  int n_points = 4;                   // DEFORMABLE_TRANSFORMER_ENCODER_N_POINTS
+  int common_stride = 4;              // COMMON_STRIDE
+  std::vector<std::string> transformer_in_features = {"res3", "res4", "res5"};
+};
+
+// Mask2Former MultiScaleMaskedTransformerDecoder (MODEL.MASK_FORMER.* / MODEL.ONE_FORMER.*).
+struct DecoderConfig {
+  int hidden_dim = 256;
+  int num_queries = 100;
+  int nheads = 8;
+  int dim_feedforward = 2048;
+  int dec_layers = 10;  // DEC_LAYERS: the decoder runs DEC_LAYERS - 1 layers
+  bool pre_norm = false;
+  bool enforce_input_proj = false;
+};
+
+// OneFormer task conditioning (MODEL.ONE_FORMER.*, INPUT.TASK_SEQ_LEN).
+struct OneFormerConfig {
+  int class_dec_layers = 2;  // CLASS_DEC_LAYERS
+  int task_seq_len = 77;     // INPUT.TASK_SEQ_LEN
+  bool use_task_norm = true;  // USE_TASK_NORM
+};
+
+// "linear": class_embed Linear(hidden, K+1) as in the official checkpoints.
+// "embedding": DaTaSeg-style dot product of projected queries with fixed class-name embeddings
+// (K x D, from the vocab command) plus a learned background embedding.
+struct ClassifierConfig {
+  std::string type = "linear";
+  int embedding_dim = 0;   // D, for "embedding"
+  std::string embeddings;  // safetensors file with tensor "embeddings" [K, D]; relative to config
+};
+
+struct InferenceConfig {
+  double object_mask_threshold = 0.8;
+  double overlap_threshold = 0.8;
+  int topk_per_image = 100;  // TEST.DETECTIONS_PER_IMAGE
+  bool semantic_on = true;
+  bool instance_on = true;
+  bool panoptic_on = true;
+};
+
+struct ModelConfig {
+  std::string architecture = "mask2former";  // or "oneformer"
+  int num_classes = 133;
+  std::vector<double> pixel_mean = {123.675, 116.28, 103.53};
+  std::vector<double> pixel_std = {58.395, 57.12, 57.375};
+  int size_divisibility = 32;
+  ResNetConfig resnet;
+  PixelDecoderConfig pixel_decoder;
+  DecoderConfig decoder;
+  OneFormerConfig oneformer;
+  ClassifierConfig classifier;
+  InferenceConfig test;
+  std::vector<int> thing_classes;      // contiguous ids of "thing" classes
+  std::vector<int> category_ids;       // dataset category id per contiguous id (optional)
+  std::vector<std::string> class_names;  // optional
+
+  bool is_oneformer() const { return architecture == "oneformer"; }
+  bool is_thing(int contiguous_id) const;
+};
+
+// Parses and validates; Error(Config) naming `source` and the field on a bad value.
+ModelConfig parse_model_config(const std::string& json_text, const std::string& source);
+ModelConfig load_model_config(const std::string& path);
+std::string model_config_to_json(const ModelConfig& config);
+
+}  // namespace segx::model
