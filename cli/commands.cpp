@@ -5,6 +5,7 @@ namespace segx::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
+      {"vocab", "build, check, diff and apply a unified label space across datasets", setup_vocab},
       {"generate", "generate man pages and shell completions from this CLI", setup_generate, true},
   };
   return table;
