@@ -33,17 +33,15 @@ bool rewrite_ids(Json& node, const IdMap& map, const std::string& where, ApplySt
     return true;
   }
   if (node.is_array()) {
-    Json kept = Json::array();
-    bool dropped_any = false;
-    for (auto& element : node) {
-      if (rewrite_ids(element, map, where, stats)) {
-        kept.push_back(std::move(element));
-      } else {
+    std::vector<bool> keep;
+    keep.reserve(node.size());
+    for (auto& element : node) keep.push_back(rewrite_ids(element, map, where, stats));
+    // Erase from the back so that the indices still to visit stay valid.
+    for (std::size_t i = keep.size(); i-- > 0;)
+      if (!keep[i]) {
+        node.erase(i);
         ++stats.dropped;
-        dropped_any = true;
       }
-    }
-    if (dropped_any) node = std::move(kept);
     return true;
   }
   return true;
