@@ -6,12 +6,24 @@ _segx() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
     case "$path $word" in
+      'segx vocab') path="$path $word" ;;
+      'segx vocab build') path="$path $word" ;;
+      'segx vocab check') path="$path $word" ;;
+      'segx vocab diff') path="$path $word" ;;
+      'segx vocab apply') path="$path $word" ;;
+      'segx vocab embed') path="$path $word" ;;
       'segx help') path="$path $word" ;;
     esac
   done
   local words=
   case "$path" in
-    'segx') words='help --help -h --version --verbose -v --quiet -q' ;;
+    'segx') words='vocab help --help -h --version --verbose -v --quiet -q' ;;
+    'segx vocab') words='build check diff apply embed --help -h' ;;
+    'segx vocab build') words='--help -h --output -o --policy --synonyms --merge-suffixed --wordnet-dir --strict --embeddings --vectors --dim' ;;
+    'segx vocab check') words='--help -h --dataset --output -o' ;;
+    'segx vocab diff') words='--help -h --output -o --exit-code' ;;
+    'segx vocab apply') words='--help -h --output -o --inverse --dataset --drop-unmapped' ;;
+    'segx vocab embed') words='--help -h --output -o --vectors --dim' ;;
     'segx help') words='--help -h' ;;
   esac
   if [[ "$cur" == -* || -n "$words" ]]; then
