@@ -27,7 +27,8 @@ struct EmbeddingOptions {
 
 void add_embedding_options(CLI::App& app, EmbeddingOptions& o) {
   app.add_option("--vectors", o.vectors,
-                 "class vectors to use instead of the built-in ones: JSON {\"class name\": [numbers]}")
+                 "class vectors to use instead of the built-in ones: JSON {\"class name\": [numbers]} or "
+                 "safetensors (1-D tensor per class, or [N, D] with metadata \"names\")")
       ->type_name("FILE");
   app.add_option("--dim", o.dim, "dimension of the built-in hashed character n-gram vectors")
       ->check(CLI::Range(1, 65536))
@@ -38,7 +39,7 @@ void write_embeddings(const vocab::Vocabulary& v, const EmbeddingOptions& o) {
   vocab::ClassEmbeddings e = o.vectors.empty()
                                  ? vocab::default_embeddings(v, o.dim)
                                  : vocab::embeddings_from_table(v, vocab::load_vector_table(o.vectors));
-  io::write_file_atomic(o.output, vocab::stable_json(vocab::embeddings_to_json(e)));
+  vocab::write_embeddings(o.output, e);
   log::info("wrote {} class vectors of dimension {} ({}) to '{}'", e.ids.size(), e.dim, e.method, o.output);
 }
 
@@ -84,7 +85,8 @@ Runner setup_build(CLI::App& app) {
       ->capture_default_str();
   app.add_flag("--strict", o->strict, "exit 1 when the report lists conflicts");
   app.add_option("--embeddings", o->embeddings.output,
-                 "also write the class embeddings (JSON, one vector per class) to this file")
+                 "also write the class embeddings to this file (.safetensors: class_embeddings [N, D] F32 "
+                 "+ class_ids; otherwise JSON)")
       ->type_name("FILE");
   add_embedding_options(app, o->embeddings);
   app.footer(
@@ -125,7 +127,8 @@ Runner setup_embed(CLI::App& app) {
   auto o = std::make_shared<Options>();
   o->embeddings.output = "-";
   app.add_option("vocabulary", o->vocabulary, "vocabulary JSON (from segx vocab build)")->required();
-  app.add_option("-o,--output", o->embeddings.output, "embeddings JSON to write (- for stdout)")
+  app.add_option("-o,--output", o->embeddings.output,
+                 "embeddings to write: .safetensors, else JSON (- for stdout)")
       ->capture_default_str();
   add_embedding_options(app, o->embeddings);
   return [o]() {

@@ -8,6 +8,7 @@
 #include "segx/core/error.hpp"
 #include "segx/io/stream.hpp"
 #include "segx/vocab/normalize.hpp"
+#include "segx/vocab/vocabulary.hpp"
 
 namespace segx::vocab {
 
@@ -44,6 +45,11 @@ double short_float(float x) {
 }
 
 }  // namespace
+
+bool is_safetensors_path(const std::string& path) {
+  const std::string ext = ".safetensors";
+  return path.size() > ext.size() && path.compare(path.size() - ext.size(), ext.size(), ext) == 0;
+}
 
 std::vector<float> hashed_embedding(const std::vector<std::string>& names, int dim) {
   if (dim <= 0) fail(ErrorKind::Usage, "embedding dimension must be positive (got {})", dim);
@@ -106,7 +112,10 @@ VectorTable parse_vector_table(const std::string& text, const std::string& origi
   return table;
 }
 
-VectorTable load_vector_table(const std::string& path) { return parse_vector_table(io::read_all(path), path); }
+VectorTable load_vector_table(const std::string& path) {
+  if (is_safetensors_path(path)) return load_safetensors_vectors(path);
+  return parse_vector_table(io::read_all(path), path);
+}
 
 ClassEmbeddings embeddings_from_table(const Vocabulary& vocabulary, const VectorTable& table) {
   ClassEmbeddings e;

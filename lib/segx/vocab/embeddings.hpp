@@ -27,6 +27,8 @@ struct ClassEmbeddings {
   std::vector<std::vector<float>> vectors;
 };
 
+bool is_safetensors_path(const std::string& path);
+
 std::vector<float> hashed_embedding(const std::vector<std::string>& names, int dim);
 
 ClassEmbeddings default_embeddings(const Vocabulary& vocabulary, int dim);
@@ -38,7 +40,10 @@ struct VectorTable {
   std::map<std::string, std::vector<float>> vectors;
   std::string origin;
 };
+// `.safetensors` files hold either one 1-D tensor per class name, or one 2-D tensor [N, D] with
+// metadata "names" (a JSON array of N names); F32 or F64. Anything else is read as JSON.
 VectorTable load_vector_table(const std::string& path);
+VectorTable load_safetensors_vectors(const std::string& path);
 VectorTable parse_vector_table(const std::string& text, const std::string& origin);
 
 // Picks each class's vector by its canonical name, else the first synonym the table has; a class
@@ -48,5 +53,10 @@ ClassEmbeddings embeddings_from_table(const Vocabulary& vocabulary, const Vector
 // {"format": "segx-class-embeddings", "method", "dim", "classes": [{"id", "name", "vector"}]}
 Json embeddings_to_json(const ClassEmbeddings& embeddings);
 ClassEmbeddings embeddings_from_json(const Json& doc, const std::string& origin);
+
+// Writes JSON, or for a `.safetensors` path the tensors "class_embeddings" (F32 [N, D]) and
+// "class_ids" (I64 [N]) with metadata format, method and names (JSON array), for the model.
+void write_embeddings(const std::string& path, const ClassEmbeddings& embeddings);
+ClassEmbeddings read_embeddings(const std::string& path);
 
 }  // namespace segx::vocab
