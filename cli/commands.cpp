@@ -5,6 +5,7 @@ namespace segx::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
+      {"convert", "convert datasets between formats, generate synthetic data, lint", setup_convert},
       {"vocab", "build, check, diff and apply a unified label space across datasets", setup_vocab},
       {"generate", "generate man pages and shell completions from this CLI", setup_generate, true},
   };
