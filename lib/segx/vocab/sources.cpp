@@ -1,5 +1,6 @@
-// Category list loading. A JSON Lines manifest is recognised by a first line that is a complete
-// JSON object with "categories"; only that line is read, so huge manifests cost nothing here.
+// Category list loading. A segx manifest is recognised by a first line that is a header record
+// ("type": "header") and read with dataset::ManifestReader; only that line is read, so huge
+// manifests cost nothing here. Anything else is one JSON document (COCO JSON, datasets/*.json).
 #include "segx/vocab/sources.hpp"
 
 #include <filesystem>
@@ -7,6 +8,7 @@
 #include <sstream>
 
 #include "segx/core/error.hpp"
+#include "segx/dataset/manifest.hpp"
 #include "segx/io/stream.hpp"
 
 namespace segx::vocab {
@@ -51,13 +53,18 @@ LoadedCategories load_categories(const std::string& spec) {
   std::string first;
   std::getline(*in, first);
   Json doc;
-  bool parsed = false;
+  bool manifest = false;
   try {
     doc = Json::parse(first);
-    parsed = doc.is_object() && doc.contains("categories");
+    manifest = doc.is_object() && doc.value("type", "") == "header";
   } catch (const nlohmann::json::parse_error&) {
   }
-  if (!parsed) {
+  if (manifest && !io::is_std_stream(path)) {
+    // The dataset module's reader validates the header (version, categories) as convert does.
+    in.reset();
+    dataset::ManifestReader reader(path);
+    doc = Json::parse(dataset::to_json(reader.header().json));
+  } else if (!manifest) {
     // A whole JSON document spread over several lines (COCO JSON, datasets/*.json).
     std::ostringstream rest;
     rest << first << '\n' << in->rdbuf();
