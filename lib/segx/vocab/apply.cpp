@@ -8,9 +8,12 @@
 #include <optional>
 #include <ostream>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 #include "segx/core/error.hpp"
 #include "segx/core/log.hpp"
+#include "segx/dataset/json.hpp"
 
 namespace segx::vocab {
 
@@ -47,6 +50,36 @@ bool rewrite_ids(Json& node, const IdMap& map, const std::string& where, ApplySt
   return true;
 }
 
+// The same on a RapidJSON record (the JSON Lines path: the dataset module's parser and writer,
+// several times faster than nlohmann on large manifests).
+bool rewrite_ids(dataset::JsonValue& node, const IdMap& map, const std::string& where, ApplyStats& stats) {
+  if (node.IsObject()) {
+    auto it = node.FindMember("category_id");
+    if (it != node.MemberEnd() && it->value.IsInt64()) {
+      auto mapped = map(it->value.GetInt64(), where);
+      if (!mapped) return false;
+      it->value.SetInt64(*mapped);
+      ++stats.rewritten;
+    }
+    for (auto& member : node.GetObject())
+      if ((member.value.IsObject() || member.value.IsArray()) &&
+          std::string_view(member.name.GetString(), member.name.GetStringLength()) != "category_id")
+        rewrite_ids(member.value, map, where, stats);
+    return true;
+  }
+  if (node.IsArray()) {
+    std::vector<bool> keep;
+    keep.reserve(node.Size());
+    for (auto& element : node.GetArray()) keep.push_back(rewrite_ids(element, map, where, stats));
+    for (std::size_t i = keep.size(); i-- > 0;)
+      if (!keep[i]) {
+        node.Erase(node.Begin() + i);
+        ++stats.dropped;
+      }
+  }
+  return true;
+}
+
 std::string file_stem(const std::string& origin) {
   if (origin == "-") return "";
   auto name = std::filesystem::path(origin).filename().string();
@@ -66,6 +99,11 @@ struct Rewriter {
   std::string dataset;
   std::map<std::int64_t, std::int64_t> table;
   ApplyStats stats;
+  long line = 0;  // current JSON Lines line, for messages (0: a whole document)
+
+  std::string location(const std::string& where) const {
+    return line > 0 ? fmt::format("{}: line {}", where, line) : where;
+  }
 
   void prepare(const Json& header, const std::string& origin) {
     dataset = resolve_dataset(v, header, options.dataset, origin);
@@ -73,9 +111,10 @@ struct Rewriter {
     stats.dataset = dataset;
   }
 
-  std::optional<std::int64_t> map_id(std::int64_t id, const std::string& where) {
+  std::optional<std::int64_t> map_id(std::int64_t id, const std::string& origin) {
     auto it = table.find(id);
     if (it != table.end()) return it->second;
+    const std::string where = location(origin);
     if (options.inverse) {
       if (options.drop_unmapped) return std::nullopt;
       const UnifiedClass* c = v.find_class(id);
@@ -164,7 +203,8 @@ ApplyStats apply_vocabulary(const Vocabulary& v, std::istream& in, const std::st
   r.prepare(looks_like_header(doc) ? doc : Json(), origin);
   auto emit = [&](Json& record, bool header) {
     if (header) r.rewrite_header(record);
-    if (rewrite_ids(record, map, fmt::format("{}: line {}", origin, line_no), r.stats)) {
+    r.line = line_no;
+    if (rewrite_ids(record, map, origin, r.stats)) {
       out << record.dump() << '\n';
       if (!header) ++r.stats.records;
     }
@@ -174,13 +214,13 @@ ApplyStats apply_vocabulary(const Vocabulary& v, std::istream& in, const std::st
   while (std::getline(in, line)) {
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    Json record;
-    try {
-      record = Json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
-      fail(ErrorKind::DataError, "{}: line {}: invalid JSON: {}", origin, line_no, e.what());
+    dataset::JsonDocument record;
+    dataset::parse_json(record, line, origin, line_no - 1);
+    r.line = line_no;
+    if (rewrite_ids(record, map, origin, r.stats)) {
+      out << dataset::to_json(record) << '\n';
+      ++r.stats.records;
     }
-    emit(record, false);
   }
   if (in.bad()) fail(ErrorKind::IoError, "cannot read '{}'", origin);
   if (r.stats.dropped > 0)

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "segx/core/error.hpp"
+#include "segx/dataset/json.hpp"
 #include "segx/vocab/apply.hpp"
 
 namespace segx::vocab {
@@ -22,6 +23,17 @@ void collect_ids(const Json& node, std::map<std::int64_t, std::int64_t>& counts)
       if (value.is_structured()) collect_ids(value, counts);
   } else if (node.is_array()) {
     for (const auto& e : node) collect_ids(e, counts);
+  }
+}
+
+void collect_ids(const dataset::JsonValue& node, std::map<std::int64_t, std::int64_t>& counts) {
+  if (node.IsObject()) {
+    auto it = node.FindMember("category_id");
+    if (it != node.MemberEnd() && it->value.IsInt64()) ++counts[it->value.GetInt64()];
+    for (const auto& member : node.GetObject())
+      if (member.value.IsObject() || member.value.IsArray()) collect_ids(member.value, counts);
+  } else if (node.IsArray()) {
+    for (const auto& e : node.GetArray()) collect_ids(e, counts);
   }
 }
 
@@ -62,13 +74,16 @@ CheckResult check_manifest(const Vocabulary& v, std::istream& in, const std::str
       header = Json::object();
     }
     std::string line;
+    long line_no = 1;
     while (std::getline(in, line)) {
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      try {
-        collect_ids(Json::parse(line), used);
-      } catch (const nlohmann::json::parse_error& e) {
-        fail(ErrorKind::DataError, "{}: invalid JSON: {}", origin, e.what());
+      if (line.find_first_not_of(" \t\r") == std::string::npos) {
+        ++line_no;
+        continue;
       }
+      ++line_no;
+      dataset::JsonDocument record;
+      dataset::parse_json(record, line, origin, line_no - 1);
+      collect_ids(record, used);
     }
   }
   std::string dataset = resolve_dataset(v, header, given, origin);
