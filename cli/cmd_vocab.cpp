@@ -26,9 +26,10 @@ struct EmbeddingOptions {
 };
 
 void add_embedding_options(CLI::App& app, EmbeddingOptions& o) {
-  app.add_option("--vectors", o.vectors,
-                 "class vectors to use instead of the built-in ones: JSON {\"class name\": [numbers]} or "
-                 "safetensors (1-D tensor per class, or [N, D] with metadata \"names\")")
+  app.add_option(
+         "--vectors", o.vectors,
+         "class vectors to use instead of the built-in ones: JSON {\"class name\": [numbers]} or "
+         "safetensors (1-D tensor per class, or [N, D] with metadata \"names\")")
       ->type_name("FILE");
   app.add_option("--dim", o.dim, "dimension of the built-in hashed character n-gram vectors")
       ->check(CLI::Range(1, 65536))
@@ -36,11 +37,12 @@ void add_embedding_options(CLI::App& app, EmbeddingOptions& o) {
 }
 
 void write_embeddings(const vocab::Vocabulary& v, const EmbeddingOptions& o) {
-  vocab::ClassEmbeddings e = o.vectors.empty()
-                                 ? vocab::default_embeddings(v, o.dim)
-                                 : vocab::embeddings_from_table(v, vocab::load_vector_table(o.vectors));
+  vocab::ClassEmbeddings e =
+      o.vectors.empty() ? vocab::default_embeddings(v, o.dim)
+                        : vocab::embeddings_from_table(v, vocab::load_vector_table(o.vectors));
   vocab::write_embeddings(o.output, e);
-  log::info("wrote {} class vectors of dimension {} ({}) to '{}'", e.ids.size(), e.dim, e.method, o.output);
+  log::info("wrote {} class vectors of dimension {} ({}) to '{}'", e.ids.size(), e.dim, e.method,
+            o.output);
 }
 
 void reject_two_stdins(const std::vector<std::string>& inputs) {
@@ -69,24 +71,29 @@ Runner setup_build(CLI::App& app) {
                  "category lists to merge, in priority order: segx manifests, COCO JSON or "
                  "datasets/*.json; NAME=PATH names the dataset; - reads stdin")
       ->required();
-  app.add_option("-o,--output", o->output, "vocabulary JSON to write (- for stdout)")->capture_default_str();
+  app.add_option("-o,--output", o->output, "vocabulary JSON to write (- for stdout)")
+      ->capture_default_str();
   app.add_option("--policy", o->policy,
                  "merge policy: none (all classes distinct), name (normalised names), synonyms "
                  "(--synonyms table, then names), wordnet (names, then WordNet synsets)")
       ->check(CLI::IsMember({"none", "name", "synonyms", "wordnet"}))
       ->capture_default_str();
-  app.add_option("--synonyms", o->synonyms,
-                 "synonym/taxonomy table: TSV 'unified<TAB>name...' or JSON {\"unified\": [names]}; "
-                 "names may be qualified as dataset:name")
+  app.add_option(
+         "--synonyms", o->synonyms,
+         "synonym/taxonomy table: TSV 'unified<TAB>name...' or JSON {\"unified\": [names]}; "
+         "names may be qualified as dataset:name")
       ->type_name("FILE");
-  app.add_flag("--merge-suffixed", o->merge_suffixed,
-               "merge COCO '-merged'/'-other'/'-stuff' classes with the plain name (reported either way)");
-  app.add_option("--wordnet-dir", o->wordnet_dir, "WordNet database directory (wordnet-base package)")
+  app.add_flag(
+      "--merge-suffixed", o->merge_suffixed,
+      "merge COCO '-merged'/'-other'/'-stuff' classes with the plain name (reported either way)");
+  app.add_option("--wordnet-dir", o->wordnet_dir,
+                 "WordNet database directory (wordnet-base package)")
       ->capture_default_str();
   app.add_flag("--strict", o->strict, "exit 1 when the report lists conflicts");
-  app.add_option("--embeddings", o->embeddings.output,
-                 "also write the class embeddings to this file (.safetensors: class_embeddings [N, D] F32 "
-                 "+ class_ids; otherwise JSON)")
+  app.add_option(
+         "--embeddings", o->embeddings.output,
+         "also write the class embeddings to this file (.safetensors: class_embeddings [N, D] F32 "
+         "+ class_ids; otherwise JSON)")
       ->type_name("FILE");
   add_embedding_options(app, o->embeddings);
   app.footer(
@@ -126,7 +133,8 @@ Runner setup_embed(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   o->embeddings.output = "-";
-  app.add_option("vocabulary", o->vocabulary, "vocabulary JSON (from segx vocab build)")->required();
+  app.add_option("vocabulary", o->vocabulary, "vocabulary JSON (from segx vocab build)")
+      ->required();
   app.add_option("-o,--output", o->embeddings.output,
                  "embeddings to write: .safetensors, else JSON (- for stdout)")
       ->capture_default_str();
@@ -145,10 +153,14 @@ Runner setup_check(CLI::App& app) {
     std::string output = "-";
   };
   auto o = std::make_shared<Options>();
-  app.add_option("vocabulary", o->vocabulary, "vocabulary JSON (from segx vocab build)")->required();
-  app.add_option("input", o->input, "segx manifest or COCO JSON to check (- for stdin)")->capture_default_str();
-  app.add_option("--dataset", o->dataset, "which vocabulary dataset the input is (default: its header)");
-  app.add_option("-o,--output", o->output, "findings report JSON (- for stdout)")->capture_default_str();
+  app.add_option("vocabulary", o->vocabulary, "vocabulary JSON (from segx vocab build)")
+      ->required();
+  app.add_option("input", o->input, "segx manifest or COCO JSON to check (- for stdin)")
+      ->capture_default_str();
+  app.add_option("--dataset", o->dataset,
+                 "which vocabulary dataset the input is (default: its header)");
+  app.add_option("-o,--output", o->output, "findings report JSON (- for stdout)")
+      ->capture_default_str();
   app.footer("Exit status 1 when there are findings.");
   return [o]() {
     if (io::is_std_stream(o->vocabulary) && io::is_std_stream(o->input))
@@ -173,12 +185,14 @@ Runner setup_diff(CLI::App& app) {
   auto o = std::make_shared<Options>();
   app.add_option("before", o->before, "the old vocabulary JSON")->required();
   app.add_option("after", o->after, "the new vocabulary JSON")->required();
-  app.add_option("-o,--output", o->output, "diff report JSON (- for stdout)")->capture_default_str();
+  app.add_option("-o,--output", o->output, "diff report JSON (- for stdout)")
+      ->capture_default_str();
   app.add_flag("--exit-code", o->exit_code, "exit 1 when the vocabularies differ");
   return [o]() {
     if (io::is_std_stream(o->before) && io::is_std_stream(o->after))
       fail(ErrorKind::Usage, "stdin ('-') can be read only once");
-    auto d = vocab::diff_vocabularies(vocab::load_vocabulary(o->before), vocab::load_vocabulary(o->after));
+    auto d = vocab::diff_vocabularies(vocab::load_vocabulary(o->before),
+                                      vocab::load_vocabulary(o->after));
     io::write_file_atomic(o->output, vocab::stable_json(d.report));
     return o->exit_code && !d.empty() ? exit_code(ErrorKind::Negative) : 0;
   };
@@ -192,13 +206,15 @@ Runner setup_apply(CLI::App& app) {
     vocab::ApplyOptions apply;
   };
   auto o = std::make_shared<Options>();
-  app.add_option("vocabulary", o->vocabulary, "vocabulary JSON (from segx vocab build)")->required();
+  app.add_option("vocabulary", o->vocabulary, "vocabulary JSON (from segx vocab build)")
+      ->required();
   app.add_option("input", o->input,
                  "segx manifest, COCO JSON or COCO results to rewrite (- for stdin)")
       ->capture_default_str();
   app.add_option("-o,--output", o->output, "rewritten file (- for stdout)")->capture_default_str();
-  app.add_flag("--inverse", o->apply.inverse,
-               "map unified ids back to the dataset's own ids (e.g. predictions, for its own tools)");
+  app.add_flag(
+      "--inverse", o->apply.inverse,
+      "map unified ids back to the dataset's own ids (e.g. predictions, for its own tools)");
   app.add_option("--dataset", o->apply.dataset,
                  "which vocabulary dataset the input is (default: its header, else the file name)");
   app.add_flag("--drop-unmapped", o->apply.drop_unmapped,
@@ -222,13 +238,18 @@ Runner setup_apply(CLI::App& app) {
 
 Runner setup_vocab(CLI::App& app) {
   app.footer("A vocabulary is a versioned JSON artifact: build it, review its report, commit it.");
-  return add_nested_commands(app, {
-      {"build", "merge datasets' categories into one vocabulary with a reviewable report", setup_build},
-      {"check", "check a manifest against a vocabulary: unknown ids, missing classes", setup_check},
-      {"diff", "compare two vocabularies: added, removed, renamed, remapped", setup_diff},
-      {"apply", "rewrite category ids into the unified space, or back with --inverse", setup_apply},
-      {"embed", "write class embeddings for a vocabulary (built-in or user vectors)", setup_embed},
-  });
+  return add_nested_commands(
+      app, {
+               {"build", "merge datasets' categories into one vocabulary with a reviewable report",
+                setup_build},
+               {"check", "check a manifest against a vocabulary: unknown ids, missing classes",
+                setup_check},
+               {"diff", "compare two vocabularies: added, removed, renamed, remapped", setup_diff},
+               {"apply", "rewrite category ids into the unified space, or back with --inverse",
+                setup_apply},
+               {"embed", "write class embeddings for a vocabulary (built-in or user vectors)",
+                setup_embed},
+           });
 }
 
 }  // namespace segx::cli

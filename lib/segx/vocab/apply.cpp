@@ -52,7 +52,8 @@ bool rewrite_ids(Json& node, const IdMap& map, const std::string& where, ApplySt
 
 // The same on a RapidJSON record (the JSON Lines path: the dataset module's parser and writer,
 // several times faster than nlohmann on large manifests).
-bool rewrite_ids(dataset::JsonValue& node, const IdMap& map, const std::string& where, ApplyStats& stats) {
+bool rewrite_ids(dataset::JsonValue& node, const IdMap& map, const std::string& where,
+                 ApplyStats& stats) {
   if (node.IsObject()) {
     auto it = node.FindMember("category_id");
     if (it != node.MemberEnd() && it->value.IsInt64()) {
@@ -119,11 +120,12 @@ struct Rewriter {
       if (options.drop_unmapped) return std::nullopt;
       const UnifiedClass* c = v.find_class(id);
       if (c)
-        fail(ErrorKind::Config, "{}: class {} '{}' has no category in '{}' (use --drop-unmapped)", where,
-             id, c->name, dataset);
+        fail(ErrorKind::Config, "{}: class {} '{}' has no category in '{}' (use --drop-unmapped)",
+             where, id, c->name, dataset);
       fail(ErrorKind::Config, "{}: category id {} is not a class of the vocabulary", where, id);
     }
-    fail(ErrorKind::Config, "{}: category id {} of '{}' is not in the vocabulary", where, id, dataset);
+    fail(ErrorKind::Config, "{}: category id {} of '{}' is not in the vocabulary", where, id,
+         dataset);
   }
 
   // The header (or a whole COCO JSON object): categories swapped, the vocabulary marker set.
@@ -145,7 +147,9 @@ struct Rewriter {
   }
 };
 
-bool looks_like_header(const Json& j) { return j.is_object() && j.contains("categories"); }
+bool looks_like_header(const Json& j) {
+  return j.is_object() && j.contains("categories");
+}
 
 }  // namespace
 
@@ -154,7 +158,8 @@ std::string resolve_dataset(const Vocabulary& v, const Json& header, const std::
   std::string name = given;
   if (name.empty() && header.is_object()) {
     auto voc = header.find("vocabulary");
-    if (voc != header.end() && voc->is_object() && voc->contains("dataset") && (*voc)["dataset"].is_string())
+    if (voc != header.end() && voc->is_object() && voc->contains("dataset") &&
+        (*voc)["dataset"].is_string())
       name = (*voc)["dataset"].get<std::string>();
     else if (header.contains("dataset") && header["dataset"].is_string())
       name = header["dataset"].get<std::string>();
@@ -224,7 +229,8 @@ ApplyStats apply_vocabulary(const Vocabulary& v, std::istream& in, const std::st
   }
   if (in.bad()) fail(ErrorKind::IoError, "cannot read '{}'", origin);
   if (r.stats.dropped > 0)
-    log::info("dropped {} elements whose class has no category in '{}'", r.stats.dropped, r.dataset);
+    log::info("dropped {} elements whose class has no category in '{}'", r.stats.dropped,
+              r.dataset);
   return r.stats;
 }
 

@@ -15,8 +15,8 @@ namespace segx::vocab {
 
 struct ApplyOptions {
   bool inverse = false;
-  std::string dataset;          // empty: the header's "vocabulary.dataset" / "dataset", or the file stem
-  bool drop_unmapped = false;   // inverse: drop elements whose class the dataset lacks (else error)
+  std::string dataset;  // empty: the header's "vocabulary.dataset" / "dataset", or the file stem
+  bool drop_unmapped = false;  // inverse: drop elements whose class the dataset lacks (else error)
 };
 
 struct ApplyStats {
@@ -27,11 +27,12 @@ struct ApplyStats {
 };
 
 // Reads `in` (named `origin` in errors) and writes the rewritten document to `out`.
-ApplyStats apply_vocabulary(const Vocabulary& vocabulary, std::istream& in, const std::string& origin,
-                            std::ostream& out, const ApplyOptions& options);
+ApplyStats apply_vocabulary(const Vocabulary& vocabulary, std::istream& in,
+                            const std::string& origin, std::ostream& out,
+                            const ApplyOptions& options);
 
 // Resolves the dataset a document belongs to; Config error when the vocabulary lacks it.
-std::string resolve_dataset(const Vocabulary& vocabulary, const Json& header, const std::string& given,
-                            const std::string& origin);
+std::string resolve_dataset(const Vocabulary& vocabulary, const Json& header,
+                            const std::string& given, const std::string& origin);
 
 }  // namespace segx::vocab

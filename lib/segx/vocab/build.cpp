@@ -52,7 +52,8 @@ struct Builder {
   }
 
   std::size_t open_class(const std::string& dataset, const Category& c, const NormalizedName& n,
-                         const std::string& name, const std::string& rule, const std::string& detail) {
+                         const std::string& name, const std::string& rule,
+                         const std::string& detail) {
     UnifiedClass u;
     u.id = static_cast<std::int64_t>(v.classes.size()) + 1;
     u.name = name;
@@ -75,9 +76,10 @@ struct Builder {
     if (rule != "new" && u.isthing != c.isthing) {
       v.conflicts.push_back(
           {"thing-stuff",
-           fmt::format("{} '{}' ({}) is {} but joins class {} '{}', which is {}; the class keeps {}",
-                       dataset, c.name, c.id, c.isthing ? "a thing" : "stuff", u.id, u.name,
-                       u.isthing ? "a thing" : "stuff", u.isthing ? "thing" : "stuff"),
+           fmt::format(
+               "{} '{}' ({}) is {} but joins class {} '{}', which is {}; the class keeps {}",
+               dataset, c.name, c.id, c.isthing ? "a thing" : "stuff", u.id, u.name,
+               u.isthing ? "a thing" : "stuff", u.isthing ? "thing" : "stuff"),
            {u.id}});
     }
     u.sources.push_back({dataset, c.id, c.name});
@@ -139,7 +141,9 @@ struct Builder {
     }
     // Table classes are closed: only the table adds to them.
     auto open_to_names = [](const ClassKeys& k) { return k.table_name.empty(); };
-    if (auto i = find(dataset, [&](const ClassKeys& k) { return open_to_names(k) && k.primary == n.primary; })) {
+    if (auto i = find(dataset, [&](const ClassKeys& k) {
+          return open_to_names(k) && k.primary == n.primary;
+        })) {
       attach(*i, dataset, c, n, "exact", n.primary);
       return;
     }
@@ -148,7 +152,8 @@ struct Builder {
     std::vector<std::size_t> hits;
     for (std::size_t i = 0; i < v.classes.size(); ++i) {
       if (covers(i, dataset) || !open_to_names(keys[i])) continue;
-      if (std::any_of(mine.begin(), mine.end(), [&](const std::string& key) { return keys[i].keys.count(key); }))
+      if (std::any_of(mine.begin(), mine.end(),
+                      [&](const std::string& key) { return keys[i].keys.count(key); }))
         hits.push_back(i);
     }
     if (!hits.empty()) {
@@ -159,10 +164,11 @@ struct Builder {
           ids.push_back(v.classes[i].id);
           names += fmt::format("{}'{}'", names.empty() ? "" : ", ", v.classes[i].name);
         }
-        v.conflicts.push_back({"ambiguous",
-                               fmt::format("{} '{}' ({}) matches several classes ({}); joined the first",
-                                           dataset, c.name, c.id, names),
-                               ids});
+        v.conflicts.push_back(
+            {"ambiguous",
+             fmt::format("{} '{}' ({}) matches several classes ({}); joined the first", dataset,
+                         c.name, c.id, names),
+             ids});
       }
       attach(hits.front(), dataset, c, n, "alternate", n.primary);
       return;
@@ -176,7 +182,8 @@ struct Builder {
     if (suffix_hit) {
       const UnifiedClass& u = v.classes[*suffix_hit];
       if (options.merge_suffixed) {
-        attach(*suffix_hit, dataset, c, n, "suffix", n.stripped.empty() ? keys[*suffix_hit].stripped : n.stripped);
+        attach(*suffix_hit, dataset, c, n, "suffix",
+               n.stripped.empty() ? keys[*suffix_hit].stripped : n.stripped);
         return;
       }
       std::size_t index = open_class(dataset, c, n, display, "new", "");
@@ -258,7 +265,8 @@ Vocabulary build_vocabulary(const std::vector<CategoryList>& lists,
                             const std::vector<std::string>& sources, const BuildOptions& options) {
   static const std::set<std::string> kPolicies = {"none", "name", "synonyms", "wordnet"};
   if (!kPolicies.count(options.policy))
-    fail(ErrorKind::Usage, "unknown merge policy '{}' (none, name, synonyms, wordnet)", options.policy);
+    fail(ErrorKind::Usage, "unknown merge policy '{}' (none, name, synonyms, wordnet)",
+         options.policy);
   if (options.policy == "synonyms" && !options.synonyms)
     fail(ErrorKind::Usage, "the synonyms policy needs a synonym table (--synonyms FILE)");
   if (lists.empty()) fail(ErrorKind::Usage, "no category lists to merge");
@@ -269,8 +277,9 @@ Vocabulary build_vocabulary(const std::vector<CategoryList>& lists,
   b.v.policy.synonyms = options.synonyms_name;
   b.v.policy.wordnet = options.policy == "wordnet";
   if (options.policy == "wordnet")
-    b.wordnet = WordNet::load(options.wordnet_dir.empty() ? WordNet::kDefaultDir : options.wordnet_dir,
-                              wordnet_lemmas(lists));
+    b.wordnet =
+        WordNet::load(options.wordnet_dir.empty() ? WordNet::kDefaultDir : options.wordnet_dir,
+                      wordnet_lemmas(lists));
   std::set<std::string> names;
   for (std::size_t i = 0; i < lists.size(); ++i) {
     const auto& list = lists[i];
@@ -278,7 +287,8 @@ Vocabulary build_vocabulary(const std::vector<CategoryList>& lists,
     if (!names.insert(list.dataset).second)
       fail(ErrorKind::Usage, "dataset name '{}' given twice ({}); rename one with NAME=FILE",
            list.dataset, list.origin);
-    DatasetEntry entry{list.dataset, i < sources.size() ? sources[i] : std::string(), list.categories};
+    DatasetEntry entry{list.dataset, i < sources.size() ? sources[i] : std::string(),
+                       list.categories};
     b.v.datasets.push_back(std::move(entry));
     for (const auto& c : list.categories) b.add(list.dataset, c);
   }

@@ -22,7 +22,8 @@ Rgb color_from_json(const Json& value, const std::string& where) {
 }  // namespace
 
 Category category_from_json(const Json& object, const std::string& where) {
-  if (!object.is_object()) fail(ErrorKind::DataError, "{}: a category must be a JSON object", where);
+  if (!object.is_object())
+    fail(ErrorKind::DataError, "{}: a category must be a JSON object", where);
   Category c;
   auto id = object.find("id");
   if (id == object.end() || !id->is_number_integer())
@@ -58,7 +59,8 @@ CategoryList category_list_from_json(const std::string& dataset, const Json& arr
   list.origin = origin;
   list.categories.reserve(array.size());
   for (std::size_t i = 0; i < array.size(); ++i)
-    list.categories.push_back(category_from_json(array[i], fmt::format("{}: categories[{}]", origin, i)));
+    list.categories.push_back(
+        category_from_json(array[i], fmt::format("{}: categories[{}]", origin, i)));
   validate(list);
   return list;
 }
@@ -66,7 +68,9 @@ CategoryList category_list_from_json(const std::string& dataset, const Json& arr
 void validate(const CategoryList& list) {
   std::unordered_map<std::int64_t, const Category*> by_id;
   for (const auto& c : list.categories) {
-    if (c.id < 0) fail(ErrorKind::DataError, "{}: category '{}' has a negative id {}", list.origin, c.name, c.id);
+    if (c.id < 0)
+      fail(ErrorKind::DataError, "{}: category '{}' has a negative id {}", list.origin, c.name,
+           c.id);
     auto [it, fresh] = by_id.emplace(c.id, &c);
     if (!fresh)
       fail(ErrorKind::DataError, "{}: duplicate category id {} ('{}' and '{}')", list.origin, c.id,

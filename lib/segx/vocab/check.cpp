@@ -37,7 +37,9 @@ void collect_ids(const dataset::JsonValue& node, std::map<std::int64_t, std::int
   }
 }
 
-Json brief(std::int64_t id, const std::string& name) { return Json{{"id", id}, {"name", name}}; }
+Json brief(std::int64_t id, const std::string& name) {
+  return Json{{"id", id}, {"name", name}};
+}
 
 }  // namespace
 

@@ -16,7 +16,7 @@ struct CheckResult {
 
 // `dataset` empty: taken from the header (see resolve_dataset). A document already in the unified
 // space (header "vocabulary" set) is checked against the unified classes.
-CheckResult check_manifest(const Vocabulary& vocabulary, std::istream& in, const std::string& origin,
-                           const std::string& dataset);
+CheckResult check_manifest(const Vocabulary& vocabulary, std::istream& in,
+                           const std::string& origin, const std::string& dataset);
 
 }  // namespace segx::vocab

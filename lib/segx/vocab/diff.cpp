@@ -84,14 +84,14 @@ VocabularyDiff diff_vocabularies(const Vocabulary& a, const Vocabulary& b) {
     const auto& x = a.classes[i];
     const auto& y = b.classes[j];
     a_to_b_id[x.id] = y.id;
-    if (x.name != y.name)
-      renamed.push_back(Json{{"id", y.id}, {"from", x.name}, {"to", y.name}});
+    if (x.name != y.name) renamed.push_back(Json{{"id", y.id}, {"from", x.name}, {"to", y.name}});
     if (x.id != y.id) renumbered.push_back(Json{{"name", y.name}, {"from", x.id}, {"to", y.id}});
     std::vector<std::string> fields;
     if (x.isthing != y.isthing) fields.push_back("isthing");
     if (x.color != y.color) fields.push_back("color");
     if (x.synonyms != y.synonyms) fields.push_back("synonyms");
-    if (!fields.empty()) changed.push_back(Json{{"id", y.id}, {"name", y.name}, {"fields", fields}});
+    if (!fields.empty())
+      changed.push_back(Json{{"id", y.id}, {"name", y.name}, {"fields", fields}});
   }
   // Every dataset category whose class is not the paired counterpart of its old class.
   std::map<SourceKey, const UnifiedClass*> in_a, in_b;

@@ -16,7 +16,8 @@ namespace {
 
 std::uint64_t fnv1a(const char* data, std::size_t size) {
   std::uint64_t h = 1469598103934665603ull;
-  for (std::size_t i = 0; i < size; ++i) h = (h ^ static_cast<unsigned char>(data[i])) * 1099511628211ull;
+  for (std::size_t i = 0; i < size; ++i)
+    h = (h ^ static_cast<unsigned char>(data[i])) * 1099511628211ull;
   return h;
 }
 
@@ -89,7 +90,8 @@ VectorTable parse_vector_table(const std::string& text, const std::string& origi
     fail(ErrorKind::DataError, "{}: invalid JSON: {}", origin, e.what());
   }
   if (!doc.is_object() || doc.empty())
-    fail(ErrorKind::DataError, "{}: expected a non-empty object {{\"class name\": [numbers]}}", origin);
+    fail(ErrorKind::DataError, "{}: expected a non-empty object {{\"class name\": [numbers]}}",
+         origin);
   VectorTable table;
   table.origin = origin;
   for (const auto& [name, value] : doc.items()) {
@@ -98,7 +100,8 @@ VectorTable parse_vector_table(const std::string& text, const std::string& origi
     std::vector<float> v;
     v.reserve(value.size());
     for (const auto& x : value) {
-      if (!x.is_number()) fail(ErrorKind::DataError, "{}: '{}': non-numeric value {}", origin, name, x.dump());
+      if (!x.is_number())
+        fail(ErrorKind::DataError, "{}: '{}': non-numeric value {}", origin, name, x.dump());
       v.push_back(x.get<float>());
     }
     if (table.dim == 0) {

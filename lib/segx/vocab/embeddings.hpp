@@ -22,8 +22,8 @@ inline constexpr const char* kHashedMethod = "hashed-char-ngrams-v1";
 struct ClassEmbeddings {
   std::string method;  // kHashedMethod, or "user:<file>"
   int dim = 0;
-  std::vector<std::int64_t> ids;     // unified class ids, ascending
-  std::vector<std::string> names;    // class names, parallel to ids
+  std::vector<std::int64_t> ids;   // unified class ids, ascending
+  std::vector<std::string> names;  // class names, parallel to ids
   std::vector<std::vector<float>> vectors;
 };
 

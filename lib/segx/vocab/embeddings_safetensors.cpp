@@ -11,8 +11,8 @@ namespace segx::vocab {
 namespace {
 
 // Little-endian host assumed, as the rest of segx's safetensors code does.
-std::vector<float> to_floats(const io::SafetensorsFile& file, const std::string& name, std::size_t offset,
-                             std::size_t count) {
+std::vector<float> to_floats(const io::SafetensorsFile& file, const std::string& name,
+                             std::size_t offset, std::size_t count) {
   const auto& info = file.info(name);
   auto bytes = file.data(name);
   std::vector<float> out(count);
@@ -25,8 +25,8 @@ std::vector<float> to_floats(const io::SafetensorsFile& file, const std::string&
       out[i] = static_cast<float>(d);
     }
   } else {
-    fail(ErrorKind::DataError, "{}: tensor '{}' is {}; class vectors must be F32 or F64", file.path(), name,
-         io::dtype_name(info.dtype));
+    fail(ErrorKind::DataError, "{}: tensor '{}' is {}; class vectors must be F32 or F64",
+         file.path(), name, io::dtype_name(info.dtype));
   }
   return out;
 }
@@ -35,8 +35,8 @@ void add(VectorTable& table, const std::string& name, std::vector<float> v) {
   if (table.dim == 0) {
     table.dim = static_cast<int>(v.size());
   } else if (static_cast<int>(v.size()) != table.dim) {
-    fail(ErrorKind::DataError, "{}: '{}' has {} values but earlier vectors have {}", table.origin, name,
-         v.size(), table.dim);
+    fail(ErrorKind::DataError, "{}: '{}' has {} values but earlier vectors have {}", table.origin,
+         name, v.size(), table.dim);
   }
   table.vectors[name] = std::move(v);
 }
@@ -55,10 +55,12 @@ VectorTable load_safetensors_vectors(const std::string& path) {
       continue;
     }
     if (info.shape.size() != 2)
-      fail(ErrorKind::DataError, "{}: tensor '{}' must be 1-D (one class) or 2-D [classes, dim]", path, name);
+      fail(ErrorKind::DataError, "{}: tensor '{}' must be 1-D (one class) or 2-D [classes, dim]",
+           path, name);
     auto meta = file.metadata().find("names");
     if (meta == file.metadata().end())
-      fail(ErrorKind::DataError, "{}: 2-D tensor '{}' needs metadata \"names\" (a JSON array)", path, name);
+      fail(ErrorKind::DataError, "{}: 2-D tensor '{}' needs metadata \"names\" (a JSON array)",
+           path, name);
     Json names;
     try {
       names = Json::parse(meta->second);
@@ -70,7 +72,8 @@ VectorTable load_safetensors_vectors(const std::string& path) {
            info.shape[0], name);
     auto dim = static_cast<std::size_t>(info.shape[1]);
     for (std::size_t i = 0; i < names.size(); ++i) {
-      if (!names[i].is_string()) fail(ErrorKind::DataError, "{}: metadata \"names\" must hold strings", path);
+      if (!names[i].is_string())
+        fail(ErrorKind::DataError, "{}: metadata \"names\" must hold strings", path);
       add(table, names[i].get<std::string>(), to_floats(file, name, i * dim, dim));
     }
   }
@@ -88,10 +91,16 @@ void write_embeddings(const std::string& path, const ClassEmbeddings& e) {
   std::vector<std::int64_t> ids(e.ids.begin(), e.ids.end());
   auto n = static_cast<std::int64_t>(e.ids.size());
   std::vector<io::TensorView> tensors = {
-      {"class_embeddings", io::DType::F32, {n, e.dim},
-       std::string_view(reinterpret_cast<const char*>(matrix.data()), matrix.size() * sizeof(float))},
-      {"class_ids", io::DType::I64, {n},
-       std::string_view(reinterpret_cast<const char*>(ids.data()), ids.size() * sizeof(std::int64_t))},
+      {"class_embeddings",
+       io::DType::F32,
+       {n, e.dim},
+       std::string_view(reinterpret_cast<const char*>(matrix.data()),
+                        matrix.size() * sizeof(float))},
+      {"class_ids",
+       io::DType::I64,
+       {n},
+       std::string_view(reinterpret_cast<const char*>(ids.data()),
+                        ids.size() * sizeof(std::int64_t))},
   };
   std::map<std::string, std::string> metadata = {
       {"format", "segx-class-embeddings"}, {"method", e.method}, {"names", Json(e.names).dump()}};
@@ -124,7 +133,8 @@ ClassEmbeddings read_embeddings(const std::string& path) {
     std::int64_t id;
     std::memcpy(&id, ids.data() + i * 8, 8);
     e.ids.push_back(id);
-    e.names.push_back(i < static_cast<std::int64_t>(names.size()) ? names[i].get<std::string>() : "");
+    e.names.push_back(i < static_cast<std::int64_t>(names.size()) ? names[i].get<std::string>()
+                                                                  : "");
     e.vectors.push_back(to_floats(file, "class_embeddings", static_cast<std::size_t>(i * e.dim),
                                   static_cast<std::size_t>(e.dim)));
   }

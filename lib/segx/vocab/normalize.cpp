@@ -112,7 +112,8 @@ NormalizedName normalize_name(const std::string& name) {
   }
   if (!n.suffixes.empty()) n.stripped = normalize_words(base);
   auto hyphen = lowered.find('-');
-  if (hyphen != std::string::npos && hyphen > 0) n.head = normalize_words(lowered.substr(0, hyphen));
+  if (hyphen != std::string::npos && hyphen > 0)
+    n.head = normalize_words(lowered.substr(0, hyphen));
   return n;
 }
 

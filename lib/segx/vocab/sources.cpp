@@ -75,7 +75,8 @@ LoadedCategories load_categories(const std::string& spec) {
     }
   }
   std::string fallback = name;
-  if (fallback.empty() && !(doc.is_object() && doc.contains("dataset") && doc["dataset"].is_string()))
+  if (fallback.empty() &&
+      !(doc.is_object() && doc.contains("dataset") && doc["dataset"].is_string()))
     fallback = stem_of(path);
   return categories_from_document(doc, fallback, path);
 }

@@ -28,7 +28,8 @@ std::string table_key(const std::string& entry) {
 }
 }  // namespace
 
-void SynonymTable::add(const std::string& unified, const std::string& name, const std::string& where) {
+void SynonymTable::add(const std::string& unified, const std::string& name,
+                       const std::string& where) {
   std::string key = table_key(name);
   if (key.size() <= 1 || key.back() == kSep) fail(ErrorKind::DataError, "{}: empty name", where);
   auto [it, fresh] = entries_.emplace(key, Entry{unified, where});

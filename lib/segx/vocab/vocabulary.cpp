@@ -162,11 +162,12 @@ UnifiedClass class_from_json(const Json& j, const std::string& where) {
 
 Vocabulary vocabulary_from_json(const Json& doc, const std::string& origin) {
   if (!doc.is_object() || doc.value("format", "") != "segx-vocabulary")
-    fail(ErrorKind::DataError, "{}: not a segx vocabulary (no \"format\": \"segx-vocabulary\")", origin);
+    fail(ErrorKind::DataError, "{}: not a segx vocabulary (no \"format\": \"segx-vocabulary\")",
+         origin);
   int version = get_as<int>(member(doc, "version", origin), origin + ": version");
   if (version != kFormatVersion)
-    fail(ErrorKind::Config, "{}: vocabulary format version {} is not supported (expected {})", origin,
-         version, kFormatVersion);
+    fail(ErrorKind::Config, "{}: vocabulary format version {} is not supported (expected {})",
+         origin, version, kFormatVersion);
   Vocabulary v;
   if (auto it = doc.find("policy"); it != doc.end() && it->is_object()) {
     v.policy.name = it->value("name", "");
@@ -190,11 +191,13 @@ Vocabulary vocabulary_from_json(const Json& doc, const std::string& origin) {
   std::set<std::int64_t> ids;
   for (std::size_t i = 0; i < classes.size(); ++i) {
     auto c = class_from_json(classes[i], fmt::format("{}: classes[{}]", origin, i));
-    if (!ids.insert(c.id).second) fail(ErrorKind::DataError, "{}: duplicate class id {}", origin, c.id);
+    if (!ids.insert(c.id).second)
+      fail(ErrorKind::DataError, "{}: duplicate class id {}", origin, c.id);
     for (const auto& s : c.sources) {
       const DatasetEntry* d = v.dataset(s.dataset);
       if (!d)
-        fail(ErrorKind::DataError, "{}: class {} covers unknown dataset '{}'", origin, c.id, s.dataset);
+        fail(ErrorKind::DataError, "{}: class {} covers unknown dataset '{}'", origin, c.id,
+             s.dataset);
       bool known = std::any_of(d->categories.begin(), d->categories.end(),
                                [&](const Category& cat) { return cat.id == s.id; });
       if (!known)
@@ -252,7 +255,9 @@ Json unified_categories_json(const Vocabulary& v) {
 
 namespace {
 
-bool scalar(const Json& v) { return v.is_primitive(); }
+bool scalar(const Json& v) {
+  return v.is_primitive();
+}
 
 bool scalar_array(const Json& v) {
   return v.is_array() && std::all_of(v.begin(), v.end(), [](const Json& e) { return scalar(e); });
@@ -261,7 +266,8 @@ bool scalar_array(const Json& v) {
 bool inline_form(const Json& v) {
   if (scalar(v) || scalar_array(v) || v.empty()) return true;
   if (!v.is_object()) return false;
-  return std::all_of(v.begin(), v.end(), [](const Json& e) { return scalar(e) || scalar_array(e); });
+  return std::all_of(v.begin(), v.end(),
+                     [](const Json& e) { return scalar(e) || scalar_array(e); });
 }
 
 void write_inline(std::ostream& out, const Json& v) {

@@ -16,9 +16,12 @@ TEST(VocabManifest, ConvertBuildApplyInverseIsByteIdentical) {
   SEGX_REQUIRE_FIXTURES();
   auto dir = temp_dir("vocab");
   auto sample = fixtures_root() / "real/panopticapi_sample/panoptic_examples.json";
-  auto m = (dir / "m.jsonl").string(), v = (dir / "v.json").string(), u = (dir / "u.jsonl").string(),
-       back = (dir / "back.jsonl").string();
-  ASSERT_EQ(run_segx({"convert", "panoptic2manifest", sample.string(), "--name", "coco_panoptic", "-o", m}).exit_code, 0);
+  auto m = (dir / "m.jsonl").string(), v = (dir / "v.json").string(),
+       u = (dir / "u.jsonl").string(), back = (dir / "back.jsonl").string();
+  ASSERT_EQ(run_segx({"convert", "panoptic2manifest", sample.string(), "--name", "coco_panoptic",
+                      "-o", m})
+                .exit_code,
+            0);
   auto ade = std::string(SEGX_SOURCE_DIR) + "/datasets/ade20k.json";
   auto built = run_segx({"vocab", "build", ade, m, "-o", v});
   ASSERT_EQ(built.exit_code, 0) << built.err;
@@ -34,7 +37,8 @@ TEST(VocabManifest, ConvertBuildApplyInverseIsByteIdentical) {
   dataset::JsonDocument record;
   std::set<int64_t> ids;
   while (reader.next(record))
-    for (const auto& s : record["segments_info"].GetArray()) ids.insert(s["category_id"].GetInt64());
+    for (const auto& s : record["segments_info"].GetArray())
+      ids.insert(s["category_id"].GetInt64());
   ASSERT_FALSE(ids.empty());
   for (auto id : ids) EXPECT_NE(reader.header().categories.find(id), nullptr) << id;
   EXPECT_TRUE(ids.count(13));  // person: ADE20K's 13th class, COCO id 1 joins it

@@ -15,10 +15,11 @@ namespace {
 TEST(ReviewedVocabulary, BuildReproducesTheCommittedFile) {
   const std::string root = SEGX_SOURCE_DIR;
   const auto golden = root + "/datasets/vocabularies/coco_panoptic+ade20k+cityscapes.json";
-  auto r = run_segx({"vocab", "build", root + "/datasets/coco_panoptic.json", root + "/datasets/ade20k.json",
-                     root + "/datasets/cityscapes.json"});
+  auto r = run_segx({"vocab", "build", root + "/datasets/coco_panoptic.json",
+                     root + "/datasets/ade20k.json", root + "/datasets/cityscapes.json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  if (const char* update = std::getenv("SEGX_UPDATE_GOLDEN"); update && std::string(update) == "1") {
+  if (const char* update = std::getenv("SEGX_UPDATE_GOLDEN");
+      update && std::string(update) == "1") {
     std::ofstream(golden, std::ios::binary) << r.out;
     GTEST_SKIP() << "rewrote " << golden;
   }

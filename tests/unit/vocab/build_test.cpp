@@ -39,7 +39,8 @@ std::vector<const UnifiedClass*> classes_covering(const Vocabulary& v, const std
   return out;
 }
 
-const UnifiedClass& class_of(const Vocabulary& v, const std::string& dataset, const std::string& name) {
+const UnifiedClass& class_of(const Vocabulary& v, const std::string& dataset,
+                             const std::string& name) {
   auto found = classes_covering(v, dataset, name);
   if (found.size() != 1) throw std::runtime_error("expected one class for " + dataset + " " + name);
   return *found.front();
@@ -84,21 +85,25 @@ TEST(Build, CocoAdeCityscapesByName) {
   EXPECT_EQ(&class_of(v, "cityscapes", "wall"), &wall);
   const auto& wall_other = class_of(v, "coco_panoptic", "wall-other-merged");
   EXPECT_NE(&wall, &wall_other);
-  EXPECT_TRUE(has_conflict(v, "suffix", "ade20k 'wall' (0) and class " + std::to_string(wall_other.id) +
-                                            " 'wall-other-merged'"));
+  EXPECT_TRUE(has_conflict(
+      v, "suffix",
+      "ade20k 'wall' (0) and class " + std::to_string(wall_other.id) + " 'wall-other-merged'"));
   // The wall split in COCO panoptic is flagged.
   EXPECT_TRUE(has_conflict(v, "split", "'wall' is split in coco_panoptic into 'wall-brick' (171)"));
   // Alternate names: ADE "sidewalk, pavement" joins Cityscapes "sidewalk".
   EXPECT_EQ(&class_of(v, "ade20k", "sidewalk, pavement"), &class_of(v, "cityscapes", "sidewalk"));
   // Thing in COCO, stuff in Cityscapes: merged and flagged.
-  EXPECT_EQ(&class_of(v, "coco_panoptic", "traffic light"), &class_of(v, "cityscapes", "traffic light"));
+  EXPECT_EQ(&class_of(v, "coco_panoptic", "traffic light"),
+            &class_of(v, "cityscapes", "traffic light"));
   EXPECT_TRUE(has_conflict(v, "thing-stuff", "cityscapes 'traffic light' (19) is stuff"));
   // Every category has exactly one class and one decision.
   EXPECT_EQ(v.decisions.size(), 133u + 150u + 19u);
   for (const auto& d : v.datasets)
-    for (const auto& c : d.categories) EXPECT_EQ(classes_covering(v, d.name, c.name).size(), 1u) << c.name;
+    for (const auto& c : d.categories)
+      EXPECT_EQ(classes_covering(v, d.name, c.name).size(), 1u) << c.name;
   // Ids run 1..N in order.
-  for (std::size_t i = 0; i < v.classes.size(); ++i) EXPECT_EQ(v.classes[i].id, static_cast<std::int64_t>(i + 1));
+  for (std::size_t i = 0; i < v.classes.size(); ++i)
+    EXPECT_EQ(v.classes[i].id, static_cast<std::int64_t>(i + 1));
 }
 
 TEST(Build, MergeSuffixedJoinsTheCocoRemainderClasses) {
@@ -106,8 +111,9 @@ TEST(Build, MergeSuffixedJoinsTheCocoRemainderClasses) {
   options.merge_suffixed = true;
   auto v = build(kThree, options);
   EXPECT_EQ(&class_of(v, "ade20k", "wall"), &class_of(v, "coco_panoptic", "wall-other-merged"));
-  auto it = std::find_if(v.decisions.begin(), v.decisions.end(),
-                         [](const Decision& d) { return d.dataset == "ade20k" && d.name == "wall"; });
+  auto it = std::find_if(v.decisions.begin(), v.decisions.end(), [](const Decision& d) {
+    return d.dataset == "ade20k" && d.name == "wall";
+  });
   ASSERT_NE(it, v.decisions.end());
   EXPECT_EQ(it->rule, "suffix");
 }
@@ -124,7 +130,8 @@ TEST(Build, SynonymTableDecidesFirst) {
   BuildOptions options;
   options.policy = "synonyms";
   options.synonyms = SynonymTable::parse_tsv(
-      "# unified\tnames\nsofa\tcouch\tade20k:sofa\nwall\tcoco_panoptic:wall-other-merged\n", "t.tsv");
+      "# unified\tnames\nsofa\tcouch\tade20k:sofa\nwall\tcoco_panoptic:wall-other-merged\n",
+      "t.tsv");
   auto v = build(kThree, options);
   EXPECT_EQ(&class_of(v, "coco_panoptic", "couch"), &class_of(v, "ade20k", "sofa"));
   EXPECT_EQ(class_of(v, "coco_panoptic", "couch").name, "sofa");
@@ -139,7 +146,8 @@ TEST(Build, SynonymTableMappingOneNameToTwoClassesIsAnError) {
     EXPECT_EQ(e.kind(), ErrorKind::DataError);
     EXPECT_STREQ(e.what(), "syn.tsv:2: 'couch' maps to both 'sofa' (syn.tsv:1) and 'seat'");
   }
-  EXPECT_THROW(SynonymTable::parse_json(R"({"sofa": ["couch"], "seat": ["Couch"]})", "s.json"), Error);
+  EXPECT_THROW(SynonymTable::parse_json(R"({"sofa": ["couch"], "seat": ["Couch"]})", "s.json"),
+               Error);
 }
 
 TEST(Build, DuplicateCategoryIdsAreRejected) {
@@ -167,8 +175,9 @@ TEST(Build, WordNetMergesSynonymousNames) {
   // couch and sofa share WordNet synset 04256520.
   const auto& couch = class_of(v, "coco_panoptic", "couch");
   EXPECT_EQ(&couch, &class_of(v, "ade20k", "sofa"));
-  auto it = std::find_if(v.decisions.begin(), v.decisions.end(),
-                         [](const Decision& d) { return d.dataset == "ade20k" && d.name == "sofa"; });
+  auto it = std::find_if(v.decisions.begin(), v.decisions.end(), [](const Decision& d) {
+    return d.dataset == "ade20k" && d.name == "sofa";
+  });
   ASSERT_NE(it, v.decisions.end());
   EXPECT_EQ(it->rule, "wordnet");
   EXPECT_EQ(it->detail, "synset 04256520");
@@ -192,8 +201,8 @@ TEST(Build, EditedMappingTableIsDetected) {
 
 TEST(DatasetLists, CocoPanopticEqualsPanopticapiCategories) {
   SEGX_REQUIRE_FIXTURES();
-  auto fixture = Json::parse(test::read_file(test::fixtures_root() /
-                                             "real/panopticapi_sample/panoptic_coco_categories.json"));
+  auto fixture = Json::parse(test::read_file(
+      test::fixtures_root() / "real/panopticapi_sample/panoptic_coco_categories.json"));
   auto ours = Json::parse(test::read_file(dataset_file("coco_panoptic")));
   ASSERT_EQ(fixture.size(), 133u);
   EXPECT_EQ(ours["categories"], fixture);
@@ -202,8 +211,8 @@ TEST(DatasetLists, CocoPanopticEqualsPanopticapiCategories) {
 
 TEST(DatasetLists, CityscapesEqualsCreatePanopticImgsCategories) {
   SEGX_REQUIRE_FIXTURES();
-  auto fixture = Json::parse(test::read_file(test::fixtures_root() /
-                                             "real/cityscapes_panoptic_derived/cityscapes_panoptic_val.json"));
+  auto fixture = Json::parse(test::read_file(
+      test::fixtures_root() / "real/cityscapes_panoptic_derived/cityscapes_panoptic_val.json"));
   auto ours = Json::parse(test::read_file(dataset_file("cityscapes")))["categories"];
   for (auto& c : ours) c.erase("trainId");
   EXPECT_EQ(ours, fixture["categories"]);
@@ -211,8 +220,9 @@ TEST(DatasetLists, CityscapesEqualsCreatePanopticImgsCategories) {
 
 TEST(DatasetLists, EveryListLoadsWithItsSourceAndExpectedSize) {
   const std::vector<std::pair<std::string, std::size_t>> expected = {
-      {"coco_panoptic", 133}, {"coco_instances", 80},   {"ade20k", 150},           {"cityscapes", 19},
-      {"cityscapes_labelids", 34}, {"cityscapes_trainids", 19}, {"mapillary_vistas", 65}, {"objects365", 365}};
+      {"coco_panoptic", 133},   {"coco_instances", 80},      {"ade20k", 150},
+      {"cityscapes", 19},       {"cityscapes_labelids", 34}, {"cityscapes_trainids", 19},
+      {"mapillary_vistas", 65}, {"objects365", 365}};
   for (const auto& [name, size] : expected) {
     auto loaded = load_categories(dataset_file(name));
     EXPECT_EQ(loaded.list.dataset, name);

@@ -13,7 +13,10 @@ namespace {
 
 Vocabulary three_classes() {
   auto list = category_list_from_json(
-      "d", Json::parse(R"([{"id": 1, "name": "person"}, {"id": 2, "name": "road"}, {"id": 3, "name": "sky"}])"), "d");
+      "d",
+      Json::parse(
+          R"([{"id": 1, "name": "person"}, {"id": 2, "name": "road"}, {"id": 3, "name": "sky"}])"),
+      "d");
   return build_vocabulary({list}, {}, {});
 }
 
@@ -39,22 +42,26 @@ TEST(SafetensorsEmbeddings, MatrixRoundTrips) {
 TEST(SafetensorsEmbeddings, UserVectorsInBothLayouts) {
   auto dir = test::temp_dir("vocab");
   std::vector<float> m = {1, 0, 0, 1, 0.5f, 0.5f};
-  io::write_safetensors_file((dir / "m.safetensors").string(), {{"emb", io::DType::F32, {3, 2}, bytes_of(m)}},
+  io::write_safetensors_file((dir / "m.safetensors").string(),
+                             {{"emb", io::DType::F32, {3, 2}, bytes_of(m)}},
                              {{"names", R"(["sky", "road", "person"])"}});
-  auto e = embeddings_from_table(three_classes(), load_vector_table((dir / "m.safetensors").string()));
+  auto e =
+      embeddings_from_table(three_classes(), load_vector_table((dir / "m.safetensors").string()));
   ASSERT_EQ(e.vectors.size(), 3u);
   EXPECT_EQ(e.vectors[0], (std::vector<float>{0.5f, 0.5f}));  // person
   EXPECT_EQ(e.vectors[2], (std::vector<float>{1, 0}));        // sky
 
   std::vector<float> a = {1, 2}, b = {1, 2, 3};
-  io::write_safetensors_file((dir / "bad.safetensors").string(),
-                             {{"person", io::DType::F32, {2}, bytes_of(a)}, {"road", io::DType::F32, {3}, bytes_of(b)}});
+  io::write_safetensors_file(
+      (dir / "bad.safetensors").string(),
+      {{"person", io::DType::F32, {2}, bytes_of(a)}, {"road", io::DType::F32, {3}, bytes_of(b)}});
   try {
     load_vector_table((dir / "bad.safetensors").string());
     FAIL() << "no error";
   } catch (const Error& err) {
     EXPECT_EQ(err.kind(), ErrorKind::DataError);
-    EXPECT_NE(std::string(err.what()).find("'road' has 3 values but earlier vectors have 2"), std::string::npos);
+    EXPECT_NE(std::string(err.what()).find("'road' has 3 values but earlier vectors have 2"),
+              std::string::npos);
   }
 }
 

@@ -23,7 +23,8 @@ CategoryList list(const std::string& dataset, const char* categories) {
 Vocabulary small_vocabulary() {
   auto a = list("a", R"([{"id": 1, "name": "person", "isthing": 1, "color": [1, 2, 3]},
                          {"id": 7, "name": "Roads", "isthing": 0}])");
-  auto b = list("b", R"([{"id": 3, "name": "road", "isthing": 0}, {"id": 4, "name": "tree", "isthing": 0},
+  auto b = list(
+      "b", R"([{"id": 3, "name": "road", "isthing": 0}, {"id": 4, "name": "tree", "isthing": 0},
                          {"id": 5, "name": "person", "isthing": 1, "supercategory": "human"}])");
   return build_vocabulary({a, b}, {}, {});
 }
@@ -38,21 +39,23 @@ TEST(Embeddings, HashedDefaultIsDeterministicUnitLength) {
     for (float x : vec) norm += double(x) * x;
     EXPECT_NEAR(norm, 1.0, 1e-5);
   }
-  EXPECT_EQ(stable_json(embeddings_to_json(e)), stable_json(embeddings_to_json(default_embeddings(v, 64))));
+  EXPECT_EQ(stable_json(embeddings_to_json(e)),
+            stable_json(embeddings_to_json(default_embeddings(v, 64))));
   // Names sharing spelling are closer than unrelated ones.
   auto dot = [](const std::vector<float>& x, const std::vector<float>& y) {
     double s = 0;
     for (std::size_t i = 0; i < x.size(); ++i) s += double(x[i]) * y[i];
     return s;
   };
-  auto car = hashed_embedding({"traffic light"}, 256), cars = hashed_embedding({"traffic lights"}, 256),
-       sky = hashed_embedding({"sky"}, 256);
+  auto car = hashed_embedding({"traffic light"}, 256),
+       cars = hashed_embedding({"traffic lights"}, 256), sky = hashed_embedding({"sky"}, 256);
   EXPECT_GT(dot(car, cars), dot(car, sky));
 }
 
 TEST(Embeddings, UserTableMatchesByNameAndSynonym) {
   auto v = small_vocabulary();
-  auto table = parse_vector_table(R"({"person": [1, 0], "Roads": [0, 1], "tree": [0.5, 0.5]})", "vec.json");
+  auto table =
+      parse_vector_table(R"({"person": [1, 0], "Roads": [0, 1], "tree": [0.5, 0.5]})", "vec.json");
   auto e = embeddings_from_table(v, table);
   EXPECT_EQ(e.dim, 2);
   EXPECT_EQ(e.vectors.size(), 3u);
@@ -75,7 +78,8 @@ TEST(Embeddings, MissingClassIsAConfigError) {
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::Config);
-    EXPECT_NE(std::string(e.what()).find("no vector for 2 of 3 classes"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no vector for 2 of 3 classes"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -94,8 +98,8 @@ TEST(Diff, ReportsRenamesAdditionsAndRemaps) {
   UnifiedClass extra;
   extra.id = 99;
   extra.name = "sky";
-  after.classes.push_back(extra);                            // added
-  auto moved = after.classes[2].sources.back();              // "b" tree -> road class
+  after.classes.push_back(extra);                // added
+  auto moved = after.classes[2].sources.back();  // "b" tree -> road class
   after.classes[2].sources.pop_back();
   after.classes[1].sources.push_back(moved);
   auto d = diff_vocabularies(before, after);
@@ -123,7 +127,8 @@ TEST(Apply, ForwardThenInverseIsTheIdentity) {
   EXPECT_EQ(stats.records, 2);
   EXPECT_EQ(stats.rewritten, 4);
   // person is class 1, road class 2, tree class 3.
-  EXPECT_NE(unified.str().find(R"("category_id":1,"area":10.5)"), std::string::npos) << unified.str();
+  EXPECT_NE(unified.str().find(R"("category_id":1,"area":10.5)"), std::string::npos)
+      << unified.str();
   EXPECT_NE(unified.str().find(R"("vocabulary":{"dataset":"b"})"), std::string::npos);
   std::istringstream back_in(unified.str());
   std::ostringstream back;
@@ -157,7 +162,8 @@ TEST(Apply, UnknownIdIsAConfigErrorNamingTheLine) {
 
 TEST(Apply, InverseDropsClassesTheDatasetLacksOnlyWhenAsked) {
   auto v = small_vocabulary();  // class 3 (tree) exists only in b
-  const char* results = R"([{"image_id": 1, "category_id": 1, "score": 0.9}, {"image_id": 1, "category_id": 3, "score": 0.5}])";
+  const char* results =
+      R"([{"image_id": 1, "category_id": 1, "score": 0.9}, {"image_id": 1, "category_id": 3, "score": 0.5}])";
   ApplyOptions options;
   options.inverse = true;
   options.dataset = "a";
@@ -169,7 +175,8 @@ TEST(Apply, InverseDropsClassesTheDatasetLacksOnlyWhenAsked) {
   std::ostringstream out2;
   auto stats = apply_vocabulary(v, in2, "r.json", out2, options);
   EXPECT_EQ(stats.dropped, 1);
-  EXPECT_EQ(Json::parse(out2.str()), Json::parse(R"([{"image_id": 1, "category_id": 1, "score": 0.9}])"));
+  EXPECT_EQ(Json::parse(out2.str()),
+            Json::parse(R"([{"image_id": 1, "category_id": 1, "score": 0.9}])"));
 }
 
 TEST(Apply, CocoPanopticJsonRoundTrip) {
@@ -195,7 +202,8 @@ TEST(Apply, CocoPanopticJsonRoundTrip) {
 
 TEST(Check, ReportsUnknownMissingRenamedAndUnusedIds) {
   auto v = small_vocabulary();
-  std::istringstream in(R"({"dataset": "b", "categories": [{"id": 3, "name": "road"}, {"id": 5, "name": "people"}, {"id": 9, "name": "sky"}]}
+  std::istringstream in(
+      R"({"dataset": "b", "categories": [{"id": 3, "name": "road"}, {"id": 5, "name": "people"}, {"id": 9, "name": "sky"}]}
 {"segments_info": [{"category_id": 3}, {"category_id": 11}]}
 )");
   auto r = check_manifest(v, in, "m.jsonl", "");
