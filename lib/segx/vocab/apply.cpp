@@ -130,6 +130,9 @@ struct Rewriter {
 
   // The header (or a whole COCO JSON object): categories swapped, the vocabulary marker set.
   void rewrite_header(Json& header) {
+    // Label PNG pixels are not rewritten here: say so rather than leave a silent mismatch.
+    if (header.contains("semantic_ids") && !options.inverse)
+      log::warn("semantic label PNGs keep '{}' ids; only JSON category ids are rewritten", dataset);
     if (header.contains("categories")) {
       if (options.inverse) {
         Json cats = Json::array();
