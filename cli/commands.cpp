@@ -9,6 +9,7 @@ const std::vector<Command>& commands() {
       {"convert", "convert datasets between formats, generate synthetic data, lint", setup_convert},
       {"infer", "run Mask2Former/OneFormer on images: panoptic, instance or semantic output",
        setup_infer},
+      {"vocab", "build, check, diff and apply a unified label space across datasets", setup_vocab},
       {"generate", "generate man pages and shell completions from this CLI", setup_generate, true},
   };
   return table;
