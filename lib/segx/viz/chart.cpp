@@ -1,6 +1,8 @@
 // Line, bar and heat-map charts drawn with OpenCV for segx::viz.
 #include "segx/viz/chart.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -62,14 +64,36 @@ void put(cv::Mat3b& canvas, const cv::Mat3b& part, cv::Point at) {
   if (r.area() > 0) part(cv::Rect(r.x - at.x, r.y - at.y, r.width, r.height)).copyTo(canvas(r));
 }
 
+// Tick labels in one format: the same number of decimals for all (enough for the step), scientific
+// notation for very small or large values, "k" for round thousands.
+std::vector<std::string> tick_labels(const std::vector<double>& ticks) {
+  std::vector<std::string> out;
+  double top = 0, step = 0;
+  for (std::size_t i = 0; i < ticks.size(); ++i) {
+    top = std::max(top, std::abs(ticks[i]));
+    if (i > 0) step = step == 0 ? ticks[i] - ticks[i - 1] : std::min(step, ticks[i] - ticks[i - 1]);
+  }
+  if (step <= 0) step = top > 0 ? top : 1;
+  bool thousands = top >= 1e4 && top < 1e7;
+  for (double t : ticks) thousands = thousands && std::abs(t / 1e3 - std::round(t / 1e3)) < 1e-9;
+  for (double t : ticks) {
+    if (t == 0) out.emplace_back("0");
+    else if (thousands) out.push_back(fmt::format("{}k", static_cast<long long>(std::llround(t / 1e3))));
+    else if (top < 1e-3 || top >= 1e7) out.push_back(fmt::format("{:.{}e}", t, std::max(0, static_cast<int>(std::ceil(-std::log10(step / top) - 1e-9)))));
+    else out.push_back(fmt::format("{:.{}f}", t, std::max(0, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)))));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<double> nice_ticks(double lo, double hi, int target) {
   if (!(hi > lo)) return {lo};
   double step = nice_step(hi - lo, target);
   std::vector<double> ticks;
-  for (double t = std::ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step)
-    ticks.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);
+  // Multiples of the step computed one by one: adding the step up would accumulate rounding.
+  for (auto i = static_cast<long long>(std::ceil(lo / step - 1e-9)); i * step <= hi + step * 1e-9; ++i)
+    ticks.push_back(static_cast<double>(i) * step);
   return ticks;
 }
 
@@ -83,19 +107,24 @@ cv::Mat3b render_line_chart(const LineChart& chart) {
       yt.push_back(std::pow(10.0, e));
     y0 = std::min(y0, yt.front()), y1 = std::max(y1, yt.back());
   } else {
+    // Loose axes: widen a free end to the next tick so that no curve runs along the frame.
+    double step = nice_step(y1 - y0, 6);
+    if (!chart.y_min) y0 = std::floor(y0 / step + 1e-9) * step;
+    if (!chart.y_max) y1 = std::ceil(y1 / step - 1e-9) * step;
     yt = nice_ticks(y0, y1);
-    if (!chart.y_min) y0 = std::min(y0, yt.front());
-    if (!chart.y_max) y1 = std::max(y1, yt.back());
   }
+  std::vector<std::string> xl = tick_labels(xt), yl = tick_labels(yt);
+  if (chart.log_y)
+    for (std::size_t i = 0; i < yt.size(); ++i) yl[i] = format_number(yt[i]);
   const int pad = 10, tick = 5;
   int ytick_w = 0;
-  for (double v : yt) ytick_w = std::max(ytick_w, text_extent(format_number(v), tick_font()).width);
+  for (const auto& l : yl) ytick_w = std::max(ytick_w, text_extent(l, tick_font()).width);
   const int tick_h = text_extent("0", tick_font()).height, label_h = text_extent("Hg", label_font()).height;
   const int title_h = chart.title.empty() ? 0 : text_extent("Hg", title_font()).height + pad;
   const int left = pad + (chart.y_label.empty() ? 0 : label_h + pad) + ytick_w + tick + 4;
   const int bottom = tick + 4 + tick_h + (chart.x_label.empty() ? 0 : pad + label_h) + pad;
   // The last x tick label is centred on the right edge: leave room for its half.
-  int right = pad + text_extent(format_number(xt.back()), tick_font()).width / 2;
+  int right = pad + text_extent(xl.back(), tick_font()).width / 2;
   // Legend beside the plot, one row per named series.
   std::vector<const Series*> named;
   int legend_w = 0;
@@ -116,20 +145,22 @@ cv::Mat3b render_line_chart(const LineChart& chart) {
     draw_text(canvas, fit_text(chart.title, size.width - 2 * pad, title_font()),
               {std::max(pad, plot.x + (plot.width - w) / 2), pad}, title_font(), kInk);
   }
-  for (double v : yt) {
+  for (std::size_t i = 0; i < yt.size(); ++i) {
+    double v = yt[i];
     if (ty(v) < ty(y0) - 1e-12 || ty(v) > ty(y1) + 1e-12) continue;
     int y = static_cast<int>(std::lround(py(v)));
     cv::line(canvas, {plot.x, y}, {plot.x + plot.width, y}, to_scalar(kGrid), 1);
     cv::line(canvas, {plot.x - tick, y}, {plot.x, y}, to_scalar(kFrame), 1);
-    std::string s = format_number(v);
+    const std::string& s = yl[i];
     draw_text(canvas, s, {plot.x - tick - 4 - text_extent(s, tick_font()).width, y - tick_h / 2}, tick_font(), kInk);
   }
-  for (double v : xt) {
+  for (std::size_t i = 0; i < xt.size(); ++i) {
+    double v = xt[i];
     if (v < x0 - 1e-12 || v > x1 + 1e-12) continue;
     int x = static_cast<int>(std::lround(px(v)));
     cv::line(canvas, {x, plot.y}, {x, plot.y + plot.height}, to_scalar(kGrid), 1);
     cv::line(canvas, {x, plot.y + plot.height}, {x, plot.y + plot.height + tick}, to_scalar(kFrame), 1);
-    std::string s = format_number(v);
+    const std::string& s = xl[i];
     draw_text(canvas, s, {x - text_extent(s, tick_font()).width / 2, plot.y + plot.height + tick + 4}, tick_font(),
               kInk);
   }
@@ -199,11 +230,12 @@ cv::Mat3b render_bar_chart(const BarChart& chart) {
   if (!chart.title.empty())
     draw_text(canvas, fit_text(chart.title, chart.width - 2 * pad, title_font()), {pad, pad}, title_font(), kInk);
   auto px = [&](double v) { return plot.x + static_cast<int>(std::lround(std::clamp(v / vmax, 0.0, 1.0) * plot.width)); };
-  for (double t : ticks) {
-    int x = px(t);
+  std::vector<std::string> labels = tick_labels(ticks);
+  for (std::size_t i = 0; i < ticks.size(); ++i) {
+    int x = px(ticks[i]);
     cv::line(canvas, {x, plot.y}, {x, plot.y + plot.height}, to_scalar(kGrid), 1);
     cv::line(canvas, {x, plot.y + plot.height}, {x, plot.y + plot.height + tick}, to_scalar(kFrame), 1);
-    std::string s = format_number(t);
+    const std::string& s = labels[i];
     draw_text(canvas, s, {x - text_extent(s, tick_font()).width / 2, plot.y + plot.height + tick + 4}, tick_font(), kInk);
   }
   for (int i = 0; i < n; ++i) {
@@ -240,12 +272,14 @@ cv::Mat3b render_heat_map(const HeatMap& map) {
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j)
       if (std::isfinite(map.values(i, j))) vmax = std::max(vmax, map.values(i, j));
+  if (map.max_value) vmax = *map.max_value;
   if (vmax <= 0) vmax = 1;
   const int label_h = text_extent("Hg", label_font()).height;
   const int title_h = map.title.empty() ? 0 : text_extent("Hg", title_font()).height + pad;
   std::vector<double> ticks = nice_ticks(0, vmax, 5);
+  std::vector<std::string> tick_text = tick_labels(ticks);
   int tick_w = 0;
-  for (double t : ticks) tick_w = std::max(tick_w, text_extent(format_number(t), tick_font()).width);
+  for (const auto& t : tick_text) tick_w = std::max(tick_w, text_extent(t, tick_font()).width);
   const int bar_w = 16;
   const int left = pad + label_h + pad + name_w + 4;
   const int top = pad + title_h;
@@ -297,26 +331,45 @@ cv::Mat3b render_heat_map(const HeatMap& map) {
              to_scalar(viridis(1.0 - static_cast<double>(y) / std::max(1, bar.height - 1))), 1);
   cv::rectangle(canvas, bar, to_scalar(kFrame), 1);
   const int tick_h = text_extent("0", tick_font()).height;
-  for (double t : ticks) {
-    int y = bar.y + bar.height - 1 - static_cast<int>(std::lround(t / vmax * (bar.height - 1)));
+  for (std::size_t i = 0; i < ticks.size(); ++i) {
+    int y = bar.y + bar.height - 1 - static_cast<int>(std::lround(ticks[i] / vmax * (bar.height - 1)));
     cv::line(canvas, {bar.x + bar.width, y}, {bar.x + bar.width + 4, y}, to_scalar(kFrame), 1);
-    draw_text(canvas, format_number(t), {bar.x + bar.width + 6, std::clamp(y - tick_h / 2, 0, height - tick_h)},
+    draw_text(canvas, tick_text[i], {bar.x + bar.width + 6, std::clamp(y - tick_h / 2, 0, height - tick_h)},
               tick_font(), kInk);
   }
   return canvas;
 }
 
-cv::Mat3b tile_charts(const std::vector<cv::Mat3b>& charts, int columns, const std::string& title) {
+cv::Mat3b tile_charts(const std::vector<cv::Mat3b>& charts, int columns, const std::string& title,
+                      const std::vector<std::pair<std::string, Rgb>>& key) {
   if (charts.empty()) return {};
   columns = std::max(1, std::min<int>(columns, static_cast<int>(charts.size())));
   int cw = 0, ch = 0;
   for (const auto& c : charts) cw = std::max(cw, c.cols), ch = std::max(ch, c.rows);
   int rows = static_cast<int>((charts.size() + columns - 1) / columns);
-  const int pad = 10, title_h = title.empty() ? 0 : text_extent("Hg", title_font()).height + 2 * pad;
-  cv::Mat3b page(title_h + rows * ch, columns * cw, to_bgr(kPaper));
+  const int pad = 10, label_h = text_extent("Hg", label_font()).height;
+  const int title_h = title.empty() ? 0 : text_extent("Hg", title_font()).height + 2 * pad;
+  // The key flows in rows under the title, wrapped to the page width.
+  std::vector<cv::Point> at;
+  int x = pad, y = title_h + (title.empty() ? pad : 0), page_w = columns * cw;
+  for (const auto& [name, color] : key) {
+    (void)color;
+    int w = 24 + pad / 2 + text_extent(name, label_font()).width;
+    if (x > pad && x + w > page_w - pad) x = pad, y += label_h + 6;
+    at.emplace_back(x, y);
+    x += w + 2 * pad;
+  }
+  const int key_h = key.empty() ? 0 : y + label_h + pad - title_h;
+  cv::Mat3b page(title_h + key_h + rows * ch, page_w, to_bgr(kPaper));
   if (!title.empty()) draw_text(page, fit_text(title, page.cols - 2 * pad, title_font()), {pad, pad}, title_font(), kInk);
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    cv::line(page, {at[i].x, at[i].y + label_h / 2}, {at[i].x + 24, at[i].y + label_h / 2}, to_scalar(key[i].second), 2,
+             cv::LINE_AA);
+    draw_text(page, fit_text(key[i].first, page_w - at[i].x - 24 - pad, label_font()), {at[i].x + 24 + pad / 2, at[i].y},
+              label_font(), kInk);
+  }
   for (std::size_t i = 0; i < charts.size(); ++i)
-    put(page, charts[i], {static_cast<int>(i % columns) * cw, title_h + static_cast<int>(i / columns) * ch});
+    put(page, charts[i], {static_cast<int>(i % columns) * cw, title_h + key_h + static_cast<int>(i / columns) * ch});
   return page;
 }
 

@@ -42,6 +42,7 @@ struct HeatMap {
   std::vector<std::string> names;
   cv::Mat1d values;  // names.size() x names.size()
   std::string value_label;  // colour bar title
+  std::optional<double> max_value;  // top of the colour scale; the largest value where absent
 };
 
 // Round tick values covering [lo, hi], about `target` of them.
@@ -51,7 +52,9 @@ cv::Mat3b render_line_chart(const LineChart& chart);
 cv::Mat3b render_bar_chart(const BarChart& chart);
 cv::Mat3b render_heat_map(const HeatMap& map);
 
-// Charts of one size placed in a grid on a white page (small multiples).
-cv::Mat3b tile_charts(const std::vector<cv::Mat3b>& charts, int columns, const std::string& title);
+// Charts placed in a grid on a white page (small multiples), under a title and a key that says
+// once what each line colour means.
+cv::Mat3b tile_charts(const std::vector<cv::Mat3b>& charts, int columns, const std::string& title,
+                      const std::vector<std::pair<std::string, Rgb>>& key = {});
 
 }  // namespace segx::viz

@@ -64,8 +64,20 @@ std::vector<cv::Point> label_anchors(const cv::Mat1i& ids, std::uint32_t id, con
       if (static_cast<std::uint32_t>(ids(y, x)) == id) mask(y - padded.y, x - padded.x) = 255;
   cv::Mat1f dist;
   cv::distanceTransform(mask, dist, cv::DIST_L2, 3);
+  // Of the most interior points (within 80% of the deepest), the one nearest the segment's centre
+  // of mass: a label in the middle of a long segment rather than at its end.
+  double deepest = 0;
+  cv::minMaxLoc(dist, nullptr, &deepest);
+  cv::Moments m = cv::moments(mask, true);
+  cv::Point2d mass = m.m00 > 0 ? cv::Point2d(m.m10 / m.m00, m.m01 / m.m00) : cv::Point2d(0, 0);
   cv::Point best;
-  cv::minMaxLoc(dist, nullptr, nullptr, nullptr, &best);
+  double best_d = -1;
+  for (int y = 0; y < dist.rows; ++y)
+    for (int x = 0; x < dist.cols; ++x) {
+      if (dist(y, x) < 0.8 * deepest) continue;
+      double d = (x - mass.x) * (x - mass.x) + (y - mass.y) * (y - mass.y);
+      if (best_d < 0 || d < best_d) best_d = d, best = {x, y};
+    }
   cv::Point centre(best.x + padded.x, best.y + padded.y);
   std::vector<cv::Point> out = {centre};
   for (int dy : {-1, 1, -2, 2})

@@ -116,10 +116,10 @@ cv::Mat3b render_pr_per_class(const PrecisionTable& p, int columns, const std::s
     chart.size = {300, 220};
     charts.push_back(render_line_chart(chart));
   }
-  std::string key = title;
   // The curve colours are the same in every small chart: say once what they mean.
-  key += (key.empty() ? "" : "   ") + std::string("blue: IoU .50:.95, orange: IoU .50, green: IoU .75");
-  return tile_charts(charts, columns > 0 ? columns : 5, key);
+  std::vector<std::pair<std::string, Rgb>> key;
+  for (const auto& s : pr_series(p, -1, true)) key.emplace_back(s.name, s.color);
+  return tile_charts(charts, columns > 0 ? columns : 5, title, key);
 }
 
 cv::Mat3b render_class_bars(const std::vector<std::string>& names, const std::vector<double>& values,
@@ -150,6 +150,7 @@ cv::Mat3b render_confusion(const std::vector<std::string>& names, const cv::Mat1
   map.names = names;
   map.values = counts.clone();
   map.value_label = normalize ? "fraction of ground truth" : "pixels";
+  if (normalize) map.max_value = 1.0;
   if (normalize)
     for (int i = 0; i < map.values.rows; ++i) {
       double sum = cv::sum(map.values.row(i))[0];
