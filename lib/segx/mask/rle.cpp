@@ -1,0 +1,171 @@
+// Encoding, decoding and the whole-mask operations (area, box, merge) on COCO RLE.
+#include "segx/mask/rle.hpp"
+
+#include <algorithm>
+
+namespace segx::mask {
+
+namespace {
+
+// Appends the runs of a column-major byte sequence; `value` is the current run's value.
+class RunBuilder {
+ public:
+  explicit RunBuilder(std::vector<uint32_t>& counts) : counts_(counts) {}
+  void push(bool bit) {
+    if (bit != value_) {
+      counts_.push_back(run_);
+      run_ = 0;
+      value_ = bit;
+    }
+    ++run_;
+  }
+  void finish() { counts_.push_back(run_); }
+
+ private:
+  std::vector<uint32_t>& counts_;
+  bool value_ = false;
+  uint32_t run_ = 0;
+};
+
+}  // namespace
+
+Rle encode_column_major(const uint8_t* bits, uint32_t height, uint32_t width) {
+  Rle rle{height, width, {}};
+  RunBuilder runs(rle.counts);
+  const size_t n = size_t(height) * width;
+  for (size_t i = 0; i < n; ++i) runs.push(bits[i] != 0);
+  runs.finish();
+  return rle;
+}
+
+Rle encode_row_major(const uint8_t* bits, uint32_t height, uint32_t width) {
+  Rle rle{height, width, {}};
+  RunBuilder runs(rle.counts);
+  for (uint32_t x = 0; x < width; ++x)
+    for (uint32_t y = 0; y < height; ++y) runs.push(bits[size_t(y) * width + x] != 0);
+  runs.finish();
+  return rle;
+}
+
+Rle encode_label(const uint32_t* ids, uint32_t height, uint32_t width, uint32_t id) {
+  Rle rle{height, width, {}};
+  RunBuilder runs(rle.counts);
+  for (uint32_t x = 0; x < width; ++x)
+    for (uint32_t y = 0; y < height; ++y) runs.push(ids[size_t(y) * width + x] == id);
+  runs.finish();
+  return rle;
+}
+
+std::vector<uint8_t> decode_column_major(const Rle& rle) {
+  std::vector<uint8_t> out(size_t(rle.height) * rle.width, 0);
+  size_t pos = 0;
+  uint8_t value = 0;
+  for (uint32_t c : rle.counts) {
+    size_t end = std::min(out.size(), pos + c);
+    if (value) std::fill(out.begin() + pos, out.begin() + end, uint8_t(1));
+    pos = end;
+    value ^= 1;
+  }
+  return out;
+}
+
+std::vector<uint8_t> decode_row_major(const Rle& rle) {
+  std::vector<uint8_t> col = decode_column_major(rle);
+  std::vector<uint8_t> out(col.size());
+  const size_t h = rle.height, w = rle.width;
+  for (size_t x = 0; x < w; ++x)
+    for (size_t y = 0; y < h; ++y) out[y * w + x] = col[x * h + y];
+  return out;
+}
+
+Rle from_counts(std::vector<uint32_t> counts, uint32_t height, uint32_t width) {
+  return Rle{height, width, std::move(counts)};
+}
+
+bool covers_image(const Rle& rle) {
+  uint64_t total = 0;
+  for (uint32_t c : rle.counts) total += c;
+  return total == uint64_t(rle.height) * rle.width;
+}
+
+uint64_t area(const Rle& rle) {
+  uint64_t a = 0;
+  for (size_t j = 1; j < rle.counts.size(); j += 2) a += rle.counts[j];
+  return a;
+}
+
+Box to_bbox(const Rle& rle) {
+  // Only whole (zeros, ones) pairs count: a trailing run of zeros adds nothing.
+  const size_t m = rle.counts.size() / 2 * 2;
+  if (m == 0 || rle.height == 0) return {0, 0, 0, 0};
+  const uint32_t h = rle.height;
+  uint32_t xs = rle.width, ys = h, xe = 0, ye = 0, x_start = 0;
+  uint32_t pos = 0;
+  for (size_t j = 0; j < m; ++j) {
+    pos += rle.counts[j];
+    // The first pixel of a run of ones, or the last pixel of one.
+    const uint32_t t = pos - uint32_t(j % 2);
+    const uint32_t y = t % h, x = (t - y) / h;
+    if (j % 2 == 0) {
+      x_start = x;
+    } else if (x_start < x) {
+      ys = 0;  // the run wraps over a column: it spans the full height
+      ye = h - 1;
+    }
+    xs = std::min(xs, x);
+    xe = std::max(xe, x);
+    ys = std::min(ys, y);
+    ye = std::max(ye, y);
+  }
+  return {double(xs), double(ys), double(xe) - xs + 1, double(ye) - ys + 1};
+}
+
+namespace {
+
+// Union or intersection of two masks of the same size, run by run.
+std::vector<uint32_t> merge_two(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b,
+                                bool intersect) {
+  std::vector<uint32_t> out;
+  out.reserve(a.size() + b.size());
+  size_t ia = 1, ib = 1;
+  uint32_t ca = a.empty() ? 0 : a[0], cb = b.empty() ? 0 : b[0];
+  bool va = false, vb = false, v = false;
+  uint32_t run = 0;
+  for (;;) {
+    const uint32_t c = std::min(ca, cb);
+    run += c;
+    ca -= c;
+    cb -= c;
+    if (ca == 0 && ia < a.size()) {
+      ca = a[ia++];
+      va = !va;
+    }
+    if (cb == 0 && ib < b.size()) {
+      cb = b[ib++];
+      vb = !vb;
+    }
+    const bool before = v;
+    v = intersect ? (va && vb) : (va || vb);
+    const bool done = ca == 0 && cb == 0;
+    if (v != before || done) {
+      out.push_back(run);
+      run = 0;
+    }
+    if (done) break;
+  }
+  return out;
+}
+
+}  // namespace
+
+Rle merge(const std::vector<Rle>& rles, bool intersect) {
+  if (rles.empty()) return Rle{};
+  Rle out = rles[0];
+  for (size_t i = 1; i < rles.size(); ++i) {
+    if (rles[i].height != out.height || rles[i].width != out.width) return Rle{};
+    out.counts = merge_two(out.counts, rles[i].counts, intersect);
+  }
+  return out;
+}
+
+}  // namespace segx::mask

@@ -1,0 +1,98 @@
+// COCO RLE on hand-made masks: run layout, compressed strings worked out by hand, box, merge.
+#include <gtest/gtest.h>
+
+#include "segx/core/error.hpp"
+#include "segx/mask/rle.hpp"
+
+namespace segx::mask {
+
+using Counts = std::vector<uint32_t>;
+
+TEST(RleEncode, ColumnMajorRunsStartWithZeros) {
+  // 3 rows x 2 columns, column-major: column 0 = 0,0,1 ; column 1 = 1,1,0
+  const uint8_t col[] = {0, 0, 1, 1, 1, 0};
+  EXPECT_EQ(encode_column_major(col, 3, 2).counts, (Counts{2, 3, 1}));
+  const uint8_t ones[] = {1, 1, 1, 1};
+  EXPECT_EQ(encode_column_major(ones, 2, 2).counts, (Counts{0, 4}));
+  const uint8_t zeros[] = {0, 0, 0, 0};
+  EXPECT_EQ(encode_column_major(zeros, 2, 2).counts, (Counts{4}));
+}
+
+TEST(RleEncode, RowMajorInputIsTransposed) {
+  // Same mask as above written row by row: row0 = 0 1, row1 = 0 1, row2 = 1 0.
+  const uint8_t row[] = {0, 1, 0, 1, 1, 0};
+  const Rle rle = encode_row_major(row, 3, 2);
+  EXPECT_EQ(rle.height, 3u);
+  EXPECT_EQ(rle.width, 2u);
+  EXPECT_EQ(rle.counts, (Counts{2, 3, 1}));
+  EXPECT_EQ(decode_row_major(rle), std::vector<uint8_t>(row, row + 6));
+  EXPECT_EQ(decode_column_major(rle), (std::vector<uint8_t>{0, 0, 1, 1, 1, 0}));
+}
+
+TEST(RleEncode, LabelsInOnePassEqualOneLabelAtATime) {
+  // 4 x 5 id map (row-major) with a label touching the last pixel and one spanning columns.
+  const uint32_t ids[] = {0, 7, 7, 0, 3,  //
+                          0, 7, 7, 0, 3,  //
+                          5, 5, 0, 0, 3,  //
+                          5, 5, 0, 9, 9};
+  const auto all = encode_labels(ids, 4, 5);
+  ASSERT_EQ(all.size(), 4u);
+  const uint32_t expected_ids[] = {3, 5, 7, 9};
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].first, expected_ids[i]);
+    EXPECT_EQ(all[i].second, encode_label(ids, 4, 5, expected_ids[i])) << expected_ids[i];
+  }
+  // id 9 covers (3,3) and (4,3): column-major positions 15 and 19, the last pixel.
+  EXPECT_EQ(all[3].second.counts, (Counts{15, 1, 3, 1}));
+  // id 7: column 1 rows 0-1 (positions 4,5) and column 2 rows 0-1 (8,9).
+  EXPECT_EQ(all[2].second.counts, (Counts{4, 2, 2, 2, 10}));
+}
+
+TEST(RleString, MatchesHandEncodedExamples) {
+  EXPECT_EQ(to_string(Rle{2, 2, {0, 4}}), "04");
+  // 100 = 3*32 + 4: low group 4 with the continuation bit (36 -> 'T'), then 3.
+  EXPECT_EQ(to_string(Rle{10, 10, {100}}), "T3");
+  // From the fourth count on, differences: 1 - 3 = -2 -> 30 -> 'N'.
+  EXPECT_EQ(to_string(Rle{11, 1, {5, 3, 2, 1}}), "532N");
+  // 16 needs a second group: its sign bit is set although it is positive.
+  EXPECT_EQ(to_string(Rle{4, 4, {16}}), "`0");  // 16 + continuation 32 = 48 -> '`'
+}
+
+TEST(RleString, RoundTripsAndRejectsGarbage) {
+  const Rle rle{480, 640, {1000, 17, 3, 500, 2, 40000, 0, 5}};
+  const std::string s = to_string(rle);
+  EXPECT_EQ(from_string(s, 480, 640), rle);
+  EXPECT_EQ(from_string("532N", 11, 1).counts, (Counts{5, 3, 2, 1}));
+  EXPECT_THROW(from_string("5 3", 11, 1), Error);
+  EXPECT_THROW(from_string("T", 10, 10), Error);  // continuation bit on the last character
+}
+
+TEST(RleOps, AreaBoxAndCoverage) {
+  // 4x4 mask, one pixel at x=1, y=2: column-major position 6.
+  const Rle dot{4, 4, {6, 1, 9}};
+  EXPECT_EQ(area(dot), 1u);
+  EXPECT_EQ(to_bbox(dot), (Box{1, 2, 1, 1}));
+  EXPECT_TRUE(covers_image(dot));
+  EXPECT_FALSE(covers_image(Rle{4, 4, {6, 1, 8}}));
+  // A run wrapping from column 0 (rows 3) into column 1 (rows 0): full height.
+  const Rle wrap{4, 4, {3, 2, 11}};
+  EXPECT_EQ(to_bbox(wrap), (Box{0, 0, 2, 4}));
+  EXPECT_EQ(to_bbox(Rle{4, 4, {16}}), (Box{0, 0, 0, 0}));
+}
+
+TEST(RleOps, MergeUnionAndIntersection) {
+  const uint8_t a[] = {1, 1, 0, 0, 1, 0, 0, 0, 1};
+  const uint8_t b[] = {0, 1, 1, 0, 1, 1, 0, 0, 0};
+  const Rle ra = encode_column_major(a, 3, 3), rb = encode_column_major(b, 3, 3);
+  uint8_t u[9], n[9];
+  for (int i = 0; i < 9; ++i) {
+    u[i] = a[i] | b[i];
+    n[i] = a[i] & b[i];
+  }
+  EXPECT_EQ(merge({ra, rb}), encode_column_major(u, 3, 3));
+  EXPECT_EQ(merge({ra, rb}, true), encode_column_major(n, 3, 3));
+  EXPECT_EQ(merge({ra}), ra);
+  EXPECT_EQ(merge({ra, Rle{2, 2, {4}}}), Rle{});  // sizes differ
+}
+
+}  // namespace segx::mask
