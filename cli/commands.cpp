@@ -6,6 +6,7 @@ namespace segx::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"convert", "convert datasets between formats, generate synthetic data, lint", setup_convert},
+      {"visualize", "draw overlays, comparisons, contact sheets and plots", setup_visualize},
       {"generate", "generate man pages and shell completions from this CLI", setup_generate, true},
   };
   return table;
