@@ -12,6 +12,7 @@
 #include "segx/core/parallel.hpp"
 #include "segx/core/progress.hpp"
 #include "segx/dataset/coco_panoptic.hpp"
+#include "segx/dataset/json.hpp"
 #include "segx/viz/coco_items.hpp"
 #include "segx/viz/compare.hpp"
 #include "segx/viz/image_file.hpp"
@@ -28,7 +29,8 @@ namespace fs = std::filesystem;
 
 // Inputs and output options shared by overlay, compare and sheet.
 struct SetOptions {
-  std::string gt_json, gt_dir, pred_json, pred_dir, images;
+  std::string gt_json, gt_dir, pred_json, pred_dir, images, semantic, categories, ids = "raw";
+  int ignore = -1;
   std::vector<std::string> image_ids;
   std::size_t limit = 0;
   std::string output, format = "png";
@@ -39,8 +41,16 @@ struct SetOptions {
 };
 
 void add_set_options(CLI::App& app, SetOptions& o, bool needs_pred) {
-  app.add_option("--coco-panoptic", o.gt_json, "COCO panoptic JSON of the ground truth (or of what to draw)")
-      ->required();
+  auto* gt = app.add_option("--coco-panoptic", o.gt_json, "COCO panoptic JSON of the ground truth (or of what to draw)");
+  if (needs_pred) gt->required();
+  else {
+    auto* sem = app.add_option("--semantic", o.semantic, "folder of semantic label PNGs (instead of --coco-panoptic)");
+    sem->excludes(gt);
+    app.add_option("--categories", o.categories, "JSON with the categories of --semantic (a list, or an object with \"categories\")");
+    app.add_option("--ids", o.ids, "--semantic label values: raw category ids, or contiguous indices into --categories")
+        ->check(CLI::IsMember({"raw", "contiguous"}));
+    app.add_option("--ignore", o.ignore, "--semantic label value of unlabeled pixels (default: 0 for raw, 255 for contiguous)");
+  }
   app.add_option("--panoptic-dir", o.gt_dir, "folder of its PNGs (default: the JSON path without .json)");
   auto* pred = app.add_option("--pred", o.pred_json, "COCO panoptic JSON of the prediction (segments with score)");
   if (needs_pred) pred->required();
@@ -78,8 +88,25 @@ struct LoadedSet {
   std::vector<viz::VizItem> items;
 };
 
+viz::CategoryTable categories_file(const std::string& path) {
+  if (path.empty()) fail(ErrorKind::Usage, "--semantic needs --categories");
+  dataset::JsonDocument doc = dataset::read_json_file(path);
+  const dataset::JsonValue& list = doc.IsObject() && doc.HasMember("categories") ? doc["categories"] : doc;
+  return viz::category_table(dataset::CategorySet::from_json(list, path));
+}
+
 LoadedSet load_set(const SetOptions& o) {
   LoadedSet set;
+  if (!o.semantic.empty()) {
+    set.categories = categories_file(o.categories);
+    bool contiguous = o.ids == "contiguous";
+    set.items = viz::semantic_items(o.semantic, o.images, set.categories, contiguous,
+                                    o.ignore >= 0 ? o.ignore : contiguous ? 255 : 0);
+    if (o.limit > 0 && set.items.size() > o.limit) set.items.resize(o.limit);
+    if (set.items.empty()) fail(ErrorKind::DataError, "'{}' has no label PNGs", o.semantic);
+    return set;
+  }
+  if (o.gt_json.empty()) fail(ErrorKind::Usage, "give --coco-panoptic or --semantic");
   set.gt = dataset::CocoPanoptic::read(o.gt_json, o.gt_dir);
   if (!o.pred_json.empty()) set.pred = dataset::CocoPanoptic::read(o.pred_json, o.pred_dir);
   set.categories = viz::category_table(set.gt.categories);

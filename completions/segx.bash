@@ -40,9 +40,9 @@ _segx() {
     'segx convert synth') words='--help -h --images --out --seed --width --height --predictions --no-images --overwrite --threads -j' ;;
     'segx convert lint') words='--help -h --png-dir --json --threads -j' ;;
     'segx visualize') words='overlay compare sheet plot --help -h' ;;
-    'segx visualize overlay') words='--help -h --coco-panoptic --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades' ;;
+    'segx visualize overlay') words='--help -h --coco-panoptic --semantic --categories --ids --ignore --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades' ;;
     'segx visualize compare') words='--help -h --coco-panoptic --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades' ;;
-    'segx visualize sheet') words='--help -h --coco-panoptic --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades --columns --cell-width --title --photos-only' ;;
+    'segx visualize sheet') words='--help -h --coco-panoptic --semantic --categories --ids --ignore --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades --columns --cell-width --title --photos-only' ;;
     'segx visualize plot') words='--help -h --output -o --kind --value --fields --smoothing --log-y --counts --columns --title' ;;
     'segx help') words='--help -h' ;;
   esac

@@ -1,6 +1,7 @@
 // COCO panoptic sets into visualize work items.
 #include "segx/viz/coco_items.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <unordered_map>
 
@@ -49,6 +50,41 @@ std::vector<VizItem> coco_panoptic_items(const dataset::CocoPanoptic& gt, const 
         fail(ErrorKind::DataError, "'{}' has no prediction for image {}", pred->json_path, item.key);
       item.pred = label_file(*pred, *it->second);
     }
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+std::vector<VizItem> semantic_items(const std::string& labels_dir, const std::string& images_dir,
+                                    const CategoryTable& categories, bool contiguous, int ignore) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(labels_dir, ec)) fail(ErrorKind::NoInput, "cannot open '{}': not a directory", labels_dir);
+  std::vector<fs::path> pngs;
+  for (const auto& e : fs::directory_iterator(labels_dir, ec))
+    if (e.path().extension() == ".png") pngs.push_back(e.path());
+  std::sort(pngs.begin(), pngs.end());
+  std::vector<std::int64_t> lut;
+  if (contiguous)
+    for (const auto& c : categories.all()) lut.push_back(c.id);
+  std::vector<VizItem> items;
+  for (const auto& png : pngs) {
+    VizItem item;
+    item.key = png.stem().string();
+    for (const char* ext : {".jpg", ".jpeg", ".png"}) {
+      fs::path candidate = fs::path(images_dir) / (item.key + ext);
+      if (fs::exists(candidate, ec)) {
+        item.image = candidate.string();
+        break;
+      }
+    }
+    if (item.image.empty())
+      fail(ErrorKind::NoInput, "no image for '{}' in '{}' (looked for {}.jpg, .jpeg, .png)", png.string(), images_dir,
+           item.key);
+    item.gt.kind = LabelFile::Kind::Semantic;
+    item.gt.path = png.string();
+    item.gt.ignore = ignore;
+    item.gt.category_of_label = lut;
     items.push_back(std::move(item));
   }
   return items;

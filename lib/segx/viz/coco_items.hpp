@@ -25,4 +25,10 @@ CategoryTable category_table(const dataset::CategorySet& set);
 std::vector<VizItem> coco_panoptic_items(const dataset::CocoPanoptic& gt, const dataset::CocoPanoptic* pred,
                                          const std::string& images_dir);
 
+// One item per label PNG in `labels_dir` (sorted by name), paired with the photo of the same stem
+// (.jpg, .jpeg or .png) in `images_dir`; `contiguous`: label values index `categories`, else they
+// are category ids.
+std::vector<VizItem> semantic_items(const std::string& labels_dir, const std::string& images_dir,
+                                    const CategoryTable& categories, bool contiguous, int ignore);
+
 }  // namespace segx::viz

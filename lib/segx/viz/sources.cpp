@@ -30,7 +30,17 @@ cv::Mat1i semantic_labels(const std::string& path) {
 }  // namespace
 
 Annotation load_annotation(const LabelFile& file) {
-  if (file.kind == LabelFile::Kind::Semantic) return annotation_from_semantic(semantic_labels(file.path), file.ignore);
+  if (file.kind == LabelFile::Kind::Semantic) {
+    Annotation ann = annotation_from_semantic(semantic_labels(file.path), file.ignore);
+    if (!file.category_of_label.empty())
+      for (Segment& s : ann.segments) {
+        if (s.category_id < 0 || s.category_id >= static_cast<std::int64_t>(file.category_of_label.size()))
+          fail(ErrorKind::DataError, "'{}' has label {}, but there are only {} categories", file.path, s.category_id,
+               file.category_of_label.size());
+        s.category_id = file.category_of_label[static_cast<std::size_t>(s.category_id)];
+      }
+    return ann;
+  }
   io::PanopticIds ids = io::read_panoptic_png(file.path);
   Annotation ann;
   ann.ids = cv::Mat1i(ids.height, ids.width);

@@ -16,6 +16,8 @@ struct LabelFile {
   std::string path;               // the PNG
   std::vector<Segment> segments;  // Panoptic: the segments listed for it
   int ignore = 255;               // Semantic: the label value that means "unlabeled"
+  // Semantic: category id of each label value (contiguous schemes); empty: the value is the id.
+  std::vector<std::int64_t> category_of_label;
 };
 
 // Reads the PNG into an annotation; errors name the file.

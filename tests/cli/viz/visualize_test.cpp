@@ -134,3 +134,35 @@ TEST(Visualize, PlotsFromReportsAndLogs) {
 
 }  // namespace
 }  // namespace segx::test
+
+namespace segx::test {
+namespace {
+
+// Cityscapes trainIds (contiguous indices into the 19 evaluated classes, 255 ignored) over the frame.
+TEST(Visualize, SemanticLabelMapsWithContiguousIds) {
+  SEGX_REQUIRE_FIXTURES();
+  auto dir = temp_dir("viz_cli_semantic");
+  auto root = fixtures_root() / "real";
+  auto city = root / "mmseg_tests/pseudo_cityscapes_dataset";
+  fs::create_directories(dir / "labels");
+  fs::create_directories(dir / "images");
+  fs::copy_file(city / "gtFine/val/frankfurt/frankfurt_000000_000294_gtFine_labelTrainIds.png", dir / "labels/f.png");
+  fs::copy_file(city / "leftImg8bit/val/frankfurt/frankfurt_000000_000294_leftImg8bit.png", dir / "images/f.png");
+  auto categories = (root / "cityscapes_panoptic_derived/cityscapes_panoptic_val.json").string();
+  auto r = run_segx({"visualize", "overlay", "--semantic", (dir / "labels").string(), "--categories", categories,
+                     "--ids", "contiguous", "--images", (dir / "images").string(), "-o", (dir / "out").string(), "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  cv::Mat m = cv::imread((dir / "out/f.png").string());
+  EXPECT_EQ(m.cols, 512);
+  // Raw ids (labelIds) include classes the 19 do not list (ego vehicle, static): unknown category.
+  fs::copy_file(city / "gtFine/val/frankfurt/frankfurt_000000_000294_gtFine_labelIds.png", dir / "labels/f.png",
+                fs::copy_options::overwrite_existing);
+  r = run_segx({"visualize", "overlay", "--semantic", (dir / "labels").string(), "--categories", categories,
+                "--images", (dir / "images").string(), "-o", (dir / "raw").string(), "-q"});
+  EXPECT_EQ(r.exit_code, 65) << r.err;
+  EXPECT_NE(r.err.find("unknown category"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "raw"));
+}
+
+}  // namespace
+}  // namespace segx::test
