@@ -71,25 +71,26 @@ PlotKind parse_plot_kind(const std::string& text) {
 }
 
 PrecisionTable precision_table_from_json(const nlohmann::json& report, const std::string& what) {
+  // `segx eval ap --json`: params.{iou,recall}_thresholds, per_category names, and precision as
+  // {"shape": [T, R, K, A, M], "data": [...]} in numpy's C order (COCOeval.eval["precision"]).
   try {
-    const auto& p = report.at("precision");
     PrecisionTable t;
-    t.iou_thresholds = p.at("iou_thresholds").get<std::vector<double>>();
-    t.recall_thresholds = p.at("recall_thresholds").get<std::vector<double>>();
-    for (const auto& c : p.at("categories")) t.class_names.push_back(c.value("name", std::to_string(c.value("id", 0))));
-    // values[t][r][k] for area "all" and the largest max-detections setting.
-    const auto& v = p.at("values");
+    t.iou_thresholds = report.at("params").at("iou_thresholds").get<std::vector<double>>();
+    t.recall_thresholds = report.at("params").at("recall_thresholds").get<std::vector<double>>();
+    for (const auto& c : report.at("per_category")) t.class_names.push_back(c.value("name", "?"));
+    auto shape = report.at("precision").at("shape").get<std::vector<std::size_t>>();
+    const auto& data = report.at("precision").at("data");
     const std::size_t T = t.iou_thresholds.size(), R = t.recall_thresholds.size(), K = t.class_names.size();
+    if (shape.size() != 5 || shape[0] != T || shape[1] != R || shape[2] != K || shape[3] == 0 || shape[4] == 0 ||
+        data.size() != T * R * K * shape[3] * shape[4])
+      fail(ErrorKind::DataError, "'{}': the precision array does not match {} IoU x {} recall x {} classes", what, T,
+           R, K);
+    const std::size_t A = shape[3], M = shape[4], a = 0, m = M - 1;  // area "all", the largest maxDets
     t.values.assign(T * R * K, -1.0);
-    if (v.size() != T) fail(ErrorKind::DataError, "'{}': precision has {} IoU rows, expected {}", what, v.size(), T);
-    for (std::size_t i = 0; i < T; ++i) {
-      if (v[i].size() != R) fail(ErrorKind::DataError, "'{}': precision row {} has {} recalls, expected {}", what, i, v[i].size(), R);
-      for (std::size_t j = 0; j < R; ++j) {
-        if (v[i][j].size() != K)
-          fail(ErrorKind::DataError, "'{}': precision has {} classes, expected {}", what, v[i][j].size(), K);
-        for (std::size_t k = 0; k < K; ++k) t.values[(i * R + j) * K + k] = number_or_nan(v[i][j][k]);
-      }
-    }
+    for (std::size_t i = 0; i < T; ++i)
+      for (std::size_t r = 0; r < R; ++r)
+        for (std::size_t k = 0; k < K; ++k)
+          t.values[(i * R + r) * K + k] = number_or_nan(data[(((i * R + r) * K + k) * A + a) * M + m]);
     check_precision_table(t, what);
     return t;
   } catch (const nlohmann::json::exception& e) {

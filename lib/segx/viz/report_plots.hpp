@@ -30,7 +30,8 @@ struct PlotRequest {
 // Renders the plot asked for from `path` ("-" = stdin). Errors name the file.
 cv::Mat3b render_plot_file(const std::string& path, const PlotRequest& request);
 
-// The COCO AP report's precision array as a table (area "all", the largest max-detections setting).
+// The `segx eval ap --json` report's precision array as a table (area "all", the largest
+// max-detections setting).
 PrecisionTable precision_table_from_json(const nlohmann::json& report, const std::string& what);
 
 }  // namespace segx::viz

@@ -10,6 +10,7 @@
 #include "golden.hpp"
 #include "segx/core/error.hpp"
 #include "segx/viz/chart.hpp"
+#include "segx/viz/report_plots.hpp"
 #include "segx/viz/text.hpp"
 #include "support/fixtures.hpp"
 #include "synthetic.hpp"
@@ -130,6 +131,32 @@ TEST(Plots, TrainingCurvesFromMetricsJsonl) {
     EXPECT_NE(std::string(e.what()).find("line 25"), std::string::npos) << e.what();
   }
   EXPECT_THROW(read_training_log((dir / "missing.jsonl").string()), Error);
+}
+
+}  // namespace
+}  // namespace segx::viz
+
+namespace segx::viz {
+namespace {
+
+// A report shaped like `segx eval ap --json` (precision [T][R][K][A][M] flat in C order) reads back
+// into the same table, taking area "all" and the last maxDets.
+TEST(Plots, PrecisionTableFromAnApReport) {
+  PrecisionTable p = synthetic_precision();
+  const std::size_t T = 10, R = 101, K = 4, A = 4, M = 3;
+  nlohmann::json report;
+  report["params"] = {{"iou_thresholds", p.iou_thresholds}, {"recall_thresholds", p.recall_thresholds}};
+  for (const auto& n : p.class_names) report["per_category"].push_back({{"name", n}});
+  std::vector<double> data(T * R * K * A * M, 0.25);
+  for (std::size_t t = 0; t < T; ++t)
+    for (std::size_t r = 0; r < R; ++r)
+      for (std::size_t k = 0; k < K; ++k) data[(((t * R + r) * K + k) * A + 0) * M + 2] = p.at(t, r, k);
+  report["precision"] = {{"shape", {T, R, K, A, M}}, {"data", data}};
+  PrecisionTable back = precision_table_from_json(report, "ap.json");
+  EXPECT_EQ(back.values, p.values);
+  EXPECT_EQ(back.class_names, p.class_names);
+  report["precision"]["shape"][2] = 5;
+  EXPECT_THROW(precision_table_from_json(report, "ap.json"), Error);
 }
 
 }  // namespace
