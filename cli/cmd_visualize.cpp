@@ -41,31 +41,50 @@ struct SetOptions {
 };
 
 void add_set_options(CLI::App& app, SetOptions& o, bool needs_pred) {
-  auto* gt = app.add_option("--coco-panoptic", o.gt_json, "COCO panoptic JSON of the ground truth (or of what to draw)");
-  if (needs_pred) gt->required();
+  auto* gt = app.add_option("--coco-panoptic", o.gt_json,
+                            "COCO panoptic JSON of the ground truth (or of what to draw)");
+  if (needs_pred)
+    gt->required();
   else {
-    auto* sem = app.add_option("--semantic", o.semantic, "folder of semantic label PNGs (instead of --coco-panoptic)");
+    auto* sem = app.add_option("--semantic", o.semantic,
+                               "folder of semantic label PNGs (instead of --coco-panoptic)");
     sem->excludes(gt);
-    app.add_option("--categories", o.categories, "JSON with the categories of --semantic (a list, or an object with \"categories\")");
-    app.add_option("--ids", o.ids, "--semantic label values: raw category ids, or contiguous indices into --categories")
+    app.add_option(
+        "--categories", o.categories,
+        "JSON with the categories of --semantic (a list, or an object with \"categories\")");
+    app.add_option(
+           "--ids", o.ids,
+           "--semantic label values: raw category ids, or contiguous indices into --categories")
         ->check(CLI::IsMember({"raw", "contiguous"}));
-    app.add_option("--ignore", o.ignore, "--semantic label value of unlabeled pixels (default: 0 for raw, 255 for contiguous)");
+    app.add_option(
+        "--ignore", o.ignore,
+        "--semantic label value of unlabeled pixels (default: 0 for raw, 255 for contiguous)");
   }
-  app.add_option("--panoptic-dir", o.gt_dir, "folder of its PNGs (default: the JSON path without .json)");
-  auto* pred = app.add_option("--pred", o.pred_json, "COCO panoptic JSON of the prediction (segments with score)");
+  app.add_option("--panoptic-dir", o.gt_dir,
+                 "folder of its PNGs (default: the JSON path without .json)");
+  auto* pred = app.add_option("--pred", o.pred_json,
+                              "COCO panoptic JSON of the prediction (segments with score)");
   if (needs_pred) pred->required();
-  app.add_option("--pred-dir", o.pred_dir, "folder of the prediction PNGs (default: the JSON path without .json)");
-  app.add_option("--images", o.images, "folder of the photos named in the JSON's images")->required();
+  app.add_option("--pred-dir", o.pred_dir,
+                 "folder of the prediction PNGs (default: the JSON path without .json)");
+  app.add_option("--images", o.images, "folder of the photos named in the JSON's images")
+      ->required();
   app.add_option("--image-id", o.image_ids, "draw only these image ids (repeatable)");
   app.add_option("--limit", o.limit, "draw at most N images (0: all)");
-  app.add_option("-o,--output", o.output, "output folder (a file name when one image is drawn)")->required();
-  app.add_option("--format", o.format, "picture format in an output folder")->check(CLI::IsMember({"png", "jpg"}));
-  app.add_option("--jpeg-quality", o.jpeg_quality, "JPEG quality 1..100")->check(CLI::Range(1, 100));
+  app.add_option("-o,--output", o.output, "output folder (a file name when one image is drawn)")
+      ->required();
+  app.add_option("--format", o.format, "picture format in an output folder")
+      ->check(CLI::IsMember({"png", "jpg"}));
+  app.add_option("--jpeg-quality", o.jpeg_quality, "JPEG quality 1..100")
+      ->check(CLI::Range(1, 100));
   app.add_option("-j,--threads", o.threads, "worker threads (0: all cores)");
   app.add_flag("--overwrite", o.overwrite, "write into an output folder that is not empty");
-  app.add_option("--alpha", o.style.alpha, "opacity of the segment colours, 0..1")->check(CLI::Range(0.0, 1.0));
-  app.add_option("--outline", o.style.outline, "outline width in pixels (0: by image size, -1: none)");
-  app.add_option("--min-size", o.style.min_side, "enlarge smaller pictures to this longer side for legible labels");
+  app.add_option("--alpha", o.style.alpha, "opacity of the segment colours, 0..1")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--outline", o.style.outline,
+                 "outline width in pixels (0: by image size, -1: none)");
+  app.add_option("--min-size", o.style.min_side,
+                 "enlarge smaller pictures to this longer side for legible labels");
   app.add_flag("--no-labels", o.no_labels, "no class names on the segments");
   app.add_flag("--no-scores", o.no_scores, "no prediction scores in the labels");
   app.add_flag("--no-legend", o.no_legend, "no legend strip below the picture");
@@ -91,7 +110,8 @@ struct LoadedSet {
 viz::CategoryTable categories_file(const std::string& path) {
   if (path.empty()) fail(ErrorKind::Usage, "--semantic needs --categories");
   dataset::JsonDocument doc = dataset::read_json_file(path);
-  const dataset::JsonValue& list = doc.IsObject() && doc.HasMember("categories") ? doc["categories"] : doc;
+  const dataset::JsonValue& list =
+      doc.IsObject() && doc.HasMember("categories") ? doc["categories"] : doc;
   return viz::category_table(dataset::CategorySet::from_json(list, path));
 }
 
@@ -101,7 +121,9 @@ LoadedSet load_set(const SetOptions& o) {
     set.categories = categories_file(o.categories);
     bool contiguous = o.ids == "contiguous";
     set.items = viz::semantic_items(o.semantic, o.images, set.categories, contiguous,
-                                    o.ignore >= 0 ? o.ignore : contiguous ? 255 : 0);
+                                    o.ignore >= 0 ? o.ignore
+                                    : contiguous  ? 255
+                                                  : 0);
     if (o.limit > 0 && set.items.size() > o.limit) set.items.resize(o.limit);
     if (set.items.empty()) fail(ErrorKind::DataError, "'{}' has no label PNGs", o.semantic);
     return set;
@@ -113,7 +135,8 @@ LoadedSet load_set(const SetOptions& o) {
   auto all = viz::coco_panoptic_items(set.gt, set.pred ? &*set.pred : nullptr, o.images);
   if (!o.image_ids.empty()) {
     for (const auto& id : o.image_ids) {
-      auto it = std::find_if(all.begin(), all.end(), [&](const viz::VizItem& i) { return i.key == id; });
+      auto it =
+          std::find_if(all.begin(), all.end(), [&](const viz::VizItem& i) { return i.key == id; });
       if (it == all.end()) fail(ErrorKind::Usage, "'{}' has no image with id {}", o.gt_json, id);
       set.items.push_back(*it);
     }
@@ -133,8 +156,9 @@ int draw_all(const SetOptions& o, const LoadedSet& set, const std::string& label
   bool single_file = ext == ".png" || ext == ".jpg" || ext == ".jpeg" || o.output == "-";
   if (single_file) {
     if (set.items.size() != 1)
-      fail(ErrorKind::Usage, "-o '{}' is a file but {} images are selected; give a folder or one --image-id", o.output,
-           set.items.size());
+      fail(ErrorKind::Usage,
+           "-o '{}' is a file but {} images are selected; give a folder or one --image-id",
+           o.output, set.items.size());
     viz::write_picture(o.output, draw(set.items[0]), o.jpeg_quality);
     return 0;
   }
@@ -171,7 +195,8 @@ Loaded load_item(const viz::VizItem& item) {
 Runner setup_overlay(CLI::App& app) {
   auto o = std::make_shared<SetOptions>();
   add_set_options(app, *o, false);
-  app.footer("Draws the --coco-panoptic annotation (or, with --pred, the prediction) over each photo.");
+  app.footer(
+      "Draws the --coco-panoptic annotation (or, with --pred, the prediction) over each photo.");
   return [o]() {
     LoadedSet set = load_set(*o);
     viz::OverlayStyle style = style_of(*o);
@@ -206,7 +231,9 @@ Runner setup_sheet(CLI::App& app) {
   app.add_option("--cell-width", sheet->cell_width, "width of each picture in the sheet, pixels");
   app.add_option("--title", sheet->title, "title above the grid");
   app.add_flag("--photos-only", *plain, "the photos without their annotation");
-  app.footer("Writes one contact sheet (-o FILE.png|jpg): a grid of the selected images, captioned with their ids.");
+  app.footer(
+      "Writes one contact sheet (-o FILE.png|jpg): a grid of the selected images, captioned with "
+      "their ids.");
   return [o, sheet, plain]() {
     LoadedSet set = load_set(*o);
     viz::OverlayStyle style = style_of(*o);
@@ -216,7 +243,9 @@ Runner setup_sheet(CLI::App& app) {
     parallel_for(set.items.size(), o->threads, [&](std::size_t i, int) {
       const auto& item = set.items[i];
       Loaded l = load_item(item);
-      tiles[i].image = *plain ? l.image : viz::render_overlay(l.image, l.gt, set.categories, style, item.gt.path);
+      tiles[i].image =
+          *plain ? l.image
+                 : viz::render_overlay(l.image, l.gt, set.categories, style, item.gt.path);
       tiles[i].caption = item.key;
       progress.advance();
     });
@@ -232,14 +261,19 @@ Runner setup_plot(CLI::App& app) {
     viz::PlotRequest request;
   };
   auto o = std::make_shared<Options>();
-  app.add_option("input", o->input, "eval report JSON (pq, miou, COCO AP with precision) or metrics.jsonl; - for stdin")
+  app.add_option(
+         "input", o->input,
+         "eval report JSON (pq, miou, COCO AP with precision) or metrics.jsonl; - for stdin")
       ->required();
   app.add_option("-o,--output", o->output, "the picture to write (.png or .jpg)")->required();
-  app.add_option("--kind", o->kind, "plot: auto (from the file), pr, pr-classes, bars, confusion, training")
+  app.add_option("--kind", o->kind,
+                 "plot: auto (from the file), pr, pr-classes, bars, confusion, training")
       ->check(CLI::IsMember({"auto", "pr", "pr-classes", "bars", "confusion", "training"}));
-  app.add_option("--value", o->request.value, "bars: per-class field to show (PQ, SQ, RQ, IoU, Acc, Dice, ...)");
+  app.add_option("--value", o->request.value,
+                 "bars: per-class field to show (PQ, SQ, RQ, IoU, Acc, Dice, ...)");
   app.add_option("--fields", o->fields, "training: comma-separated fields (default: every loss)");
-  app.add_option("--smoothing", o->request.smoothing, "training: moving-average weight 0..1 (0: raw only)")
+  app.add_option("--smoothing", o->request.smoothing,
+                 "training: moving-average weight 0..1 (0: raw only)")
       ->check(CLI::Range(0.0, 0.999));
   app.add_flag("--log-y", o->request.log_y, "training: logarithmic loss axis");
   app.add_flag("--counts", o->request.counts, "confusion: pixel counts instead of row fractions");
@@ -263,12 +297,14 @@ Runner setup_plot(CLI::App& app) {
 
 Runner setup_visualize(CLI::App& app) {
   app.footer("Pictures are PNG or JPEG; folders are filled only when every picture succeeded.");
-  return add_nested_commands(app, {
-      {"overlay", "annotations or predictions drawn over their images", setup_overlay},
-      {"compare", "ground truth | prediction side by side", setup_compare},
-      {"sheet", "a contact sheet: a captioned grid of images", setup_sheet},
-      {"plot", "PR curves, per-class bars, confusion matrices, training curves", setup_plot},
-  });
+  return add_nested_commands(
+      app,
+      {
+          {"overlay", "annotations or predictions drawn over their images", setup_overlay},
+          {"compare", "ground truth | prediction side by side", setup_compare},
+          {"sheet", "a contact sheet: a captioned grid of images", setup_sheet},
+          {"plot", "PR curves, per-class bars, confusion matrices, training curves", setup_plot},
+      });
 }
 
 }  // namespace segx::cli

@@ -42,8 +42,9 @@ double nice_step(double span, int target) {
 }
 
 // A value range with a little room, or the fixed bounds.
-std::pair<double, double> data_range(const std::vector<Series>& series, bool x, std::optional<double> lo_fixed,
-                                     std::optional<double> hi_fixed, bool positive_only) {
+std::pair<double, double> data_range(const std::vector<Series>& series, bool x,
+                                     std::optional<double> lo_fixed, std::optional<double> hi_fixed,
+                                     bool positive_only) {
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   for (const auto& s : series)
     for (double v : x ? s.x : s.y)
@@ -77,10 +78,16 @@ std::vector<std::string> tick_labels(const std::vector<double>& ticks) {
   bool thousands = top >= 1e4 && top < 1e7;
   for (double t : ticks) thousands = thousands && std::abs(t / 1e3 - std::round(t / 1e3)) < 1e-9;
   for (double t : ticks) {
-    if (t == 0) out.emplace_back("0");
-    else if (thousands) out.push_back(fmt::format("{}k", static_cast<long long>(std::llround(t / 1e3))));
-    else if (top < 1e-3 || top >= 1e7) out.push_back(fmt::format("{:.{}e}", t, std::max(0, static_cast<int>(std::ceil(-std::log10(step / top) - 1e-9)))));
-    else out.push_back(fmt::format("{:.{}f}", t, std::max(0, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)))));
+    if (t == 0)
+      out.emplace_back("0");
+    else if (thousands)
+      out.push_back(fmt::format("{}k", static_cast<long long>(std::llround(t / 1e3))));
+    else if (top < 1e-3 || top >= 1e7)
+      out.push_back(fmt::format(
+          "{:.{}e}", t, std::max(0, static_cast<int>(std::ceil(-std::log10(step / top) - 1e-9)))));
+    else
+      out.push_back(fmt::format(
+          "{:.{}f}", t, std::max(0, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)))));
   }
   return out;
 }
@@ -92,7 +99,8 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
   double step = nice_step(hi - lo, target);
   std::vector<double> ticks;
   // Multiples of the step computed one by one: adding the step up would accumulate rounding.
-  for (auto i = static_cast<long long>(std::ceil(lo / step - 1e-9)); i * step <= hi + step * 1e-9; ++i)
+  for (auto i = static_cast<long long>(std::ceil(lo / step - 1e-9)); i * step <= hi + step * 1e-9;
+       ++i)
     ticks.push_back(static_cast<double>(i) * step);
   return ticks;
 }
@@ -103,7 +111,8 @@ cv::Mat3b render_line_chart(const LineChart& chart) {
   std::vector<double> xt = nice_ticks(x0, x1), yt;
   auto ty = [&](double v) { return chart.log_y ? std::log10(v) : v; };
   if (chart.log_y) {
-    for (int e = static_cast<int>(std::floor(std::log10(y0))); e <= static_cast<int>(std::ceil(std::log10(y1))); ++e)
+    for (int e = static_cast<int>(std::floor(std::log10(y0)));
+         e <= static_cast<int>(std::ceil(std::log10(y1))); ++e)
       yt.push_back(std::pow(10.0, e));
     y0 = std::min(y0, yt.front()), y1 = std::max(y1, yt.back());
   } else {
@@ -119,7 +128,8 @@ cv::Mat3b render_line_chart(const LineChart& chart) {
   const int pad = 10, tick = 5;
   int ytick_w = 0;
   for (const auto& l : yl) ytick_w = std::max(ytick_w, text_extent(l, tick_font()).width);
-  const int tick_h = text_extent("0", tick_font()).height, label_h = text_extent("Hg", label_font()).height;
+  const int tick_h = text_extent("0", tick_font()).height,
+            label_h = text_extent("Hg", label_font()).height;
   const int title_h = chart.title.empty() ? 0 : text_extent("Hg", title_font()).height + pad;
   const int left = pad + (chart.y_label.empty() ? 0 : label_h + pad) + ytick_w + tick + 4;
   const int bottom = tick + 4 + tick_h + (chart.x_label.empty() ? 0 : pad + label_h) + pad;
@@ -129,17 +139,21 @@ cv::Mat3b render_line_chart(const LineChart& chart) {
   std::vector<const Series*> named;
   int legend_w = 0;
   for (const auto& s : chart.series)
-    if (!s.name.empty()) named.push_back(&s), legend_w = std::max(legend_w, text_extent(s.name, label_font()).width);
+    if (!s.name.empty())
+      named.push_back(&s), legend_w = std::max(legend_w, text_extent(s.name, label_font()).width);
   if (!named.empty()) legend_w += 24 + 3 * pad;
   const int top = pad + title_h + tick_h / 2;
   const int legend_h = static_cast<int>(named.size()) * (label_h + 6) + pad;
   cv::Size size(chart.size.width + legend_w, std::max(chart.size.height, top + legend_h + pad));
   cv::Mat3b canvas(size, to_bgr(kPaper));
   cv::Rect plot(left, top, chart.size.width - left - right, size.height - top - bottom);
-  if (plot.width < 20 || plot.height < 20) fail(ErrorKind::Usage, "the chart is too small for its labels");
+  if (plot.width < 20 || plot.height < 20)
+    fail(ErrorKind::Usage, "the chart is too small for its labels");
 
   auto px = [&](double v) { return plot.x + (v - x0) / (x1 - x0) * plot.width; };
-  auto py = [&](double v) { return plot.y + plot.height - (ty(v) - ty(y0)) / (ty(y1) - ty(y0)) * plot.height; };
+  auto py = [&](double v) {
+    return plot.y + plot.height - (ty(v) - ty(y0)) / (ty(y1) - ty(y0)) * plot.height;
+  };
   if (!chart.title.empty()) {
     int w = text_extent(chart.title, title_font()).width;
     draw_text(canvas, fit_text(chart.title, size.width - 2 * pad, title_font()),
@@ -152,22 +166,26 @@ cv::Mat3b render_line_chart(const LineChart& chart) {
     cv::line(canvas, {plot.x, y}, {plot.x + plot.width, y}, to_scalar(kGrid), 1);
     cv::line(canvas, {plot.x - tick, y}, {plot.x, y}, to_scalar(kFrame), 1);
     const std::string& s = yl[i];
-    draw_text(canvas, s, {plot.x - tick - 4 - text_extent(s, tick_font()).width, y - tick_h / 2}, tick_font(), kInk);
+    draw_text(canvas, s, {plot.x - tick - 4 - text_extent(s, tick_font()).width, y - tick_h / 2},
+              tick_font(), kInk);
   }
   for (std::size_t i = 0; i < xt.size(); ++i) {
     double v = xt[i];
     if (v < x0 - 1e-12 || v > x1 + 1e-12) continue;
     int x = static_cast<int>(std::lround(px(v)));
     cv::line(canvas, {x, plot.y}, {x, plot.y + plot.height}, to_scalar(kGrid), 1);
-    cv::line(canvas, {x, plot.y + plot.height}, {x, plot.y + plot.height + tick}, to_scalar(kFrame), 1);
+    cv::line(canvas, {x, plot.y + plot.height}, {x, plot.y + plot.height + tick}, to_scalar(kFrame),
+             1);
     const std::string& s = xl[i];
-    draw_text(canvas, s, {x - text_extent(s, tick_font()).width / 2, plot.y + plot.height + tick + 4}, tick_font(),
-              kInk);
+    draw_text(canvas, s,
+              {x - text_extent(s, tick_font()).width / 2, plot.y + plot.height + tick + 4},
+              tick_font(), kInk);
   }
   cv::rectangle(canvas, plot, to_scalar(kFrame), 1);
   if (!chart.x_label.empty()) {
     int w = text_extent(chart.x_label, label_font()).width;
-    draw_text(canvas, chart.x_label, {plot.x + (plot.width - w) / 2, size.height - pad - label_h}, label_font(), kInk);
+    draw_text(canvas, chart.x_label, {plot.x + (plot.width - w) / 2, size.height - pad - label_h},
+              label_font(), kInk);
   }
   if (!chart.y_label.empty()) {
     cv::Mat3b v = vertical_text(chart.y_label, label_font(), kInk, kPaper);
@@ -178,9 +196,11 @@ cv::Mat3b render_line_chart(const LineChart& chart) {
   for (const auto& s : chart.series) {
     std::vector<cv::Point> run;
     auto flush = [&]() {
-      if (run.size() >= 2) cv::polylines(area, run, false, to_scalar(s.color), s.width, cv::LINE_AA);
+      if (run.size() >= 2)
+        cv::polylines(area, run, false, to_scalar(s.color), s.width, cv::LINE_AA);
       if (s.markers || run.size() == 1)
-        for (const auto& p : run) cv::circle(area, p, s.width + 1, to_scalar(s.color), cv::FILLED, cv::LINE_AA);
+        for (const auto& p : run)
+          cv::circle(area, p, s.width + 1, to_scalar(s.color), cv::FILLED, cv::LINE_AA);
       run.clear();
     };
     for (std::size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i) {
@@ -196,8 +216,8 @@ cv::Mat3b render_line_chart(const LineChart& chart) {
   int ly = plot.y + pad / 2;
   for (const Series* s : named) {
     int lx = chart.size.width + pad;
-    cv::line(canvas, {lx, ly + label_h / 2}, {lx + 24, ly + label_h / 2}, to_scalar(s->color), std::max(2, s->width),
-             cv::LINE_AA);
+    cv::line(canvas, {lx, ly + label_h / 2}, {lx + 24, ly + label_h / 2}, to_scalar(s->color),
+             std::max(2, s->width), cv::LINE_AA);
     draw_text(canvas, s->name, {lx + 24 + pad / 2, ly}, label_font(), kInk);
     ly += label_h + 6;
   }
@@ -219,40 +239,52 @@ cv::Mat3b render_bar_chart(const BarChart& chart) {
   std::vector<double> ticks = nice_ticks(0, vmax, 5);
   vmax = std::max(vmax, ticks.back());
   const int title_h = chart.title.empty() ? 0 : text_extent("Hg", title_font()).height + pad;
-  const int tick_h = text_extent("0", tick_font()).height, label_h = text_extent("Hg", label_font()).height;
+  const int tick_h = text_extent("0", tick_font()).height,
+            label_h = text_extent("Hg", label_font()).height;
   const int left = pad + name_w + pad;
-  const int right = pad + std::max(value_w + 4, text_extent(format_number(ticks.back()), tick_font()).width / 2);
+  const int right =
+      pad + std::max(value_w + 4, text_extent(format_number(ticks.back()), tick_font()).width / 2);
   const int top = pad + title_h;
   const int n = static_cast<int>(chart.bars.size());
   cv::Rect plot(left, top, std::max(50, chart.width - left - right), std::max(1, n) * row_h);
-  int height = plot.y + plot.height + tick + 4 + tick_h + (chart.value_label.empty() ? 0 : pad + label_h) + pad;
+  int height = plot.y + plot.height + tick + 4 + tick_h +
+               (chart.value_label.empty() ? 0 : pad + label_h) + pad;
   cv::Mat3b canvas(height, chart.width, to_bgr(kPaper));
   if (!chart.title.empty())
-    draw_text(canvas, fit_text(chart.title, chart.width - 2 * pad, title_font()), {pad, pad}, title_font(), kInk);
-  auto px = [&](double v) { return plot.x + static_cast<int>(std::lround(std::clamp(v / vmax, 0.0, 1.0) * plot.width)); };
+    draw_text(canvas, fit_text(chart.title, chart.width - 2 * pad, title_font()), {pad, pad},
+              title_font(), kInk);
+  auto px = [&](double v) {
+    return plot.x + static_cast<int>(std::lround(std::clamp(v / vmax, 0.0, 1.0) * plot.width));
+  };
   std::vector<std::string> labels = tick_labels(ticks);
   for (std::size_t i = 0; i < ticks.size(); ++i) {
     int x = px(ticks[i]);
     cv::line(canvas, {x, plot.y}, {x, plot.y + plot.height}, to_scalar(kGrid), 1);
-    cv::line(canvas, {x, plot.y + plot.height}, {x, plot.y + plot.height + tick}, to_scalar(kFrame), 1);
+    cv::line(canvas, {x, plot.y + plot.height}, {x, plot.y + plot.height + tick}, to_scalar(kFrame),
+             1);
     const std::string& s = labels[i];
-    draw_text(canvas, s, {x - text_extent(s, tick_font()).width / 2, plot.y + plot.height + tick + 4}, tick_font(), kInk);
+    draw_text(canvas, s,
+              {x - text_extent(s, tick_font()).width / 2, plot.y + plot.height + tick + 4},
+              tick_font(), kInk);
   }
   for (int i = 0; i < n; ++i) {
     const auto& [name, v] = chart.bars[i];
     int y = plot.y + i * row_h;
     std::string shown = fit_text(name, name_w, label_font());
-    draw_text(canvas, shown, {left - pad - text_extent(shown, label_font()).width, y + 4}, label_font(), kInk);
+    draw_text(canvas, shown, {left - pad - text_extent(shown, label_font()).width, y + 4},
+              label_font(), kInk);
     if (std::isfinite(v) && v > 0)
-      cv::rectangle(canvas, cv::Rect(plot.x, y + 2, std::max(1, px(v) - plot.x), row_h - 4), to_scalar(chart.color),
-                    cv::FILLED);
+      cv::rectangle(canvas, cv::Rect(plot.x, y + 2, std::max(1, px(v) - plot.x), row_h - 4),
+                    to_scalar(chart.color), cv::FILLED);
     std::string s = std::isfinite(v) ? format_number(v) : "n/a";
-    draw_text(canvas, s, {px(std::isfinite(v) ? v : 0) + 4, y + (row_h - tick_h) / 2}, tick_font(), kInk);
+    draw_text(canvas, s, {px(std::isfinite(v) ? v : 0) + 4, y + (row_h - tick_h) / 2}, tick_font(),
+              kInk);
   }
   cv::line(canvas, {plot.x, plot.y}, {plot.x, plot.y + plot.height}, to_scalar(kFrame), 1);
   if (!chart.value_label.empty()) {
     int w = text_extent(chart.value_label, label_font()).width;
-    draw_text(canvas, chart.value_label, {plot.x + (plot.width - w) / 2, height - pad - label_h}, label_font(), kInk);
+    draw_text(canvas, chart.value_label, {plot.x + (plot.width - w) / 2, height - pad - label_h},
+              label_font(), kInk);
   }
   return canvas;
 }
@@ -260,14 +292,16 @@ cv::Mat3b render_bar_chart(const BarChart& chart) {
 cv::Mat3b render_heat_map(const HeatMap& map) {
   const int n = static_cast<int>(map.names.size());
   if (map.values.rows != n || map.values.cols != n)
-    fail(ErrorKind::DataError, "a heat map needs a {}x{} matrix, got {}x{}", n, n, map.values.rows, map.values.cols);
+    fail(ErrorKind::DataError, "a heat map needs a {}x{} matrix, got {}x{}", n, n, map.values.rows,
+         map.values.cols);
   const int pad = 10, cell = std::clamp(720 / std::max(1, n), 3, 48);
   // Class names only where a row is tall enough to read them.
   const bool names = cell >= 8;
   const Font name_font = font_of_height(std::clamp(cell - 5, 6, 12));
   int name_w = 0;
   if (names)
-    for (const auto& s : map.names) name_w = std::min(160, std::max(name_w, text_extent(s, name_font).width));
+    for (const auto& s : map.names)
+      name_w = std::min(160, std::max(name_w, text_extent(s, name_font).width));
   double vmax = 0;
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j)
@@ -286,8 +320,8 @@ cv::Mat3b render_heat_map(const HeatMap& map) {
   cv::Rect grid(left, top, n * cell, n * cell);
   const int bottom = 4 + name_w + pad + label_h + pad;
   const int right = pad * 2 + bar_w + 4 + tick_w + pad;
-  int width = std::max(grid.x + grid.width + right,
-                       pad + text_extent(map.title, title_font()).width + pad);
+  int width =
+      std::max(grid.x + grid.width + right, pad + text_extent(map.title, title_font()).width + pad);
   int height = grid.y + grid.height + bottom;
   height = std::max(height, grid.y + 160 + bottom);
   cv::Mat3b canvas(height, width, to_bgr(kPaper));
@@ -303,7 +337,9 @@ cv::Mat3b render_heat_map(const HeatMap& map) {
       if (numbers && std::isfinite(v)) {
         std::string s = format_number(v, 2);
         cv::Size e = text_extent(s, number_font);
-        if (e.width <= cell - 2) draw_text(canvas, s, {r.x + (cell - e.width) / 2, r.y + (cell - e.height) / 2}, number_font, contrast_text(c));
+        if (e.width <= cell - 2)
+          draw_text(canvas, s, {r.x + (cell - e.width) / 2, r.y + (cell - e.height) / 2},
+                    number_font, contrast_text(c));
       }
     }
   cv::rectangle(canvas, grid, to_scalar(kFrame), 1);
@@ -311,9 +347,11 @@ cv::Mat3b render_heat_map(const HeatMap& map) {
     for (int i = 0; i < n; ++i) {
       std::string s = fit_text(map.names[i], name_w, name_font);
       cv::Size e = text_extent(s, name_font);
-      draw_text(canvas, s, {grid.x - 4 - e.width, grid.y + i * cell + (cell - e.height) / 2}, name_font, kInk);
+      draw_text(canvas, s, {grid.x - 4 - e.width, grid.y + i * cell + (cell - e.height) / 2},
+                name_font, kInk);
       cv::Mat3b v = vertical_text(s, name_font, kInk, kPaper);
-      put(canvas, v, {grid.x + i * cell + (cell - v.cols) / 2, grid.y + grid.height + 4 + name_w - v.rows});
+      put(canvas, v,
+          {grid.x + i * cell + (cell - v.cols) / 2, grid.y + grid.height + 4 + name_w - v.rows});
     }
   if (!map.row_label.empty()) {
     cv::Mat3b v = vertical_text(map.row_label, label_font(), kInk, kPaper);
@@ -321,7 +359,8 @@ cv::Mat3b render_heat_map(const HeatMap& map) {
   }
   if (!map.col_label.empty()) {
     int w = text_extent(map.col_label, label_font()).width;
-    draw_text(canvas, map.col_label, {grid.x + std::max(0, (grid.width - w) / 2), grid.y + grid.height + 4 + name_w + pad},
+    draw_text(canvas, map.col_label,
+              {grid.x + std::max(0, (grid.width - w) / 2), grid.y + grid.height + 4 + name_w + pad},
               label_font(), kInk);
   }
   // Colour bar.
@@ -332,10 +371,12 @@ cv::Mat3b render_heat_map(const HeatMap& map) {
   cv::rectangle(canvas, bar, to_scalar(kFrame), 1);
   const int tick_h = text_extent("0", tick_font()).height;
   for (std::size_t i = 0; i < ticks.size(); ++i) {
-    int y = bar.y + bar.height - 1 - static_cast<int>(std::lround(ticks[i] / vmax * (bar.height - 1)));
+    int y =
+        bar.y + bar.height - 1 - static_cast<int>(std::lround(ticks[i] / vmax * (bar.height - 1)));
     cv::line(canvas, {bar.x + bar.width, y}, {bar.x + bar.width + 4, y}, to_scalar(kFrame), 1);
-    draw_text(canvas, tick_text[i], {bar.x + bar.width + 6, std::clamp(y - tick_h / 2, 0, height - tick_h)},
-              tick_font(), kInk);
+    draw_text(canvas, tick_text[i],
+              {bar.x + bar.width + 6, std::clamp(y - tick_h / 2, 0, height - tick_h)}, tick_font(),
+              kInk);
   }
   return canvas;
 }
@@ -361,15 +402,18 @@ cv::Mat3b tile_charts(const std::vector<cv::Mat3b>& charts, int columns, const s
   }
   const int key_h = key.empty() ? 0 : y + label_h + pad - title_h;
   cv::Mat3b page(title_h + key_h + rows * ch, page_w, to_bgr(kPaper));
-  if (!title.empty()) draw_text(page, fit_text(title, page.cols - 2 * pad, title_font()), {pad, pad}, title_font(), kInk);
+  if (!title.empty())
+    draw_text(page, fit_text(title, page.cols - 2 * pad, title_font()), {pad, pad}, title_font(),
+              kInk);
   for (std::size_t i = 0; i < key.size(); ++i) {
-    cv::line(page, {at[i].x, at[i].y + label_h / 2}, {at[i].x + 24, at[i].y + label_h / 2}, to_scalar(key[i].second), 2,
-             cv::LINE_AA);
-    draw_text(page, fit_text(key[i].first, page_w - at[i].x - 24 - pad, label_font()), {at[i].x + 24 + pad / 2, at[i].y},
-              label_font(), kInk);
+    cv::line(page, {at[i].x, at[i].y + label_h / 2}, {at[i].x + 24, at[i].y + label_h / 2},
+             to_scalar(key[i].second), 2, cv::LINE_AA);
+    draw_text(page, fit_text(key[i].first, page_w - at[i].x - 24 - pad, label_font()),
+              {at[i].x + 24 + pad / 2, at[i].y}, label_font(), kInk);
   }
   for (std::size_t i = 0; i < charts.size(); ++i)
-    put(page, charts[i], {static_cast<int>(i % columns) * cw, title_h + key_h + static_cast<int>(i / columns) * ch});
+    put(page, charts[i],
+        {static_cast<int>(i % columns) * cw, title_h + key_h + static_cast<int>(i / columns) * ch});
   return page;
 }
 

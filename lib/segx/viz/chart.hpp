@@ -1,6 +1,6 @@
-// A small chart renderer on OpenCV: line charts (axes with round ticks, grid, legend beside the plot),
-// horizontal bar charts and heat maps with a colour bar. Margins are measured from the text they hold,
-// so tick labels, axis titles and legends are never cut off.
+// A small chart renderer on OpenCV: line charts (axes with round ticks, grid, legend beside the
+// plot), horizontal bar charts and heat maps with a colour bar. Margins are measured from the text
+// they hold, so tick labels, axis titles and legends are never cut off.
 #pragma once
 #include <opencv2/core.hpp>
 
@@ -14,7 +14,7 @@
 namespace segx::viz {
 
 struct Series {
-  std::string name;  // empty: not in the legend
+  std::string name;          // empty: not in the legend
   std::vector<double> x, y;  // NaN y values break the line
   Rgb color;
   int width = 2;
@@ -40,8 +40,8 @@ struct BarChart {
 struct HeatMap {
   std::string title, row_label, col_label;  // e.g. "ground truth", "prediction"
   std::vector<std::string> names;
-  cv::Mat1d values;  // names.size() x names.size()
-  std::string value_label;  // colour bar title
+  cv::Mat1d values;                 // names.size() x names.size()
+  std::string value_label;          // colour bar title
   std::optional<double> max_value;  // top of the colour scale; the largest value where absent
 };
 

@@ -15,7 +15,8 @@ LabelFile label_file(const dataset::CocoPanoptic& set, const dataset::PanopticAn
   LabelFile f;
   f.kind = LabelFile::Kind::Panoptic;
   f.path = set.png_path(a);
-  for (const auto& s : a.segments) f.segments.push_back({s.id, s.category_id, s.iscrowd != 0, s.score});
+  for (const auto& s : a.segments)
+    f.segments.push_back({s.id, s.category_id, s.iscrowd != 0, s.score});
   return f;
 }
 
@@ -31,7 +32,8 @@ CategoryTable category_table(const dataset::CategorySet& set) {
   return CategoryTable(std::move(out));
 }
 
-std::vector<VizItem> coco_panoptic_items(const dataset::CocoPanoptic& gt, const dataset::CocoPanoptic* pred,
+std::vector<VizItem> coco_panoptic_items(const dataset::CocoPanoptic& gt,
+                                         const dataset::CocoPanoptic* pred,
                                          const std::string& images_dir) {
   std::unordered_map<std::string, const dataset::PanopticAnnotation*> by_id;
   if (pred)
@@ -40,14 +42,16 @@ std::vector<VizItem> coco_panoptic_items(const dataset::CocoPanoptic& gt, const 
   for (const auto& a : gt.annotations) {
     VizItem item;
     item.key = dataset::id_text(*a.image_id);
-    if (!item.key.empty() && item.key.front() == '"') item.key = item.key.substr(1, item.key.size() - 2);
+    if (!item.key.empty() && item.key.front() == '"')
+      item.key = item.key.substr(1, item.key.size() - 2);
     std::string file = !a.image_file.empty() ? a.image_file : a.file_name;
     item.image = (std::filesystem::path(images_dir) / file).string();
     item.gt = label_file(gt, a);
     if (pred) {
       auto it = by_id.find(dataset::id_text(*a.image_id));
       if (it == by_id.end())
-        fail(ErrorKind::DataError, "'{}' has no prediction for image {}", pred->json_path, item.key);
+        fail(ErrorKind::DataError, "'{}' has no prediction for image {}", pred->json_path,
+             item.key);
       item.pred = label_file(*pred, *it->second);
     }
     items.push_back(std::move(item));
@@ -59,7 +63,8 @@ std::vector<VizItem> semantic_items(const std::string& labels_dir, const std::st
                                     const CategoryTable& categories, bool contiguous, int ignore) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (!fs::is_directory(labels_dir, ec)) fail(ErrorKind::NoInput, "cannot open '{}': not a directory", labels_dir);
+  if (!fs::is_directory(labels_dir, ec))
+    fail(ErrorKind::NoInput, "cannot open '{}': not a directory", labels_dir);
   std::vector<fs::path> pngs;
   for (const auto& e : fs::directory_iterator(labels_dir, ec))
     if (e.path().extension() == ".png") pngs.push_back(e.path());
@@ -79,8 +84,8 @@ std::vector<VizItem> semantic_items(const std::string& labels_dir, const std::st
       }
     }
     if (item.image.empty())
-      fail(ErrorKind::NoInput, "no image for '{}' in '{}' (looked for {}.jpg, .jpeg, .png)", png.string(), images_dir,
-           item.key);
+      fail(ErrorKind::NoInput, "no image for '{}' in '{}' (looked for {}.jpg, .jpeg, .png)",
+           png.string(), images_dir, item.key);
     item.gt.kind = LabelFile::Kind::Semantic;
     item.gt.path = png.string();
     item.gt.ignore = ignore;

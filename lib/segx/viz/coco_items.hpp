@@ -22,7 +22,8 @@ CategoryTable category_table(const dataset::CategorySet& set);
 
 // One item per GT annotation, in file order; with `pred`, each is paired by image id and a missing
 // prediction fails naming the image. `images_dir` holds the photos named in "images".
-std::vector<VizItem> coco_panoptic_items(const dataset::CocoPanoptic& gt, const dataset::CocoPanoptic* pred,
+std::vector<VizItem> coco_panoptic_items(const dataset::CocoPanoptic& gt,
+                                         const dataset::CocoPanoptic* pred,
                                          const std::string& images_dir);
 
 // One item per label PNG in `labels_dir` (sorted by name), paired with the photo of the same stem

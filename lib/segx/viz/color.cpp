@@ -15,14 +15,28 @@ Rgb from_hsv(double h, double s, double v) {
   double p = v * (1 - s), q = v * (1 - f * s), t = v * (1 - (1 - f) * s);
   double r = v, g = t, b = p;
   switch (static_cast<int>(i) % 6) {
-    case 0: r = v, g = t, b = p; break;
-    case 1: r = q, g = v, b = p; break;
-    case 2: r = p, g = v, b = t; break;
-    case 3: r = p, g = q, b = v; break;
-    case 4: r = t, g = p, b = v; break;
-    default: r = v, g = p, b = q; break;
+    case 0:
+      r = v, g = t, b = p;
+      break;
+    case 1:
+      r = q, g = v, b = p;
+      break;
+    case 2:
+      r = p, g = v, b = t;
+      break;
+    case 3:
+      r = p, g = q, b = v;
+      break;
+    case 4:
+      r = t, g = p, b = v;
+      break;
+    default:
+      r = v, g = p, b = q;
+      break;
   }
-  auto u8 = [](double x) { return static_cast<std::uint8_t>(std::lround(std::clamp(x, 0.0, 1.0) * 255)); };
+  auto u8 = [](double x) {
+    return static_cast<std::uint8_t>(std::lround(std::clamp(x, 0.0, 1.0) * 255));
+  };
   return {u8(r), u8(g), u8(b)};
 }
 
@@ -49,7 +63,8 @@ Rgb lighten(Rgb c, double amount) {
 Rgb instance_shade(Rgb base, int k) {
   if (k <= 0) return base;
   // 1 -> +0.30, 2 -> -0.30, 3 -> +0.50, 4 -> -0.45, then repeating with small offsets.
-  static constexpr std::array<double, 8> kSteps = {0.30, -0.30, 0.50, -0.45, 0.15, -0.15, 0.65, -0.60};
+  static constexpr std::array<double, 8> kSteps = {0.30, -0.30, 0.50, -0.45,
+                                                   0.15, -0.15, 0.65, -0.60};
   return lighten(base, kSteps[static_cast<std::size_t>(k - 1) % kSteps.size()]);
 }
 
@@ -74,7 +89,8 @@ Rgb viridis(double t) {
   auto i = std::min<std::size_t>(static_cast<std::size_t>(t), kStops.size() - 2);
   double f = t - static_cast<double>(i);
   auto ch = [&](int c) {
-    return static_cast<std::uint8_t>(std::lround(kStops[i][c] + (kStops[i + 1][c] - kStops[i][c]) * f));
+    return static_cast<std::uint8_t>(
+        std::lround(kStops[i][c] + (kStops[i + 1][c] - kStops[i][c]) * f));
   };
   return {ch(0), ch(1), ch(2)};
 }

@@ -1,5 +1,5 @@
-// Side-by-side views: ground truth | prediction, and the error view of a PQ matching (true positives,
-// false positives, false negatives, crowd and void regions in distinct colours).
+// Side-by-side views: ground truth | prediction, and the error view of a PQ matching (true
+// positives, false positives, false negatives, crowd and void regions in distinct colours).
 #pragma once
 #include <opencv2/core.hpp>
 
@@ -13,7 +13,8 @@ namespace segx::viz {
 
 // Two overlays of one image, titled "ground truth" and "prediction", with one legend for both.
 cv::Mat3b render_compare(const cv::Mat3b& image, const Annotation& gt, const Annotation& pred,
-                         const CategoryTable& categories, const OverlayStyle& style, const std::string& what = "image");
+                         const CategoryTable& categories, const OverlayStyle& style,
+                         const std::string& what = "image");
 
 struct PqMatch {
   std::uint32_t gt_id = 0, pred_id = 0;
@@ -39,7 +40,7 @@ inline constexpr Rgb kVoid{150, 150, 150};
 // Left: ground truth coloured TP / FN / crowd / void; right: prediction coloured TP / FP / ignored.
 // Labels carry the class and, for true positives, the IoU. Ids in `matching` must exist.
 cv::Mat3b render_errors(const cv::Mat3b& image, const Annotation& gt, const Annotation& pred,
-                        const CategoryTable& categories, const ErrorMatching& matching, const OverlayStyle& style,
-                        const std::string& what = "image");
+                        const CategoryTable& categories, const ErrorMatching& matching,
+                        const OverlayStyle& style, const std::string& what = "image");
 
 }  // namespace segx::viz

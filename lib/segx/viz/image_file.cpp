@@ -17,10 +17,12 @@ namespace segx::viz {
 PictureFormat picture_format(const std::string& path) {
   if (io::is_std_stream(path)) return PictureFormat::Png;
   std::string ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   if (ext == ".png") return PictureFormat::Png;
   if (ext == ".jpg" || ext == ".jpeg") return PictureFormat::Jpeg;
-  fail(ErrorKind::Usage, "cannot write '{}': the picture format follows the extension, .png, .jpg or .jpeg", path);
+  fail(ErrorKind::Usage,
+       "cannot write '{}': the picture format follows the extension, .png, .jpg or .jpeg", path);
 }
 
 cv::Mat3b read_picture(const std::string& path) {
@@ -56,8 +58,10 @@ void write_picture(const std::string& path, const cv::Mat3b& picture, int jpeg_q
   }
   std::vector<unsigned char> bytes;
   std::vector<int> params = {cv::IMWRITE_JPEG_QUALITY, std::clamp(jpeg_quality, 1, 100)};
-  if (!cv::imencode(".jpg", picture, bytes, params)) fail(ErrorKind::Internal, "cannot encode the picture for '{}'", path);
-  io::write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), true);
+  if (!cv::imencode(".jpg", picture, bytes, params))
+    fail(ErrorKind::Internal, "cannot encode the picture for '{}'", path);
+  io::write_file_atomic(
+      path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), true);
 }
 
 }  // namespace segx::viz

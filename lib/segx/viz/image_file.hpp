@@ -13,7 +13,8 @@ enum class PictureFormat { Png, Jpeg };
 // "-" (stdout) is PNG.
 PictureFormat picture_format(const std::string& path);
 
-// Reads a colour image (grey images are expanded); NoInput when missing, DataError when undecodable.
+// Reads a colour image (grey images are expanded); NoInput when missing, DataError when
+// undecodable.
 cv::Mat3b read_picture(const std::string& path);
 
 // Encodes and writes atomically; jpeg_quality 1..100.

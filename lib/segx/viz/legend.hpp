@@ -1,5 +1,5 @@
-// Legends: a strip of colour swatches with names, wrapped into as many rows as the width needs, drawn
-// below a picture so that it never hides any of it.
+// Legends: a strip of colour swatches with names, wrapped into as many rows as the width needs,
+// drawn below a picture so that it never hides any of it.
 #pragma once
 #include <opencv2/core.hpp>
 
@@ -31,6 +31,8 @@ inline constexpr Rgb kPanelBackground{30, 30, 30};
 inline constexpr Rgb kPanelText{240, 240, 240};
 
 // Marks hatch pixels: diagonal stripes two pixels wide every six.
-inline bool hatch_at(int x, int y) { return (x + y) % 6 < 2; }
+inline bool hatch_at(int x, int y) {
+  return (x + y) % 6 < 2;
+}
 
 }  // namespace segx::viz

@@ -31,13 +31,15 @@ std::unordered_map<std::uint32_t, Extent> extents(const cv::Mat1i& ids) {
       auto [it, fresh] = b.try_emplace(id, std::array<int, 4>{x, y, x, y});
       if (!fresh) {
         auto& r = it->second;
-        r[0] = std::min(r[0], x), r[1] = std::min(r[1], y), r[2] = std::max(r[2], x), r[3] = std::max(r[3], y);
+        r[0] = std::min(r[0], x), r[1] = std::min(r[1], y), r[2] = std::max(r[2], x),
+        r[3] = std::max(r[3], y);
       }
       ++area[id];
     }
   }
   std::unordered_map<std::uint32_t, Extent> out;
-  for (const auto& [id, r] : b) out[id] = {cv::Rect(r[0], r[1], r[2] - r[0] + 1, r[3] - r[1] + 1), area[id]};
+  for (const auto& [id, r] : b)
+    out[id] = {cv::Rect(r[0], r[1], r[2] - r[0] + 1, r[3] - r[1] + 1), area[id]};
   return out;
 }
 
@@ -56,7 +58,8 @@ cv::Mat1b boundaries(const cv::Mat1i& ids) {
 }
 
 // Candidate label centres inside a segment: its most interior point first, then points around it.
-std::vector<cv::Point> label_anchors(const cv::Mat1i& ids, std::uint32_t id, const cv::Rect& box, cv::Size label) {
+std::vector<cv::Point> label_anchors(const cv::Mat1i& ids, std::uint32_t id, const cv::Rect& box,
+                                     cv::Size label) {
   cv::Rect padded(box.x - 1, box.y - 1, box.width + 2, box.height + 2);
   cv::Mat1b mask(padded.size(), 0);
   for (int y = box.y; y < box.y + box.height; ++y)
@@ -84,7 +87,8 @@ std::vector<cv::Point> label_anchors(const cv::Mat1i& ids, std::uint32_t id, con
     for (int dx : {0, -1, 1}) {
       cv::Point p(centre.x + dx * label.width / 2, centre.y + dy * label.height);
       cv::Point local(p.x - padded.x, p.y - padded.y);
-      if (local.x >= 0 && local.y >= 0 && local.x < mask.cols && local.y < mask.rows && mask(local) > 0)
+      if (local.x >= 0 && local.y >= 0 && local.x < mask.cols && local.y < mask.rows &&
+          mask(local) > 0)
         out.push_back(p);
     }
   return out;
@@ -103,15 +107,18 @@ Font label_font(cv::Size size) {
   return font_of_height(std::clamp(static_cast<int>(std::lround(mean_side / 45.0)), 10, 20));
 }
 
-int auto_outline(cv::Size size) { return std::max(1, static_cast<int>(std::max(size.width, size.height) / 700)); }
+int auto_outline(cv::Size size) {
+  return std::max(1, static_cast<int>(std::max(size.width, size.height) / 700));
+}
 
 void check_same_size(const cv::Mat& image, const cv::Mat& ids, const std::string& what) {
   if (image.size() != ids.size())
-    fail(ErrorKind::DataError, "cannot draw '{}': the image is {}x{} but its annotation is {}x{}", what, image.cols,
-         image.rows, ids.cols, ids.rows);
+    fail(ErrorKind::DataError, "cannot draw '{}': the image is {}x{} but its annotation is {}x{}",
+         what, image.cols, image.rows, ids.cols, ids.rows);
 }
 
-void enlarge(const cv::Mat3b& image, const cv::Mat1i& ids, int factor, cv::Mat3b& image_out, cv::Mat1i& ids_out) {
+void enlarge(const cv::Mat3b& image, const cv::Mat1i& ids, int factor, cv::Mat3b& image_out,
+             cv::Mat1i& ids_out) {
   if (factor <= 1) {
     image_out = image.clone();
     ids_out = ids;
@@ -125,8 +132,8 @@ void enlarge(const cv::Mat3b& image, const cv::Mat1i& ids, int factor, cv::Mat3b
 }
 
 cv::Mat3b draw_segments(const cv::Mat3b& image, const cv::Mat1i& ids,
-                        const std::unordered_map<std::uint32_t, SegmentLook>& looks, double alpha, int outline,
-                        bool labels) {
+                        const std::unordered_map<std::uint32_t, SegmentLook>& looks, double alpha,
+                        int outline, bool labels) {
   cv::Mat3b canvas = image.clone();
   // Fill: one lookup per run of equal ids keeps this a single pass over the pixels.
   for (int y = 0; y < ids.rows; ++y) {
@@ -150,7 +157,8 @@ cv::Mat3b draw_segments(const cv::Mat3b& image, const cv::Mat1i& ids,
   if (outline > 0) {
     cv::Mat1b edge = boundaries(ids);
     if (outline > 1)
-      cv::dilate(edge, edge, cv::getStructuringElement(cv::MORPH_RECT, {2 * outline - 1, 2 * outline - 1}));
+      cv::dilate(edge, edge,
+                 cv::getStructuringElement(cv::MORPH_RECT, {2 * outline - 1, 2 * outline - 1}));
     for (int y = 0; y < ids.rows; ++y)
       for (int x = 0; x < ids.cols; ++x) {
         if (!edge(y, x)) continue;
@@ -167,7 +175,8 @@ cv::Mat3b draw_segments(const cv::Mat3b& image, const cv::Mat1i& ids,
   std::vector<std::pair<std::uint32_t, Extent>> order;
   for (const auto& [id, e] : ext) {
     auto it = looks.find(id);
-    if (it != looks.end() && !it->second.label.empty() && e.area >= min_area) order.emplace_back(id, e);
+    if (it != looks.end() && !it->second.label.empty() && e.area >= min_area)
+      order.emplace_back(id, e);
   }
   // Small segments first: they have few places for a label, large ones can move aside.
   std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
@@ -183,7 +192,8 @@ cv::Mat3b draw_segments(const cv::Mat3b& image, const cv::Mat1i& ids,
       cv::Rect r(c.x - size.width / 2, c.y - size.height / 2, size.width, size.height);
       r.x = std::clamp(r.x, 0, std::max(0, frame.width - r.width));
       r.y = std::clamp(r.y, 0, std::max(0, frame.height - r.height));
-      bool free = std::none_of(taken.begin(), taken.end(), [&](const cv::Rect& t) { return (t & r).area() > 0; });
+      bool free = std::none_of(taken.begin(), taken.end(),
+                               [&](const cv::Rect& t) { return (t & r).area() > 0; });
       if (!free) continue;
       Rgb box = lighten(look.color, -0.45);
       draw_text_box(canvas, text, r.tl(), font, contrast_text(box), box, pad);
@@ -201,12 +211,16 @@ std::string segment_label(const Segment& s, const CategoryTable& categories, boo
   return label;
 }
 
-std::unordered_map<std::uint32_t, SegmentLook> segment_looks(const Annotation& ann, const CategoryTable& categories,
+std::unordered_map<std::uint32_t, SegmentLook> segment_looks(const Annotation& ann,
+                                                             const CategoryTable& categories,
                                                              const OverlayStyle& style) {
   auto colors = segment_colors(ann, categories, style.shades);
   std::unordered_map<std::uint32_t, SegmentLook> looks;
   for (const Segment& s : ann.segments)
-    looks[s.id] = {colors.at(s.id), style.labels ? segment_label(s, categories, style.scores) : "", s.iscrowd, {}};
+    looks[s.id] = {colors.at(s.id),
+                   style.labels ? segment_label(s, categories, style.scores) : "",
+                   s.iscrowd,
+                   {}};
   return looks;
 }
 
@@ -223,20 +237,23 @@ std::vector<LegendEntry> category_legend(const std::vector<const Annotation*>& a
   return entries;
 }
 
-cv::Mat3b render_overlay(const cv::Mat3b& image, const Annotation& ann, const CategoryTable& categories,
-                         const OverlayStyle& style, const std::string& what) {
+cv::Mat3b render_overlay(const cv::Mat3b& image, const Annotation& ann,
+                         const CategoryTable& categories, const OverlayStyle& style,
+                         const std::string& what) {
   check_same_size(image, ann.ids, what);
   check_annotation(ann, categories, what);
   cv::Mat3b big;
   cv::Mat1i ids;
   enlarge(image, ann.ids, upscale_factor(image.size(), style.min_side), big, ids);
   int outline = style.outline == 0 ? auto_outline(big.size()) : style.outline;
-  cv::Mat3b picture = draw_segments(big, ids, segment_looks(ann, categories, style), style.alpha, outline, style.labels);
+  cv::Mat3b picture = draw_segments(big, ids, segment_looks(ann, categories, style), style.alpha,
+                                    outline, style.labels);
   std::vector<cv::Mat3b> parts;
   const Font font = label_font(big.size());
   if (!style.title.empty()) parts.push_back(render_title(style.title, picture.cols, font));
   parts.push_back(picture);
-  if (style.legend) parts.push_back(render_legend(category_legend({&ann}, categories), picture.cols, font));
+  if (style.legend)
+    parts.push_back(render_legend(category_legend({&ann}, categories), picture.cols, font));
   return stack_vertically(parts, kPanelBackground);
 }
 

@@ -15,21 +15,21 @@
 namespace segx::viz {
 
 struct OverlayStyle {
-  double alpha = 0.55;   // weight of the segment colour
-  int outline = 0;       // outline width in pixels; 0 = by image size, -1 = none
-  bool labels = true;    // class names on segments
-  bool scores = true;    // "person 0.93" where a segment has a score
-  bool legend = true;    // legend strip of the categories shown
-  bool shades = true;    // instance shades for things
-  int min_side = 512;    // smaller pictures are enlarged by an integer factor for legible labels
-  std::string title;     // a title strip above the picture when not empty
+  double alpha = 0.55;  // weight of the segment colour
+  int outline = 0;      // outline width in pixels; 0 = by image size, -1 = none
+  bool labels = true;   // class names on segments
+  bool scores = true;   // "person 0.93" where a segment has a score
+  bool legend = true;   // legend strip of the categories shown
+  bool shades = true;   // instance shades for things
+  int min_side = 512;   // smaller pictures are enlarged by an integer factor for legible labels
+  std::string title;    // a title strip above the picture when not empty
 };
 
 // How one segment is drawn by draw_segments.
 struct SegmentLook {
   Rgb color;
-  std::string label;     // empty: no label
-  bool hatched = false;  // crowd regions: stripes of full colour
+  std::string label;        // empty: no label
+  bool hatched = false;     // crowd regions: stripes of full colour
   std::optional<Rgb> edge;  // outline colour; the fill colour where absent
 };
 
@@ -47,18 +47,20 @@ int auto_outline(cv::Size size);
 void check_same_size(const cv::Mat& image, const cv::Mat& ids, const std::string& what);
 
 // Image and id map enlarged by `factor` (bilinear for the image, nearest for ids).
-void enlarge(const cv::Mat3b& image, const cv::Mat1i& ids, int factor, cv::Mat3b& image_out, cv::Mat1i& ids_out);
+void enlarge(const cv::Mat3b& image, const cv::Mat1i& ids, int factor, cv::Mat3b& image_out,
+             cv::Mat1i& ids_out);
 
 // The core drawing: fills, outlines and labels; ids missing from `looks` are left as they are.
 cv::Mat3b draw_segments(const cv::Mat3b& image, const cv::Mat1i& ids,
-                        const std::unordered_map<std::uint32_t, SegmentLook>& looks, double alpha, int outline,
-                        bool labels);
+                        const std::unordered_map<std::uint32_t, SegmentLook>& looks, double alpha,
+                        int outline, bool labels);
 
 // The label a segment gets: class name, "(crowd)", score with two decimals.
 std::string segment_label(const Segment& s, const CategoryTable& categories, bool scores);
 
 // Looks of an annotation's segments under a style.
-std::unordered_map<std::uint32_t, SegmentLook> segment_looks(const Annotation& ann, const CategoryTable& categories,
+std::unordered_map<std::uint32_t, SegmentLook> segment_looks(const Annotation& ann,
+                                                             const CategoryTable& categories,
                                                              const OverlayStyle& style);
 
 // Legend entries for the categories that appear in the annotations, ordered by category id.
@@ -67,7 +69,8 @@ std::vector<struct LegendEntry> category_legend(const std::vector<const Annotati
 
 // A complete overlay: checks sizes and categories (errors name `what`), enlarges small pictures,
 // draws segments, then title and legend strips.
-cv::Mat3b render_overlay(const cv::Mat3b& image, const Annotation& ann, const CategoryTable& categories,
-                         const OverlayStyle& style, const std::string& what = "image");
+cv::Mat3b render_overlay(const cv::Mat3b& image, const Annotation& ann,
+                         const CategoryTable& categories, const OverlayStyle& style,
+                         const std::string& what = "image");
 
 }  // namespace segx::viz

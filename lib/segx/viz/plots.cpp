@@ -22,7 +22,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Mean precision over categories at one IoU threshold index (or all, t < 0) per recall threshold.
 std::vector<double> mean_curve(const PrecisionTable& p, int t, int k) {
-  const std::size_t R = p.recall_thresholds.size(), K = p.class_names.size(), T = p.iou_thresholds.size();
+  const std::size_t R = p.recall_thresholds.size(), K = p.class_names.size(),
+                    T = p.iou_thresholds.size();
   std::vector<double> curve(R, kNaN);
   for (std::size_t r = 0; r < R; ++r) {
     double sum = 0;
@@ -41,13 +42,16 @@ std::vector<double> mean_curve(const PrecisionTable& p, int t, int k) {
 }
 
 double mean_of(const PrecisionTable& p, int t, int k) {
-  const std::size_t R = p.recall_thresholds.size(), K = p.class_names.size(), T = p.iou_thresholds.size();
+  const std::size_t R = p.recall_thresholds.size(), K = p.class_names.size(),
+                    T = p.iou_thresholds.size();
   double sum = 0;
   std::size_t n = 0;
   for (std::size_t ti = 0; ti < T; ++ti)
     for (std::size_t r = 0; r < R; ++r)
       for (std::size_t ki = 0; ki < K; ++ki) {
-        if ((t >= 0 && ti != static_cast<std::size_t>(t)) || (k >= 0 && ki != static_cast<std::size_t>(k))) continue;
+        if ((t >= 0 && ti != static_cast<std::size_t>(t)) ||
+            (k >= 0 && ki != static_cast<std::size_t>(k)))
+          continue;
         double v = p.at(ti, r, ki);
         if (v > -1) sum += v, ++n;
       }
@@ -60,7 +64,9 @@ int threshold_index(const PrecisionTable& p, double iou) {
   return -2;  // not in the table
 }
 
-std::string ap_text(double v) { return std::isnan(v) ? "n/a" : fmt::format("{:.3f}", v); }
+std::string ap_text(double v) {
+  return std::isnan(v) ? "n/a" : fmt::format("{:.3f}", v);
+}
 
 std::vector<Series> pr_series(const PrecisionTable& p, int k, bool names) {
   std::vector<Series> out;
@@ -86,9 +92,12 @@ std::vector<Series> pr_series(const PrecisionTable& p, int k, bool names) {
 
 void check_precision_table(const PrecisionTable& p, const std::string& what) {
   std::size_t want = p.iou_thresholds.size() * p.recall_thresholds.size() * p.class_names.size();
-  if (p.iou_thresholds.empty() || p.recall_thresholds.empty() || p.class_names.empty() || p.values.size() != want)
-    fail(ErrorKind::DataError, "'{}': the precision array has {} values, expected {} ({} IoU x {} recall x {} classes)",
-         what, p.values.size(), want, p.iou_thresholds.size(), p.recall_thresholds.size(), p.class_names.size());
+  if (p.iou_thresholds.empty() || p.recall_thresholds.empty() || p.class_names.empty() ||
+      p.values.size() != want)
+    fail(ErrorKind::DataError,
+         "'{}': the precision array has {} values, expected {} ({} IoU x {} recall x {} classes)",
+         what, p.values.size(), want, p.iou_thresholds.size(), p.recall_thresholds.size(),
+         p.class_names.size());
 }
 
 double average_precision(const PrecisionTable& table, std::size_t k, int t) {
@@ -110,7 +119,8 @@ cv::Mat3b render_pr_per_class(const PrecisionTable& p, int columns, const std::s
   std::vector<cv::Mat3b> charts;
   for (std::size_t k = 0; k < p.class_names.size(); ++k) {
     LineChart chart;
-    chart.title = fmt::format("{}: AP {}", p.class_names[k], ap_text(mean_of(p, -1, static_cast<int>(k))));
+    chart.title =
+        fmt::format("{}: AP {}", p.class_names[k], ap_text(mean_of(p, -1, static_cast<int>(k))));
     chart.x_min = 0, chart.x_max = 1, chart.y_min = 0, chart.y_max = 1;
     chart.series = pr_series(p, static_cast<int>(k), false);
     chart.size = {300, 220};
@@ -122,8 +132,9 @@ cv::Mat3b render_pr_per_class(const PrecisionTable& p, int columns, const std::s
   return tile_charts(charts, columns > 0 ? columns : 5, title, key);
 }
 
-cv::Mat3b render_class_bars(const std::vector<std::string>& names, const std::vector<double>& values,
-                            const std::string& title, const std::string& value_label, bool sort) {
+cv::Mat3b render_class_bars(const std::vector<std::string>& names,
+                            const std::vector<double>& values, const std::string& title,
+                            const std::string& value_label, bool sort) {
   if (names.size() != values.size())
     fail(ErrorKind::DataError, "{} class names but {} values", names.size(), values.size());
   std::vector<std::size_t> order(names.size());
@@ -141,8 +152,8 @@ cv::Mat3b render_class_bars(const std::vector<std::string>& names, const std::ve
   return render_bar_chart(chart);
 }
 
-cv::Mat3b render_confusion(const std::vector<std::string>& names, const cv::Mat1d& counts, bool normalize,
-                           const std::string& title) {
+cv::Mat3b render_confusion(const std::vector<std::string>& names, const cv::Mat1d& counts,
+                           bool normalize, const std::string& title) {
   HeatMap map;
   map.title = title;
   map.row_label = "ground truth";
@@ -173,13 +184,16 @@ TrainingLog read_training_log(const std::string& path) {
     } catch (const nlohmann::json::parse_error& e) {
       fail(ErrorKind::DataError, "'{}' line {}: not JSON: {}", path, number, e.what());
     }
-    if (!record.is_object() || !record.contains("iteration") || !record["iteration"].is_number()) continue;
+    if (!record.is_object() || !record.contains("iteration") || !record["iteration"].is_number())
+      continue;
     double it = record["iteration"].get<double>();
     for (const auto& [key, value] : record.items())
-      if (key != "iteration" && value.is_number()) log.fields[key].emplace_back(it, value.get<double>());
+      if (key != "iteration" && value.is_number())
+        log.fields[key].emplace_back(it, value.get<double>());
   }
   if (in->bad()) fail(ErrorKind::IoError, "cannot read '{}'", path);
-  if (log.fields.empty()) fail(ErrorKind::DataError, "'{}' has no records with an iteration and numeric fields", path);
+  if (log.fields.empty())
+    fail(ErrorKind::DataError, "'{}' has no records with an iteration and numeric fields", path);
   return log;
 }
 
@@ -193,8 +207,8 @@ std::vector<std::string> default_training_fields(const TrainingLog& log) {
   return fields;
 }
 
-cv::Mat3b render_training_curves(const TrainingLog& log, const std::vector<std::string>& fields, double smoothing,
-                                 bool log_scale, const std::string& title) {
+cv::Mat3b render_training_curves(const TrainingLog& log, const std::vector<std::string>& fields,
+                                 double smoothing, bool log_scale, const std::string& title) {
   LineChart chart;
   chart.title = title;
   chart.x_label = "iteration";
@@ -204,9 +218,11 @@ cv::Mat3b render_training_curves(const TrainingLog& log, const std::vector<std::
   std::vector<Series> raw, smooth;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     auto it = log.fields.find(fields[i]);
-    if (it == log.fields.end()) fail(ErrorKind::Usage, "the training log has no field '{}'", fields[i]);
+    if (it == log.fields.end())
+      fail(ErrorKind::Usage, "the training log has no field '{}'", fields[i]);
     auto points = it->second;
-    std::stable_sort(points.begin(), points.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::stable_sort(points.begin(), points.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
     Series r, s;
     r.color = lighten(series_color(i), 0.6);
     r.width = 1;

@@ -18,7 +18,7 @@ PlotKind parse_plot_kind(const std::string& text);  // "auto", "pr", "pr-classes
 
 struct PlotRequest {
   PlotKind kind = PlotKind::Auto;
-  std::string value;                // bars: the per-class field ("PQ", "SQ", "RQ", "IoU", "Acc", ...)
+  std::string value;  // bars: the per-class field ("PQ", "SQ", "RQ", "IoU", "Acc", ...)
   std::vector<std::string> fields;  // training: fields to plot (default: the losses)
   double smoothing = 0.6;           // training: EMA weight (0 = raw only)
   bool log_y = false;               // training

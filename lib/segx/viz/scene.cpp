@@ -9,7 +9,8 @@
 
 namespace segx::viz {
 
-CategoryTable::CategoryTable(std::vector<Category> categories) : categories_(std::move(categories)) {
+CategoryTable::CategoryTable(std::vector<Category> categories)
+    : categories_(std::move(categories)) {
   for (std::size_t i = 0; i < categories_.size(); ++i) index_.emplace(categories_[i].id, i);
 }
 
@@ -28,7 +29,8 @@ std::string CategoryTable::name(std::int64_t id) const {
   return c ? c->name : "category " + std::to_string(id);
 }
 
-void check_annotation(const Annotation& ann, const CategoryTable& categories, const std::string& what) {
+void check_annotation(const Annotation& ann, const CategoryTable& categories,
+                      const std::string& what) {
   std::unordered_set<std::uint32_t> known;
   for (const Segment& s : ann.segments) {
     if (!categories.find(s.category_id))
@@ -41,7 +43,8 @@ void check_annotation(const Annotation& ann, const CategoryTable& categories, co
     for (int x = 0; x < ann.ids.cols; ++x) {
       auto id = static_cast<std::uint32_t>(row[x]);
       if (id != 0 && !known.count(id))
-        fail(ErrorKind::DataError, "cannot draw '{}': id {} at pixel ({}, {}) has no segment", what, id, x, y);
+        fail(ErrorKind::DataError, "cannot draw '{}': id {} at pixel ({}, {}) has no segment", what,
+             id, x, y);
     }
   }
 }
@@ -71,11 +74,13 @@ Annotation annotation_from_semantic(const cv::Mat1i& labels, int ignore) {
   return ann;
 }
 
-std::unordered_map<std::uint32_t, Rgb> segment_colors(const Annotation& ann, const CategoryTable& categories,
-                                                       bool shades) {
+std::unordered_map<std::uint32_t, Rgb> segment_colors(const Annotation& ann,
+                                                      const CategoryTable& categories,
+                                                      bool shades) {
   std::vector<const Segment*> order;
   for (const Segment& s : ann.segments) order.push_back(&s);
-  std::sort(order.begin(), order.end(), [](const Segment* a, const Segment* b) { return a->id < b->id; });
+  std::sort(order.begin(), order.end(),
+            [](const Segment* a, const Segment* b) { return a->id < b->id; });
   std::unordered_map<std::int64_t, int> seen;
   std::unordered_map<std::uint32_t, Rgb> colors;
   for (const Segment* s : order) {

@@ -1,5 +1,5 @@
-// What a picture shows, in memory: categories (name, thing/stuff, the dataset's colour if any) and an
-// annotation as a panoptic id map (0 = void) with its segments. Semantic label maps and instance
+// What a picture shows, in memory: categories (name, thing/stuff, the dataset's colour if any) and
+// an annotation as a panoptic id map (0 = void) with its segments. Semantic label maps and instance
 // masks are brought into this one shape, so that every view draws them the same way.
 #pragma once
 #include <opencv2/core.hpp>
@@ -50,8 +50,10 @@ struct Annotation {
 };
 
 // Checks that every segment's category is known and every id in the map has a segment; `what`
-// names the source (file) in the error, e.g. "cannot draw 'a.png': segment 7 has unknown category 99".
-void check_annotation(const Annotation& ann, const CategoryTable& categories, const std::string& what);
+// names the source (file) in the error, e.g. "cannot draw 'a.png': segment 7 has unknown category
+// 99".
+void check_annotation(const Annotation& ann, const CategoryTable& categories,
+                      const std::string& what);
 
 // A semantic label map (one category id per pixel) as an annotation: one segment per category
 // present with id = label + 1, `ignore` pixels (e.g. 255, or 0 for raw ids) become void.
@@ -59,7 +61,7 @@ Annotation annotation_from_semantic(const cv::Mat1i& labels, int ignore);
 
 // Colour of every segment as drawn: the category colour, with instance shades for things when
 // `shades` is set (instances numbered in the order of their ids within each category).
-std::unordered_map<std::uint32_t, Rgb> segment_colors(const Annotation& ann, const CategoryTable& categories,
-                                                       bool shades);
+std::unordered_map<std::uint32_t, Rgb> segment_colors(const Annotation& ann,
+                                                      const CategoryTable& categories, bool shades);
 
 }  // namespace segx::viz

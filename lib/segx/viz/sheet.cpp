@@ -23,9 +23,11 @@ cv::Mat3b render_contact_sheet(const std::vector<SheetTile>& tiles, const SheetS
   const int cols = sheet_columns(tiles.size(), style.columns);
   const int rows = static_cast<int>((tiles.size() + cols - 1) / cols);
   const int cell_w = std::max(64, style.cell_width);
-  double tallest = 0;  // height / width over the tiles, bounded so one odd picture cannot blow up the grid
+  double tallest =
+      0;  // height / width over the tiles, bounded so one odd picture cannot blow up the grid
   for (const auto& t : tiles)
-    if (!t.image.empty()) tallest = std::max(tallest, static_cast<double>(t.image.rows) / t.image.cols);
+    if (!t.image.empty())
+      tallest = std::max(tallest, static_cast<double>(t.image.rows) / t.image.cols);
   const int cell_h = static_cast<int>(std::lround(cell_w * std::clamp(tallest, 0.25, 1.0)));
   const Font font = font_of_height(std::clamp(cell_w / 24, 10, 16));
   const int text_h = text_extent("Hg", font).height, pad = std::max(4, text_h / 2);
@@ -37,21 +39,23 @@ cv::Mat3b render_contact_sheet(const std::vector<SheetTile>& tiles, const SheetS
     cv::Rect cell(gap + c * (cell_w + gap), gap + r * (cell_h + caption_h + gap), cell_w, cell_h);
     const cv::Mat3b& img = tiles[i].image;
     if (!img.empty()) {
-      double s = std::min(static_cast<double>(cell_w) / img.cols, static_cast<double>(cell_h) / img.rows);
+      double s =
+          std::min(static_cast<double>(cell_w) / img.cols, static_cast<double>(cell_h) / img.rows);
       cv::Size fit(std::max(1, static_cast<int>(std::lround(img.cols * s))),
                    std::max(1, static_cast<int>(std::lround(img.rows * s))));
       cv::Mat3b scaled;
       cv::resize(img, scaled, fit, 0, 0, s < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
-      scaled.copyTo(grid(cv::Rect(cell.x + (cell_w - fit.width) / 2, cell.y + (cell_h - fit.height) / 2, fit.width,
-                                  fit.height)));
+      scaled.copyTo(grid(cv::Rect(cell.x + (cell_w - fit.width) / 2,
+                                  cell.y + (cell_h - fit.height) / 2, fit.width, fit.height)));
     }
     std::string caption = fit_text(tiles[i].caption, cell_w - 2 * pad, font);
     int tw = text_extent(caption, font).width;
     draw_text(grid, caption, {cell.x + (cell_w - tw) / 2, cell.y + cell_h + pad}, font, kPanelText);
   }
   if (style.title.empty()) return grid;
-  return stack_vertically({render_title(style.title, grid.cols, font_of_height(std::clamp(cell_w / 16, 12, 22))), grid},
-                          kPanelBackground);
+  return stack_vertically(
+      {render_title(style.title, grid.cols, font_of_height(std::clamp(cell_w / 16, 12, 22))), grid},
+      kPanelBackground);
 }
 
 }  // namespace segx::viz

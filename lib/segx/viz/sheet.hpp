@@ -13,9 +13,10 @@ struct SheetTile {
 };
 
 struct SheetStyle {
-  int columns = 0;        // 0: about square, at most 8
-  int cell_width = 320;   // pixels per cell; the height follows the widest aspect ratio, at most 4:3 tall
-  std::string title;      // a strip above the grid when not empty
+  int columns = 0;  // 0: about square, at most 8
+  int cell_width =
+      320;  // pixels per cell; the height follows the widest aspect ratio, at most 4:3 tall
+  std::string title;  // a strip above the grid when not empty
 };
 
 // The number of columns a sheet of n tiles uses.

@@ -16,7 +16,8 @@ cv::Mat1i semantic_labels(const std::string& path) {
   options.palette = io::PaletteMode::KeepIndices;
   io::Image png = io::read_png(path, options);
   if (png.channels != 1)
-    fail(ErrorKind::DataError, "cannot read '{}' as a semantic label map: it has {} channels, expected 1", path,
+    fail(ErrorKind::DataError,
+         "cannot read '{}' as a semantic label map: it has {} channels, expected 1", path,
          png.channels);
   cv::Mat1i labels(png.height, png.width);
   for (int y = 0; y < png.height; ++y)
@@ -34,9 +35,10 @@ Annotation load_annotation(const LabelFile& file) {
     Annotation ann = annotation_from_semantic(semantic_labels(file.path), file.ignore);
     if (!file.category_of_label.empty())
       for (Segment& s : ann.segments) {
-        if (s.category_id < 0 || s.category_id >= static_cast<std::int64_t>(file.category_of_label.size()))
-          fail(ErrorKind::DataError, "'{}' has label {}, but there are only {} categories", file.path, s.category_id,
-               file.category_of_label.size());
+        if (s.category_id < 0 ||
+            s.category_id >= static_cast<std::int64_t>(file.category_of_label.size()))
+          fail(ErrorKind::DataError, "'{}' has label {}, but there are only {} categories",
+               file.path, s.category_id, file.category_of_label.size());
         s.category_id = file.category_of_label[static_cast<std::size_t>(s.category_id)];
       }
     return ann;
@@ -54,8 +56,8 @@ Annotation load_annotation(const LabelFile& file) {
 void check_pair(const cv::Mat& image, const std::string& image_path, const Annotation& ann,
                 const std::string& label_path) {
   if (image.size() != ann.ids.size())
-    fail(ErrorKind::DataError, "'{}' is {}x{} but its image '{}' is {}x{}", label_path, ann.ids.cols, ann.ids.rows,
-         image_path, image.cols, image.rows);
+    fail(ErrorKind::DataError, "'{}' is {}x{} but its image '{}' is {}x{}", label_path,
+         ann.ids.cols, ann.ids.rows, image_path, image.cols, image.rows);
 }
 
 }  // namespace segx::viz

@@ -16,7 +16,9 @@ StagedOutputs::StagedOutputs(fs::path dir, bool overwrite) : dir_(std::move(dir)
   io::prepare_output_dir(dir_, overwrite);
   staging_ = dir_ / (".segx-staging-" + std::to_string(::getpid()));
   fs::create_directories(staging_, ec);
-  if (ec) fail(ErrorKind::CannotCreate, "cannot create directory '{}': {}", staging_.string(), ec.message());
+  if (ec)
+    fail(ErrorKind::CannotCreate, "cannot create directory '{}': {}", staging_.string(),
+         ec.message());
 }
 
 StagedOutputs::~StagedOutputs() {
@@ -25,7 +27,9 @@ StagedOutputs::~StagedOutputs() {
   if (!committed_ && created_dir_) fs::remove(dir_, ec);  // only removes it when empty
 }
 
-std::string StagedOutputs::staging_path(const std::string& name) const { return (staging_ / name).string(); }
+std::string StagedOutputs::staging_path(const std::string& name) const {
+  return (staging_ / name).string();
+}
 
 void StagedOutputs::commit() {
   std::error_code ec;
@@ -34,7 +38,8 @@ void StagedOutputs::commit() {
     fs::rename(entry.path(), target, ec);
     if (ec) fail(ErrorKind::CannotCreate, "cannot write '{}': {}", target.string(), ec.message());
   }
-  if (ec) fail(ErrorKind::IoError, "cannot read directory '{}': {}", staging_.string(), ec.message());
+  if (ec)
+    fail(ErrorKind::IoError, "cannot read directory '{}': {}", staging_.string(), ec.message());
   committed_ = true;
 }
 

@@ -38,11 +38,12 @@ cv::Size text_extent(const std::string& text, const Font& font) {
   return {s.width, s.height + baseline};
 }
 
-void draw_text(cv::Mat3b& canvas, const std::string& text, cv::Point top_left, const Font& font, Rgb color) {
+void draw_text(cv::Mat3b& canvas, const std::string& text, cv::Point top_left, const Font& font,
+               Rgb color) {
   int baseline = 0;
   cv::Size s = cv::getTextSize(ascii(text), kFace, font.scale, font.thickness, &baseline);
-  cv::putText(canvas, ascii(text), {top_left.x, top_left.y + s.height}, kFace, font.scale, to_scalar(color),
-              font.thickness, cv::LINE_AA);
+  cv::putText(canvas, ascii(text), {top_left.x, top_left.y + s.height}, kFace, font.scale,
+              to_scalar(color), font.thickness, cv::LINE_AA);
 }
 
 std::string fit_text(const std::string& text, int max_width, const Font& font) {
@@ -57,8 +58,8 @@ cv::Size text_box_extent(const std::string& text, const Font& font, int padding)
   return {s.width + 2 * padding, s.height + 2 * padding};
 }
 
-cv::Rect draw_text_box(cv::Mat3b& canvas, const std::string& text, cv::Point top_left, const Font& font,
-                       Rgb text_color, Rgb box_color, int padding) {
+cv::Rect draw_text_box(cv::Mat3b& canvas, const std::string& text, cv::Point top_left,
+                       const Font& font, Rgb text_color, Rgb box_color, int padding) {
   cv::Size box = text_box_extent(text, font, padding);
   int x = std::clamp(top_left.x, 0, std::max(0, canvas.cols - box.width));
   int y = std::clamp(top_left.y, 0, std::max(0, canvas.rows - box.height));
@@ -84,7 +85,8 @@ std::string format_number(double v, int significant) {
   if (a >= 1e4 && a < 1e6 && std::abs(v / 1e3 - std::round(v / 1e3)) < 1e-9)
     return fmt::format("{}k", static_cast<long long>(std::llround(v / 1e3)));
   if (a >= 1e6 || a < 1e-3) return fmt::format("{:.{}g}", v, significant);
-  return fmt::format("{:.{}g}", v, std::max(significant, static_cast<int>(std::floor(std::log10(a))) + 1));
+  return fmt::format("{:.{}g}", v,
+                     std::max(significant, static_cast<int>(std::floor(std::log10(a))) + 1));
 }
 
 }  // namespace segx::viz

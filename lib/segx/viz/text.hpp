@@ -1,5 +1,5 @@
-// Text on pictures with OpenCV's Hershey font: sizes given in pixels, measured before drawing so that
-// layouts can make room for every label (nothing cut off), ASCII only (others become '?').
+// Text on pictures with OpenCV's Hershey font: sizes given in pixels, measured before drawing so
+// that layouts can make room for every label (nothing cut off), ASCII only (others become '?').
 #pragma once
 #include <opencv2/core.hpp>
 
@@ -21,15 +21,16 @@ Font font_of_height(int pixels);
 cv::Size text_extent(const std::string& text, const Font& font);
 
 // Draws text with its top-left corner at `top_left` (anti-aliased).
-void draw_text(cv::Mat3b& canvas, const std::string& text, cv::Point top_left, const Font& font, Rgb color);
+void draw_text(cv::Mat3b& canvas, const std::string& text, cv::Point top_left, const Font& font,
+               Rgb color);
 
 // Shortens text with a trailing ".." so that it fits into max_width pixels.
 std::string fit_text(const std::string& text, int max_width, const Font& font);
 
 // Draws text on a filled box (padding around the text) whose top-left corner is `top_left`,
 // moved inside the canvas where it would stick out; returns the box.
-cv::Rect draw_text_box(cv::Mat3b& canvas, const std::string& text, cv::Point top_left, const Font& font,
-                       Rgb text_color, Rgb box_color, int padding);
+cv::Rect draw_text_box(cv::Mat3b& canvas, const std::string& text, cv::Point top_left,
+                       const Font& font, Rgb text_color, Rgb box_color, int padding);
 
 // The size of the box draw_text_box would draw.
 cv::Size text_box_extent(const std::string& text, const Font& font, int padding);

@@ -13,11 +13,20 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path sample() { return fixtures_root() / "real/panopticapi_sample"; }
+fs::path sample() {
+  return fixtures_root() / "real/panopticapi_sample";
+}
 
 std::vector<std::string> overlay_args(const fs::path& images, const std::string& out) {
-  return {"visualize", "overlay", "--coco-panoptic", (sample() / "panoptic_examples.json").string(), "--images",
-          images.string(), "-o", out, "-q"};
+  return {"visualize",
+          "overlay",
+          "--coco-panoptic",
+          (sample() / "panoptic_examples.json").string(),
+          "--images",
+          images.string(),
+          "-o",
+          out,
+          "-q"};
 }
 
 TEST(Visualize, OverlayWritesOnePicturePerImage) {
@@ -90,8 +99,9 @@ TEST(Visualize, UnknownCategoryFails) {
   json.replace(json.find(':', at), 2, ": 9999");
   std::ofstream((dir / "pan.json").string()) << json;
   fs::copy(sample() / "panoptic_examples", dir / "pan");
-  auto r = run_segx({"visualize", "overlay", "--coco-panoptic", (dir / "pan.json").string(), "--images",
-                     (sample() / "input_images").string(), "-o", (dir / "out").string(), "-q"});
+  auto r =
+      run_segx({"visualize", "overlay", "--coco-panoptic", (dir / "pan.json").string(), "--images",
+                (sample() / "input_images").string(), "-o", (dir / "out").string(), "-q"});
   EXPECT_EQ(r.exit_code, 65) << r.err;
   EXPECT_NE(r.err.find("9999"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir / "out"));
@@ -102,12 +112,13 @@ TEST(Visualize, CompareAndSheet) {
   auto dir = temp_dir("viz_cli_compare");
   std::string json = (sample() / "panoptic_examples.json").string();
   auto r = run_segx({"visualize", "compare", "--coco-panoptic", json, "--pred", json, "--images",
-                     (sample() / "input_images").string(), "-o", (dir / "cmp").string(), "-q", "--format", "jpg"});
+                     (sample() / "input_images").string(), "-o", (dir / "cmp").string(), "-q",
+                     "--format", "jpg"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   cv::Mat m = cv::imread((dir / "cmp/142238.jpg").string());
   EXPECT_EQ(m.cols, 2 * 640 + 6);
-  r = run_segx({"visualize", "sheet", "--coco-panoptic", json, "--images", (sample() / "input_images").string(), "-o",
-                (dir / "sheet.png").string(), "-q"});
+  r = run_segx({"visualize", "sheet", "--coco-panoptic", json, "--images",
+                (sample() / "input_images").string(), "-o", (dir / "sheet.png").string(), "-q"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(cv::imread((dir / "sheet.png").string()).empty());
 }
@@ -117,18 +128,24 @@ TEST(Visualize, PlotsFromReportsAndLogs) {
   std::ofstream((dir / "pq.json").string())
       << R"({"metric": "pq", "per_class": {"1": {"name": "person", "PQ": 0.5, "SQ": 0.8, "RQ": 0.6},
              "2": {"name": "car", "PQ": 0.7, "SQ": 0.9, "RQ": 0.75}}})";
-  auto r = run_segx({"visualize", "plot", (dir / "pq.json").string(), "-o", (dir / "pq.png").string()});
+  auto r =
+      run_segx({"visualize", "plot", (dir / "pq.json").string(), "-o", (dir / "pq.png").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(cv::imread((dir / "pq.png").string()).empty());
-  r = run_segx({"visualize", "plot", (dir / "pq.json").string(), "--value", "XQ", "-o", (dir / "x.png").string()});
+  r = run_segx({"visualize", "plot", (dir / "pq.json").string(), "--value", "XQ", "-o",
+                (dir / "x.png").string()});
   EXPECT_EQ(r.exit_code, 64);
   EXPECT_FALSE(fs::exists(dir / "x.png"));
-  std::ofstream((dir / "metrics.jsonl").string()) << "{\"iteration\": 0, \"total_loss\": 2}\n{\"iteration\": 10, \"total_loss\": 1}\n";
-  r = run_segx({"visualize", "plot", (dir / "metrics.jsonl").string(), "-o", (dir / "loss.png").string()});
+  std::ofstream((dir / "metrics.jsonl").string())
+      << "{\"iteration\": 0, \"total_loss\": 2}\n{\"iteration\": 10, \"total_loss\": 1}\n";
+  r = run_segx(
+      {"visualize", "plot", (dir / "metrics.jsonl").string(), "-o", (dir / "loss.png").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = run_segx({"visualize", "plot", (dir / "metrics.jsonl").string(), "-o", (dir / "loss.gif").string()});
+  r = run_segx(
+      {"visualize", "plot", (dir / "metrics.jsonl").string(), "-o", (dir / "loss.gif").string()});
   EXPECT_EQ(r.exit_code, 64);
-  r = run_segx({"visualize", "plot", (dir / "absent.json").string(), "-o", (dir / "a.png").string()});
+  r = run_segx(
+      {"visualize", "plot", (dir / "absent.json").string(), "-o", (dir / "a.png").string()});
   EXPECT_EQ(r.exit_code, 66);
 }
 
@@ -138,7 +155,8 @@ TEST(Visualize, PlotsFromReportsAndLogs) {
 namespace segx::test {
 namespace {
 
-// Cityscapes trainIds (contiguous indices into the 19 evaluated classes, 255 ignored) over the frame.
+// Cityscapes trainIds (contiguous indices into the 19 evaluated classes, 255 ignored) over the
+// frame.
 TEST(Visualize, SemanticLabelMapsWithContiguousIds) {
   SEGX_REQUIRE_FIXTURES();
   auto dir = temp_dir("viz_cli_semantic");
@@ -146,19 +164,23 @@ TEST(Visualize, SemanticLabelMapsWithContiguousIds) {
   auto city = root / "mmseg_tests/pseudo_cityscapes_dataset";
   fs::create_directories(dir / "labels");
   fs::create_directories(dir / "images");
-  fs::copy_file(city / "gtFine/val/frankfurt/frankfurt_000000_000294_gtFine_labelTrainIds.png", dir / "labels/f.png");
-  fs::copy_file(city / "leftImg8bit/val/frankfurt/frankfurt_000000_000294_leftImg8bit.png", dir / "images/f.png");
+  fs::copy_file(city / "gtFine/val/frankfurt/frankfurt_000000_000294_gtFine_labelTrainIds.png",
+                dir / "labels/f.png");
+  fs::copy_file(city / "leftImg8bit/val/frankfurt/frankfurt_000000_000294_leftImg8bit.png",
+                dir / "images/f.png");
   auto categories = (root / "cityscapes_panoptic_derived/cityscapes_panoptic_val.json").string();
-  auto r = run_segx({"visualize", "overlay", "--semantic", (dir / "labels").string(), "--categories", categories,
-                     "--ids", "contiguous", "--images", (dir / "images").string(), "-o", (dir / "out").string(), "-q"});
+  auto r = run_segx({"visualize", "overlay", "--semantic", (dir / "labels").string(),
+                     "--categories", categories, "--ids", "contiguous", "--images",
+                     (dir / "images").string(), "-o", (dir / "out").string(), "-q"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   cv::Mat m = cv::imread((dir / "out/f.png").string());
   EXPECT_EQ(m.cols, 512);
   // Raw ids (labelIds) include classes the 19 do not list (ego vehicle, static): unknown category.
-  fs::copy_file(city / "gtFine/val/frankfurt/frankfurt_000000_000294_gtFine_labelIds.png", dir / "labels/f.png",
-                fs::copy_options::overwrite_existing);
-  r = run_segx({"visualize", "overlay", "--semantic", (dir / "labels").string(), "--categories", categories,
-                "--images", (dir / "images").string(), "-o", (dir / "raw").string(), "-q"});
+  fs::copy_file(city / "gtFine/val/frankfurt/frankfurt_000000_000294_gtFine_labelIds.png",
+                dir / "labels/f.png", fs::copy_options::overwrite_existing);
+  r = run_segx({"visualize", "overlay", "--semantic", (dir / "labels").string(), "--categories",
+                categories, "--images", (dir / "images").string(), "-o", (dir / "raw").string(),
+                "-q"});
   EXPECT_EQ(r.exit_code, 65) << r.err;
   EXPECT_NE(r.err.find("unknown category"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir / "raw"));

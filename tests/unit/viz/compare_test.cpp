@@ -22,7 +22,8 @@ OverlayStyle plain() {
 
 int count_near(const cv::Mat3b& m, cv::Vec3b c) {
   cv::Mat1b mask;
-  cv::inRange(m, cv::Scalar(c[0] - 1, c[1] - 1, c[2] - 1), cv::Scalar(c[0] + 1, c[1] + 1, c[2] + 1), mask);
+  cv::inRange(m, cv::Scalar(c[0] - 1, c[1] - 1, c[2] - 1), cv::Scalar(c[0] + 1, c[1] + 1, c[2] + 1),
+              mask);
   return cv::countNonZero(mask);
 }
 
@@ -30,7 +31,7 @@ TEST(Compare, TwoTitledPanelsAndOneLegend) {
   auto image = test::synthetic_image();
   auto gt = test::synthetic_annotation();
   auto pred = gt;
-  pred.ids = gt.ids.clone();  // cv::Mat copies share pixels
+  pred.ids = gt.ids.clone();         // cv::Mat copies share pixels
   pred.ids.setTo(0, pred.ids == 7);  // the prediction misses person 7
   pred.segments.erase(pred.segments.begin() + 4);
   cv::Mat3b out = render_compare(image, gt, pred, test::synthetic_categories(), plain());

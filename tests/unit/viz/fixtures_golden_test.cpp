@@ -43,9 +43,10 @@ Sample coco_sample() {
   return s;
 }
 
-// Fraction of a segment's inner pixels (3 px from its edge) that carry the blend of image and colour.
-double blended_fraction(const cv::Mat3b& out, const cv::Mat3b& image, const cv::Mat1i& ids, std::uint32_t id, Rgb c,
-                        double alpha) {
+// Fraction of a segment's inner pixels (3 px from its edge) that carry the blend of image and
+// colour.
+double blended_fraction(const cv::Mat3b& out, const cv::Mat3b& image, const cv::Mat1i& ids,
+                        std::uint32_t id, Rgb c, double alpha) {
   cv::Mat1b mask = (ids == static_cast<int>(id));
   cv::erode(mask, mask, cv::getStructuringElement(cv::MORPH_RECT, {7, 7}));
   int inner = 0, match = 0;
@@ -54,7 +55,8 @@ double blended_fraction(const cv::Mat3b& out, const cv::Mat3b& image, const cv::
       if (!mask(y, x)) continue;
       ++inner;
       cv::Vec3b want = blend(image(y, x), c, alpha), got = out(y, x);
-      if (std::abs(want[0] - got[0]) <= 1 && std::abs(want[1] - got[1]) <= 1 && std::abs(want[2] - got[2]) <= 1)
+      if (std::abs(want[0] - got[0]) <= 1 && std::abs(want[1] - got[1]) <= 1 &&
+          std::abs(want[2] - got[2]) <= 1)
         ++match;
     }
   return inner ? static_cast<double>(match) / inner : 0;
@@ -80,15 +82,17 @@ TEST(FixtureOverlay, CocoPanopticSampleGolden) {
       int n = cv::countNonZero(ann.ids == static_cast<int>(seg.id));
       if (n > most) most = n, largest = seg.id;
     }
-    EXPECT_GT(blended_fraction(picture, image, ann.ids, largest, colors.at(largest), style.alpha), 0.9) << item.key;
+    EXPECT_GT(blended_fraction(picture, image, ann.ids, largest, colors.at(largest), style.alpha),
+              0.9)
+        << item.key;
     // Its outline is drawn in its own colour, opaque.
     cv::Mat1b edge;
     cv::inRange(picture, to_scalar(colors.at(largest)), to_scalar(colors.at(largest)), edge);
     EXPECT_GT(cv::countNonZero(edge), 100) << item.key;
     // The legend has light text on the dark strip.
     cv::Mat1b text;
-    cv::inRange(out(cv::Rect(0, image.rows, out.cols, out.rows - image.rows)), cv::Scalar(200, 200, 200),
-                cv::Scalar(255, 255, 255), text);
+    cv::inRange(out(cv::Rect(0, image.rows, out.cols, out.rows - image.rows)),
+                cv::Scalar(200, 200, 200), cv::Scalar(255, 255, 255), text);
     EXPECT_GT(cv::countNonZero(text), 200) << item.key;
     test::dump("coco_" + item.key, out);
     test::expect_matches_golden(quarter(out), "coco_overlay_" + item.key);
@@ -98,13 +102,14 @@ TEST(FixtureOverlay, CocoPanopticSampleGolden) {
 TEST(FixtureOverlay, CityscapesFrameIsEnlargedAndGolden) {
   SEGX_REQUIRE_FIXTURES();
   fs::path root = segx::test::fixtures_root() / "real";
-  auto set = dataset::CocoPanoptic::read((root / "cityscapes_panoptic_derived/cityscapes_panoptic_val.json").string());
+  auto set = dataset::CocoPanoptic::read(
+      (root / "cityscapes_panoptic_derived/cityscapes_panoptic_val.json").string());
   ASSERT_EQ(set.annotations.size(), 1u);
   // The derived JSON names the photo after the GT file; the photo itself is the leftImg8bit PNG.
   auto items = coco_panoptic_items(set, nullptr, ".");
-  cv::Mat3b image = read_picture(
-      (root / "mmseg_tests/pseudo_cityscapes_dataset/leftImg8bit/val/frankfurt/frankfurt_000000_000294_leftImg8bit.png")
-          .string());
+  cv::Mat3b image = read_picture((root / "mmseg_tests/pseudo_cityscapes_dataset/leftImg8bit/val/"
+                                         "frankfurt/frankfurt_000000_000294_leftImg8bit.png")
+                                     .string());
   Annotation ann = load_annotation(items[0].gt);
   CategoryTable cats = category_table(set.categories);
   OverlayStyle style;
@@ -118,7 +123,9 @@ TEST(FixtureOverlay, CityscapesFrameIsEnlargedAndGolden) {
   for (const auto& seg : ann.segments)
     if (seg.category_id == 7) road = seg.id;
   ASSERT_NE(road, 0u);
-  EXPECT_GT(blended_fraction(out(cv::Rect(0, 0, 512, 256)), big, ids, road, Rgb{128, 64, 128}, style.alpha), 0.85);
+  EXPECT_GT(blended_fraction(out(cv::Rect(0, 0, 512, 256)), big, ids, road, Rgb{128, 64, 128},
+                             style.alpha),
+            0.85);
   test::dump("cityscapes", out);
   test::expect_matches_golden(quarter(out), "cityscapes_overlay");
 }
@@ -130,7 +137,9 @@ TEST(FixtureOverlay, ContactSheetOfTheSample) {
   OverlayStyle style;
   style.legend = false;
   for (const auto& item : s.items)
-    tiles.push_back({render_overlay(read_picture(item.image), load_annotation(item.gt), s.categories, style), item.key});
+    tiles.push_back(
+        {render_overlay(read_picture(item.image), load_annotation(item.gt), s.categories, style),
+         item.key});
   SheetStyle sheet;
   sheet.cell_width = 240;
   sheet.title = "panopticapi sample";

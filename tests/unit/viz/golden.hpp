@@ -12,7 +12,9 @@
 
 namespace segx::viz::test {
 
-inline std::filesystem::path golden_dir() { return std::filesystem::path(SEGX_SOURCE_DIR) / "tests/golden/viz"; }
+inline std::filesystem::path golden_dir() {
+  return std::filesystem::path(SEGX_SOURCE_DIR) / "tests/golden/viz";
+}
 
 inline bool updating_golden() {
   const char* v = std::getenv("SEGX_UPDATE_GOLDEN");
@@ -29,7 +31,8 @@ inline void expect_matches_golden(const cv::Mat3b& picture, const std::string& n
     return;
   }
   cv::Mat golden = cv::imread(path.string(), cv::IMREAD_COLOR);
-  ASSERT_FALSE(golden.empty()) << "missing golden picture " << path << " (run with SEGX_UPDATE_GOLDEN=1)";
+  ASSERT_FALSE(golden.empty()) << "missing golden picture " << path
+                               << " (run with SEGX_UPDATE_GOLDEN=1)";
   ASSERT_EQ(golden.size(), picture.size()) << name;
   cv::Mat diff;
   cv::absdiff(golden, picture, diff);

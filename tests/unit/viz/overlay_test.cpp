@@ -152,7 +152,8 @@ TEST(Overlay, BadInputFailsNamingTheSource) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::DataError);
-    EXPECT_STREQ(e.what(), "cannot draw 'a.png': the image is 640x480 but its annotation is 320x240");
+    EXPECT_STREQ(e.what(),
+                 "cannot draw 'a.png': the image is 640x480 but its annotation is 320x240");
   }
   ann = synthetic_annotation();
   ann.segments[0].category_id = 99;

@@ -1,4 +1,5 @@
-// Charts and plots: ticks, PR curves from a precision table, bars, confusion heat maps, training logs.
+// Charts and plots: ticks, PR curves from a precision table, bars, confusion heat maps, training
+// logs.
 #include "segx/viz/plots.hpp"
 
 #include <gtest/gtest.h>
@@ -77,7 +78,8 @@ TEST(Plots, PrCurvesGolden) {
 }
 
 TEST(Plots, ClassBarsSortAndShowEveryName) {
-  std::vector<std::string> names = {"road", "sidewalk", "building", "a very long class name that gets shortened", "sky"};
+  std::vector<std::string> names = {"road", "sidewalk", "building",
+                                    "a very long class name that gets shortened", "sky"};
   std::vector<double> values = {0.97, 0.71, NAN, 0.12, 0.9};
   cv::Mat3b bars = render_class_bars(names, values, "PQ per class", "PQ", true);
   // Bar lengths: road longest; the NaN class draws no bar.
@@ -114,8 +116,10 @@ TEST(Plots, TrainingCurvesFromMetricsJsonl) {
   TrainingLog log = read_training_log(path);
   EXPECT_EQ(log.fields.at("total_loss").size(), 21u);
   EXPECT_EQ(log.fields.at("PQ").size(), 1u);
-  EXPECT_EQ(default_training_fields(log), (std::vector<std::string>{"total_loss", "loss_ce", "loss_mask"}));
-  cv::Mat3b curves = render_training_curves(log, default_training_fields(log), 0.6, false, "training");
+  EXPECT_EQ(default_training_fields(log),
+            (std::vector<std::string>{"total_loss", "loss_ce", "loss_mask"}));
+  cv::Mat3b curves =
+      render_training_curves(log, default_training_fields(log), 0.6, false, "training");
   EXPECT_GT(count_colour(curves, series_color(0)), 100);
   test::expect_matches_golden(curves, "training_curves");
 
@@ -145,12 +149,14 @@ TEST(Plots, PrecisionTableFromAnApReport) {
   PrecisionTable p = synthetic_precision();
   const std::size_t T = 10, R = 101, K = 4, A = 4, M = 3;
   nlohmann::json report;
-  report["params"] = {{"iou_thresholds", p.iou_thresholds}, {"recall_thresholds", p.recall_thresholds}};
+  report["params"] = {{"iou_thresholds", p.iou_thresholds},
+                      {"recall_thresholds", p.recall_thresholds}};
   for (const auto& n : p.class_names) report["per_category"].push_back({{"name", n}});
   std::vector<double> data(T * R * K * A * M, 0.25);
   for (std::size_t t = 0; t < T; ++t)
     for (std::size_t r = 0; r < R; ++r)
-      for (std::size_t k = 0; k < K; ++k) data[(((t * R + r) * K + k) * A + 0) * M + 2] = p.at(t, r, k);
+      for (std::size_t k = 0; k < K; ++k)
+        data[(((t * R + r) * K + k) * A + 0) * M + 2] = p.at(t, r, k);
   report["precision"] = {{"shape", {T, R, K, A, M}}, {"data", data}};
   PrecisionTable back = precision_table_from_json(report, "ap.json");
   EXPECT_EQ(back.values, p.values);

@@ -23,11 +23,13 @@ inline cv::Mat3b synthetic_image(int w = 640, int h = 480) {
   cv::Mat3b img(h, w);
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x)
-      img(y, x) = cv::Vec3b(static_cast<uchar>(40 + x * 150 / w), static_cast<uchar>(60 + y * 120 / h), 90);
+      img(y, x) =
+          cv::Vec3b(static_cast<uchar>(40 + x * 150 / w), static_cast<uchar>(60 + y * 120 / h), 90);
   return img;
 }
 
-// ids: 1 sky (top), 2 road (bottom), 5/6 persons touching, 7 person alone, 9 crowd car, 0 void band.
+// ids: 1 sky (top), 2 road (bottom), 5/6 persons touching, 7 person alone, 9 crowd car, 0 void
+// band.
 inline Annotation synthetic_annotation(int w = 640, int h = 480) {
   Annotation a;
   a.ids = cv::Mat1i(h, w, 1);
