@@ -237,7 +237,9 @@ Runner setup_sheet(CLI::App& app) {
   return [o, sheet, plain]() {
     LoadedSet set = load_set(*o);
     viz::OverlayStyle style = style_of(*o);
+    // Tiles are shrunk to a few hundred pixels: labels would become unreadable specks there.
     style.legend = false;
+    style.labels = false;
     std::vector<viz::SheetTile> tiles(set.items.size());
     Progress progress("sheet", set.items.size());
     parallel_for(set.items.size(), o->threads, [&](std::size_t i, int) {

@@ -136,6 +136,7 @@ TEST(FixtureOverlay, ContactSheetOfTheSample) {
   std::vector<SheetTile> tiles;
   OverlayStyle style;
   style.legend = false;
+  style.labels = false;
   for (const auto& item : s.items)
     tiles.push_back(
         {render_overlay(read_picture(item.image), load_annotation(item.gt), s.categories, style),
