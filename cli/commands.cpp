@@ -10,6 +10,7 @@ const std::vector<Command>& commands() {
       {"infer", "run Mask2Former/OneFormer on images: panoptic, instance or semantic output",
        setup_infer},
       {"vocab", "build, check, diff and apply a unified label space across datasets", setup_vocab},
+      {"visualize", "draw overlays, comparisons, contact sheets and plots", setup_visualize},
       {"generate", "generate man pages and shell completions from this CLI", setup_generate, true},
   };
   return table;

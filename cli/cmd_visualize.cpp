@@ -1,0 +1,312 @@
+// `segx visualize`: overlays, ground truth | prediction, contact sheets and plots as PNG or JPEG.
+// Each nested command parses its options here and calls segx::viz; pictures of a set are drawn on
+// a thread pool and written into a staged folder, moved into place only when all succeeded.
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+
+#include "command.hpp"
+#include "nested.hpp"
+#include "segx/core/error.hpp"
+#include "segx/core/log.hpp"
+#include "segx/core/parallel.hpp"
+#include "segx/core/progress.hpp"
+#include "segx/dataset/coco_panoptic.hpp"
+#include "segx/dataset/json.hpp"
+#include "segx/viz/coco_items.hpp"
+#include "segx/viz/compare.hpp"
+#include "segx/viz/image_file.hpp"
+#include "segx/viz/overlay.hpp"
+#include "segx/viz/report_plots.hpp"
+#include "segx/viz/sheet.hpp"
+#include "segx/viz/staged_outputs.hpp"
+
+namespace segx::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Inputs and output options shared by overlay, compare and sheet.
+struct SetOptions {
+  std::string gt_json, gt_dir, pred_json, pred_dir, images, semantic, categories, ids = "raw";
+  int ignore = -1;
+  std::vector<std::string> image_ids;
+  std::size_t limit = 0;
+  std::string output, format = "png";
+  int jpeg_quality = 92, threads = 0;
+  bool overwrite = false;
+  viz::OverlayStyle style;
+  bool no_labels = false, no_scores = false, no_legend = false, no_shades = false;
+};
+
+void add_set_options(CLI::App& app, SetOptions& o, bool needs_pred) {
+  auto* gt = app.add_option("--coco-panoptic", o.gt_json,
+                            "COCO panoptic JSON of the ground truth (or of what to draw)");
+  if (needs_pred)
+    gt->required();
+  else {
+    auto* sem = app.add_option("--semantic", o.semantic,
+                               "folder of semantic label PNGs (instead of --coco-panoptic)");
+    sem->excludes(gt);
+    app.add_option(
+        "--categories", o.categories,
+        "JSON with the categories of --semantic (a list, or an object with \"categories\")");
+    app.add_option(
+           "--ids", o.ids,
+           "--semantic label values: raw category ids, or contiguous indices into --categories")
+        ->check(CLI::IsMember({"raw", "contiguous"}));
+    app.add_option(
+        "--ignore", o.ignore,
+        "--semantic label value of unlabeled pixels (default: 0 for raw, 255 for contiguous)");
+  }
+  app.add_option("--panoptic-dir", o.gt_dir,
+                 "folder of its PNGs (default: the JSON path without .json)");
+  auto* pred = app.add_option("--pred", o.pred_json,
+                              "COCO panoptic JSON of the prediction (segments with score)");
+  if (needs_pred) pred->required();
+  app.add_option("--pred-dir", o.pred_dir,
+                 "folder of the prediction PNGs (default: the JSON path without .json)");
+  app.add_option("--images", o.images, "folder of the photos named in the JSON's images")
+      ->required();
+  app.add_option("--image-id", o.image_ids, "draw only these image ids (repeatable)");
+  app.add_option("--limit", o.limit, "draw at most N images (0: all)");
+  app.add_option("-o,--output", o.output, "output folder (a file name when one image is drawn)")
+      ->required();
+  app.add_option("--format", o.format, "picture format in an output folder")
+      ->check(CLI::IsMember({"png", "jpg"}));
+  app.add_option("--jpeg-quality", o.jpeg_quality, "JPEG quality 1..100")
+      ->check(CLI::Range(1, 100));
+  app.add_option("-j,--threads", o.threads, "worker threads (0: all cores)");
+  app.add_flag("--overwrite", o.overwrite, "write into an output folder that is not empty");
+  app.add_option("--alpha", o.style.alpha, "opacity of the segment colours, 0..1")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--outline", o.style.outline,
+                 "outline width in pixels (0: by image size, -1: none)");
+  app.add_option("--min-size", o.style.min_side,
+                 "enlarge smaller pictures to this longer side for legible labels");
+  app.add_flag("--no-labels", o.no_labels, "no class names on the segments");
+  app.add_flag("--no-scores", o.no_scores, "no prediction scores in the labels");
+  app.add_flag("--no-legend", o.no_legend, "no legend strip below the picture");
+  app.add_flag("--no-shades", o.no_shades, "one colour per class, no instance shades");
+}
+
+viz::OverlayStyle style_of(const SetOptions& o) {
+  viz::OverlayStyle s = o.style;
+  s.labels = !o.no_labels;
+  s.scores = !o.no_scores;
+  s.legend = !o.no_legend;
+  s.shades = !o.no_shades;
+  return s;
+}
+
+struct LoadedSet {
+  dataset::CocoPanoptic gt;
+  std::optional<dataset::CocoPanoptic> pred;
+  viz::CategoryTable categories;
+  std::vector<viz::VizItem> items;
+};
+
+viz::CategoryTable categories_file(const std::string& path) {
+  if (path.empty()) fail(ErrorKind::Usage, "--semantic needs --categories");
+  dataset::JsonDocument doc = dataset::read_json_file(path);
+  const dataset::JsonValue& list =
+      doc.IsObject() && doc.HasMember("categories") ? doc["categories"] : doc;
+  return viz::category_table(dataset::CategorySet::from_json(list, path));
+}
+
+LoadedSet load_set(const SetOptions& o) {
+  LoadedSet set;
+  if (!o.semantic.empty()) {
+    set.categories = categories_file(o.categories);
+    bool contiguous = o.ids == "contiguous";
+    set.items = viz::semantic_items(o.semantic, o.images, set.categories, contiguous,
+                                    o.ignore >= 0 ? o.ignore
+                                    : contiguous  ? 255
+                                                  : 0);
+    if (o.limit > 0 && set.items.size() > o.limit) set.items.resize(o.limit);
+    if (set.items.empty()) fail(ErrorKind::DataError, "'{}' has no label PNGs", o.semantic);
+    return set;
+  }
+  if (o.gt_json.empty()) fail(ErrorKind::Usage, "give --coco-panoptic or --semantic");
+  set.gt = dataset::CocoPanoptic::read(o.gt_json, o.gt_dir);
+  if (!o.pred_json.empty()) set.pred = dataset::CocoPanoptic::read(o.pred_json, o.pred_dir);
+  set.categories = viz::category_table(set.gt.categories);
+  auto all = viz::coco_panoptic_items(set.gt, set.pred ? &*set.pred : nullptr, o.images);
+  if (!o.image_ids.empty()) {
+    for (const auto& id : o.image_ids) {
+      auto it =
+          std::find_if(all.begin(), all.end(), [&](const viz::VizItem& i) { return i.key == id; });
+      if (it == all.end()) fail(ErrorKind::Usage, "'{}' has no image with id {}", o.gt_json, id);
+      set.items.push_back(*it);
+    }
+  } else {
+    set.items = std::move(all);
+  }
+  if (o.limit > 0 && set.items.size() > o.limit) set.items.resize(o.limit);
+  if (set.items.empty()) fail(ErrorKind::DataError, "'{}' lists no images to draw", o.gt_json);
+  return set;
+}
+
+// Draws every item with `draw` on the thread pool; one picture goes to -o as a file when -o has a
+// picture extension, otherwise pictures go into the -o folder as <image id>.<format>.
+int draw_all(const SetOptions& o, const LoadedSet& set, const std::string& label,
+             const std::function<cv::Mat3b(const viz::VizItem&)>& draw) {
+  std::string ext = fs::path(o.output).extension().string();
+  bool single_file = ext == ".png" || ext == ".jpg" || ext == ".jpeg" || o.output == "-";
+  if (single_file) {
+    if (set.items.size() != 1)
+      fail(ErrorKind::Usage,
+           "-o '{}' is a file but {} images are selected; give a folder or one --image-id",
+           o.output, set.items.size());
+    viz::write_picture(o.output, draw(set.items[0]), o.jpeg_quality);
+    return 0;
+  }
+  viz::StagedOutputs out(o.output, o.overwrite);
+  Progress progress(label, set.items.size());
+  parallel_for(set.items.size(), o.threads, [&](std::size_t i, int) {
+    const auto& item = set.items[i];
+    viz::write_picture(out.staging_path(item.key + "." + o.format), draw(item), o.jpeg_quality);
+    progress.advance();
+  });
+  progress.finish();
+  out.commit();
+  log::info("wrote {} pictures to '{}'", set.items.size(), o.output);
+  return 0;
+}
+
+struct Loaded {
+  cv::Mat3b image;
+  viz::Annotation gt, pred;
+};
+
+Loaded load_item(const viz::VizItem& item) {
+  Loaded l;
+  l.image = viz::read_picture(item.image);
+  l.gt = viz::load_annotation(item.gt);
+  viz::check_pair(l.image, item.image, l.gt, item.gt.path);
+  if (item.pred) {
+    l.pred = viz::load_annotation(*item.pred);
+    viz::check_pair(l.image, item.image, l.pred, item.pred->path);
+  }
+  return l;
+}
+
+Runner setup_overlay(CLI::App& app) {
+  auto o = std::make_shared<SetOptions>();
+  add_set_options(app, *o, false);
+  app.footer(
+      "Draws the --coco-panoptic annotation (or, with --pred, the prediction) over each photo.");
+  return [o]() {
+    LoadedSet set = load_set(*o);
+    viz::OverlayStyle style = style_of(*o);
+    return draw_all(*o, set, "overlay", [&](const viz::VizItem& item) {
+      Loaded l = load_item(item);
+      bool pred = item.pred.has_value();
+      return viz::render_overlay(l.image, pred ? l.pred : l.gt, set.categories, style,
+                                 pred ? item.pred->path : item.gt.path);
+    });
+  };
+}
+
+Runner setup_compare(CLI::App& app) {
+  auto o = std::make_shared<SetOptions>();
+  add_set_options(app, *o, true);
+  return [o]() {
+    LoadedSet set = load_set(*o);
+    viz::OverlayStyle style = style_of(*o);
+    return draw_all(*o, set, "compare", [&](const viz::VizItem& item) {
+      Loaded l = load_item(item);
+      return viz::render_compare(l.image, l.gt, l.pred, set.categories, style, item.gt.path);
+    });
+  };
+}
+
+Runner setup_sheet(CLI::App& app) {
+  auto o = std::make_shared<SetOptions>();
+  auto sheet = std::make_shared<viz::SheetStyle>();
+  auto plain = std::make_shared<bool>(false);
+  add_set_options(app, *o, false);
+  app.add_option("--columns", sheet->columns, "pictures per row (0: about square, at most 8)");
+  app.add_option("--cell-width", sheet->cell_width, "width of each picture in the sheet, pixels");
+  app.add_option("--title", sheet->title, "title above the grid");
+  app.add_flag("--photos-only", *plain, "the photos without their annotation");
+  app.footer(
+      "Writes one contact sheet (-o FILE.png|jpg): a grid of the selected images, captioned with "
+      "their ids.");
+  return [o, sheet, plain]() {
+    LoadedSet set = load_set(*o);
+    viz::OverlayStyle style = style_of(*o);
+    // Tiles are shrunk to a few hundred pixels: labels would become unreadable specks there.
+    style.legend = false;
+    style.labels = false;
+    std::vector<viz::SheetTile> tiles(set.items.size());
+    Progress progress("sheet", set.items.size());
+    parallel_for(set.items.size(), o->threads, [&](std::size_t i, int) {
+      const auto& item = set.items[i];
+      Loaded l = load_item(item);
+      tiles[i].image =
+          *plain ? l.image
+                 : viz::render_overlay(l.image, l.gt, set.categories, style, item.gt.path);
+      tiles[i].caption = item.key;
+      progress.advance();
+    });
+    progress.finish();
+    viz::write_picture(o->output, viz::render_contact_sheet(tiles, *sheet), o->jpeg_quality);
+    return 0;
+  };
+}
+
+Runner setup_plot(CLI::App& app) {
+  struct Options {
+    std::string input, output, kind = "auto", fields;
+    viz::PlotRequest request;
+  };
+  auto o = std::make_shared<Options>();
+  app.add_option(
+         "input", o->input,
+         "eval report JSON (pq, miou, COCO AP with precision) or metrics.jsonl; - for stdin")
+      ->required();
+  app.add_option("-o,--output", o->output, "the picture to write (.png or .jpg)")->required();
+  app.add_option("--kind", o->kind,
+                 "plot: auto (from the file), pr, pr-classes, bars, confusion, training")
+      ->check(CLI::IsMember({"auto", "pr", "pr-classes", "bars", "confusion", "training"}));
+  app.add_option("--value", o->request.value,
+                 "bars: per-class field to show (PQ, SQ, RQ, IoU, Acc, Dice, ...)");
+  app.add_option("--fields", o->fields, "training: comma-separated fields (default: every loss)");
+  app.add_option("--smoothing", o->request.smoothing,
+                 "training: moving-average weight 0..1 (0: raw only)")
+      ->check(CLI::Range(0.0, 0.999));
+  app.add_flag("--log-y", o->request.log_y, "training: logarithmic loss axis");
+  app.add_flag("--counts", o->request.counts, "confusion: pixel counts instead of row fractions");
+  app.add_option("--columns", o->request.columns, "pr-classes: charts per row");
+  app.add_option("--title", o->request.title, "title of the plot");
+  return [o]() {
+    viz::picture_format(o->output);  // refuse a bad extension before any work
+    o->request.kind = viz::parse_plot_kind(o->kind);
+    std::string rest = o->fields;
+    while (!rest.empty()) {
+      auto comma = rest.find(',');
+      o->request.fields.push_back(rest.substr(0, comma));
+      rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+    }
+    viz::write_picture(o->output, viz::render_plot_file(o->input, o->request));
+    return 0;
+  };
+}
+
+}  // namespace
+
+Runner setup_visualize(CLI::App& app) {
+  app.footer("Pictures are PNG or JPEG; folders are filled only when every picture succeeded.");
+  return add_nested_commands(
+      app,
+      {
+          {"overlay", "annotations or predictions drawn over their images", setup_overlay},
+          {"compare", "ground truth | prediction side by side", setup_compare},
+          {"sheet", "a contact sheet: a captioned grid of images", setup_sheet},
+          {"plot", "PR curves, per-class bars, confusion matrices, training curves", setup_plot},
+      });
+}
+
+}  // namespace segx::cli
