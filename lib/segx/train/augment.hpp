@@ -1,0 +1,39 @@
+// Training augmentation: large-scale jitter (detectron2's ResizeScale + FixedSizeCrop, as the
+// Mask2Former COCO recipes use) and horizontal flips, applied identically to the RGB image and
+// its panoptic id map. Random draws come from counter_uniform(seed, iteration, slot), so an
+// interrupted run replays the same crops after --resume.
+#pragma once
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <vector>
+
+namespace segx::train {
+
+struct JitterOptions {
+  int crop_height = 512;
+  int crop_width = 512;
+  double min_scale = 0.1;
+  double max_scale = 2.0;
+  bool flip = true;
+  std::uint8_t image_pad = 128;  // FixedSizeCrop's pad value
+};
+
+struct AugmentedSample {
+  cv::Mat image;                   // CV_8UC3, crop_height x crop_width
+  std::vector<std::uint32_t> ids;  // crop_height x crop_width panoptic ids, 0 (void) in padding
+  cv::Mat valid;                   // CV_8U, 1 where the crop covers the image (not padding)
+};
+
+// `ids` is row-major with the image's size. `draw_key` identifies the sample (e.g. its position
+// in the iteration's batch) among the draws of one iteration.
+AugmentedSample large_scale_jitter(const cv::Mat& image, const std::uint32_t* ids,
+                                   const JitterOptions& options, std::uint64_t seed,
+                                   std::uint64_t iteration, std::uint64_t draw_key);
+
+// Nearest-neighbour resize of an id map with PIL's pixel-centre rule
+// (src = floor((dst + 0.5) * src_size / dst_size)), as detectron2 resizes segmentation maps.
+std::vector<std::uint32_t> resize_nearest(const std::uint32_t* ids, int height, int width,
+                                          int new_height, int new_width);
+
+}  // namespace segx::train

@@ -1,0 +1,65 @@
+// Mask losses and point sampling, written to follow Mask2Former's criterion.py/matcher.py and
+// detectron2's point_features.py operation for operation.
+#include "segx/train/mask_losses.hpp"
+
+#include <torch/nn/functional.h>
+
+namespace segx::train {
+namespace F = torch::nn::functional;
+
+torch::Tensor dice_loss(const torch::Tensor& logits, const torch::Tensor& targets, double num_masks) {
+  auto inputs = logits.sigmoid().flatten(1);
+  auto numerator = 2 * (inputs * targets).sum(-1);
+  auto denominator = inputs.sum(-1) + targets.sum(-1);
+  auto loss = 1 - (numerator + 1) / (denominator + 1);
+  return loss.sum() / num_masks;
+}
+
+torch::Tensor sigmoid_ce_loss(const torch::Tensor& logits, const torch::Tensor& targets, double num_masks) {
+  auto loss = F::binary_cross_entropy_with_logits(
+      logits, targets, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone));
+  return loss.mean(1).sum() / num_masks;
+}
+
+torch::Tensor batch_dice_cost(const torch::Tensor& logits, const torch::Tensor& targets) {
+  auto inputs = logits.sigmoid().flatten(1);
+  auto numerator = 2 * torch::einsum("nc,mc->nm", {inputs, targets});
+  auto denominator = inputs.sum(-1).unsqueeze(1) + targets.sum(-1).unsqueeze(0);
+  return 1 - (numerator + 1) / (denominator + 1);
+}
+
+torch::Tensor batch_sigmoid_ce_cost(const torch::Tensor& logits, const torch::Tensor& targets) {
+  const auto hw = logits.size(1);
+  auto none = F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone);
+  auto pos = F::binary_cross_entropy_with_logits(logits, torch::ones_like(logits), none);
+  auto neg = F::binary_cross_entropy_with_logits(logits, torch::zeros_like(logits), none);
+  auto loss = torch::einsum("nc,mc->nm", {pos, targets}) + torch::einsum("nc,mc->nm", {neg, 1 - targets});
+  return loss / static_cast<double>(hw);
+}
+
+torch::Tensor point_sample(const torch::Tensor& input, const torch::Tensor& points) {
+  auto grid = (2.0 * points - 1.0).unsqueeze(2);  // [N, P, 1, 2]
+  auto out = F::grid_sample(input, grid,
+                            F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(false));
+  return out.squeeze(3);
+}
+
+torch::Tensor uncertain_point_coords(const torch::Tensor& logits, int num_points,
+                                     double oversample_ratio, double importance_ratio) {
+  const auto n = logits.size(0);
+  const auto num_sampled = static_cast<int64_t>(num_points * oversample_ratio);
+  auto coords = torch::rand({n, num_sampled, 2}, logits.options());
+  auto point_logits = point_sample(logits, coords);
+  auto uncertainty = -point_logits.abs();  // calculate_uncertainty: nearest 0 is most uncertain
+  const auto num_uncertain = static_cast<int64_t>(importance_ratio * num_points);
+  const auto num_random = num_points - num_uncertain;
+  auto idx = std::get<1>(torch::topk(uncertainty.select(1, 0), num_uncertain, 1));
+  auto shift = num_sampled * torch::arange(n, torch::TensorOptions().dtype(torch::kLong).device(logits.device()));
+  idx = idx + shift.unsqueeze(1);
+  auto chosen = coords.reshape({-1, 2}).index_select(0, idx.reshape(-1)).reshape({n, num_uncertain, 2});
+  if (num_random > 0)
+    chosen = torch::cat({chosen, torch::rand({n, num_random, 2}, logits.options())}, 1);
+  return chosen;
+}
+
+}  // namespace segx::train

@@ -1,0 +1,27 @@
+// Mask losses of Mask2Former's SetCriterion and matcher: sigmoid cross-entropy and dice, both per
+// matched pair and as all-pairs cost matrices, and PointRend's point sampling.
+#pragma once
+#include <torch/types.h>
+
+namespace segx::train {
+
+// Dice loss summed over rows, divided by num_masks (inputs: logits [N, P]; targets [N, P]).
+torch::Tensor dice_loss(const torch::Tensor& logits, const torch::Tensor& targets, double num_masks);
+
+// Sigmoid binary cross-entropy, mean over points, summed over rows, divided by num_masks.
+torch::Tensor sigmoid_ce_loss(const torch::Tensor& logits, const torch::Tensor& targets, double num_masks);
+
+// All-pairs costs: logits [N, P] x targets [M, P] -> [N, M].
+torch::Tensor batch_dice_cost(const torch::Tensor& logits, const torch::Tensor& targets);
+torch::Tensor batch_sigmoid_ce_cost(const torch::Tensor& logits, const torch::Tensor& targets);
+
+// Bilinear samples of input [N, C, H, W] at normalised points [N, P, 2] in [0, 1]^2 (x, y),
+// align_corners=False, zero padding -> [N, C, P].
+torch::Tensor point_sample(const torch::Tensor& input, const torch::Tensor& points);
+
+// PointRend importance sampling: oversample uniformly, keep the most uncertain (|logit| nearest
+// 0) fraction `importance_ratio`, fill the rest uniformly. logits [N, 1, H, W] -> [N, P, 2].
+torch::Tensor uncertain_point_coords(const torch::Tensor& logits, int num_points,
+                                     double oversample_ratio, double importance_ratio);
+
+}  // namespace segx::train

@@ -1,0 +1,128 @@
+// Hungarian matcher and SetCriterion, following Mask2Former's matcher.py and criterion.py.
+#include "segx/train/set_criterion.hpp"
+
+#include <torch/nn/functional.h>
+
+#include "segx/core/error.hpp"
+#include "segx/train/mask_losses.hpp"
+
+namespace segx::train {
+namespace F = torch::nn::functional;
+
+std::vector<Assignment> hungarian_match(const LayerPredictions& predictions,
+                                        const std::vector<InstanceTargets>& targets,
+                                        const CriterionOptions& options) {
+  torch::NoGradGuard no_grad;
+  const auto batch = predictions.class_logits.size(0);
+  const auto num_queries = predictions.class_logits.size(1);
+  std::vector<Assignment> result;
+  for (int64_t b = 0; b < batch; ++b) {
+    const auto& target = targets.at(b);
+    const auto num_targets = target.labels.size(0);
+    if (num_targets == 0) {
+      result.emplace_back();
+      continue;
+    }
+    auto probs = predictions.class_logits[b].softmax(-1);
+    auto cost_class = -probs.index_select(1, target.labels);
+    // All masks share one set of random points so the cost matrix is cheap to build.
+    auto points = torch::rand({1, options.num_points, 2}, predictions.mask_logits.options());
+    auto out_masks = predictions.mask_logits[b].unsqueeze(1);
+    auto tgt_masks = target.masks.to(out_masks.options()).unsqueeze(1);
+    auto tgt_points = point_sample(tgt_masks, points.repeat({num_targets, 1, 1})).squeeze(1).to(torch::kFloat);
+    auto out_points = point_sample(out_masks, points.repeat({num_queries, 1, 1})).squeeze(1).to(torch::kFloat);
+    auto cost = options.mask_weight * batch_sigmoid_ce_cost(out_points, tgt_points) +
+                options.class_weight * cost_class.to(torch::kFloat) +
+                options.dice_weight * batch_dice_cost(out_points, tgt_points);
+    auto cpu = cost.reshape({num_queries, num_targets}).to(torch::kCPU, torch::kDouble).contiguous();
+    result.push_back(linear_sum_assignment(cpu.data_ptr<double>(), static_cast<int>(num_queries),
+                                           static_cast<int>(num_targets)));
+  }
+  return result;
+}
+
+SetCriterion::SetCriterion(CriterionOptions options) : options_(options) {
+  if (options_.num_classes <= 0) fail(ErrorKind::Config, "criterion: num_classes must be positive");
+  if (options_.oversample_ratio < 1 || options_.importance_ratio < 0 || options_.importance_ratio > 1)
+    fail(ErrorKind::Config, "criterion: need oversample_ratio >= 1 and importance_ratio in [0, 1]");
+}
+
+std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
+    const LayerPredictions& layer, const std::vector<InstanceTargets>& targets, double num_masks) const {
+  auto indices = hungarian_match(layer, targets, options_);
+  const auto device = layer.class_logits.device();
+  auto long_opts = torch::TensorOptions().dtype(torch::kLong).device(device);
+
+  // Classification: every unmatched query is "no object", down-weighted by no_object_weight.
+  auto logits = layer.class_logits.to(torch::kFloat);
+  auto target_classes = torch::full({logits.size(0), logits.size(1)}, options_.num_classes, long_opts);
+  std::vector<int64_t> batch_idx, query_idx, target_batch_idx, target_idx;
+  for (std::size_t b = 0; b < indices.size(); ++b) {
+    auto labels = targets[b].labels.to(torch::kCPU);
+    for (std::size_t k = 0; k < indices[b].rows.size(); ++k) {
+      int64_t q = indices[b].rows[k], t = indices[b].cols[k];
+      target_classes.index_put_({static_cast<int64_t>(b), q}, labels[t].item<int64_t>());
+      batch_idx.push_back(static_cast<int64_t>(b));
+      query_idx.push_back(q);
+      target_idx.push_back(t);
+    }
+  }
+  auto weight = torch::ones({options_.num_classes + 1}, logits.options());
+  weight[options_.num_classes] = options_.no_object_weight;
+  std::map<std::string, torch::Tensor> losses;
+  losses["loss_ce"] = F::cross_entropy(logits.transpose(1, 2), target_classes,
+                                       F::CrossEntropyFuncOptions().weight(weight));
+
+  if (batch_idx.empty()) {  // no targets in the batch: mask losses are zero but keep the graph
+    auto zero = layer.mask_logits.sum() * 0.0;
+    losses["loss_mask"] = zero;
+    losses["loss_dice"] = zero;
+    return losses;
+  }
+  auto src_masks = layer.mask_logits.index({torch::tensor(batch_idx, long_opts), torch::tensor(query_idx, long_opts)});
+  std::vector<torch::Tensor> matched_targets;
+  for (std::size_t k = 0; k < batch_idx.size(); ++k)
+    matched_targets.push_back(targets[batch_idx[k]].masks[target_idx[k]]);
+  auto tgt_masks = torch::stack(matched_targets).to(src_masks.options()).unsqueeze(1);
+  src_masks = src_masks.unsqueeze(1);
+
+  torch::Tensor points, point_labels;
+  {
+    torch::NoGradGuard no_grad;
+    points = uncertain_point_coords(src_masks, options_.num_points, options_.oversample_ratio,
+                                    options_.importance_ratio);
+    point_labels = point_sample(tgt_masks, points).squeeze(1);
+  }
+  auto point_logits = point_sample(src_masks, points).squeeze(1);
+  losses["loss_mask"] = sigmoid_ce_loss(point_logits, point_labels, num_masks);
+  losses["loss_dice"] = dice_loss(point_logits, point_labels, num_masks);
+  return losses;
+}
+
+LossTerms SetCriterion::operator()(const LayerPredictions& final_layer,
+                                   const std::vector<LayerPredictions>& aux,
+                                   const std::vector<InstanceTargets>& targets, double num_masks) const {
+  if (static_cast<int64_t>(targets.size()) != final_layer.class_logits.size(0))
+    fail(ErrorKind::Internal, "criterion: {} targets for a batch of {}", targets.size(),
+         final_layer.class_logits.size(0));
+  if (num_masks <= 0) {
+    double count = 0;
+    for (const auto& t : targets) count += static_cast<double>(t.labels.size(0));
+    num_masks = std::max(count, 1.0);
+  }
+  LossTerms out;
+  out.terms = layer_losses(final_layer, targets, num_masks);
+  for (std::size_t i = 0; i < aux.size(); ++i)
+    for (auto& [name, value] : layer_losses(aux[i], targets, num_masks))
+      out.terms[name + "_" + std::to_string(i)] = value;
+  out.total = torch::zeros({}, final_layer.class_logits.options().dtype(torch::kFloat));
+  for (const auto& [name, value] : out.terms) {
+    double w = name.rfind("loss_ce", 0) == 0     ? options_.class_weight
+               : name.rfind("loss_mask", 0) == 0 ? options_.mask_weight
+                                                 : options_.dice_weight;
+    out.total = out.total + w * value;
+  }
+  return out;
+}
+
+}  // namespace segx::train
