@@ -5,11 +5,11 @@ namespace segx::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
-      {"eval", "evaluate predictions: PQ, mIoU, COCO AP", setup_eval},
       {"convert", "convert datasets between formats, generate synthetic data, lint", setup_convert},
+      {"eval", "evaluate predictions: PQ, mIoU, COCO AP", setup_eval},
+      {"vocab", "build, check, diff and apply a unified label space across datasets", setup_vocab},
       {"infer", "run Mask2Former/OneFormer on images: panoptic, instance or semantic output",
        setup_infer},
-      {"vocab", "build, check, diff and apply a unified label space across datasets", setup_vocab},
       {"visualize", "draw overlays, comparisons, contact sheets and plots", setup_visualize},
       {"generate", "generate man pages and shell completions from this CLI", setup_generate, true},
   };

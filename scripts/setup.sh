@@ -9,7 +9,7 @@ packages=(
   libopencv-dev libcli11-dev libfmt-dev nlohmann-json3-dev rapidjson-dev
   libspng-dev libdeflate-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-numpy python3-torch
+  python3 python3-numpy python3-torch python3-yaml wordnet-base
   man-db
 )
 
