@@ -58,8 +58,9 @@ PqStats stats_from_json(const nlohmann::json& j) {
 
 }  // namespace
 
-nlohmann::json pq_report_json(const PqSummary& s, const ReportInfo& info, std::size_t images) {
-  nlohmann::json j = report_header(info);
+nlohmann::json pq_report_json(const PqSummary& s, const nlohmann::json& header,
+                              std::size_t images) {
+  nlohmann::json j = header;
   j["metric"] = "pq";
   j["images"] = images;
   j["All"] = values_json(s.all, true);

@@ -16,7 +16,7 @@ namespace segx::metrics {
 void write_pq_table(std::ostream& out, const PqSummary& summary);
 
 // The report: header, All/Things/Stuff and per_class (keyed by category id, as panopticapi).
-nlohmann::json pq_report_json(const PqSummary& summary, const ReportInfo& info,
+nlohmann::json pq_report_json(const PqSummary& summary, const nlohmann::json& header,
                               std::size_t images);
 
 // One JSON object per image: image_id, file_name, tp, fp, fn, pq, sq, rq (over its classes).
