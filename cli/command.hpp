@@ -28,6 +28,7 @@ const std::vector<Command>& commands();
 // Setup functions, one per cli/cmd_<name>.cpp.
 Runner setup_generate(CLI::App& app);
 Runner setup_eval(CLI::App& app);
+Runner setup_convert(CLI::App& app);
 
 // Builds the whole CLI11 tree (used by main and by the doc generators).
 struct CliTree {

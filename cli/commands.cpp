@@ -5,6 +5,7 @@ namespace segx::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
+      {"convert", "convert datasets between formats, generate synthetic data, lint", setup_convert},
       {"eval", "evaluate predictions: PQ, mIoU, COCO AP", setup_eval},
       {"generate", "generate man pages and shell completions from this CLI", setup_generate, true},
   };

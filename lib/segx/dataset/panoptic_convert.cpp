@@ -1,0 +1,323 @@
+// COCO panoptic -> COCO instances / semantic, reproducing panopticapi's converters field for field.
+#include "segx/dataset/panoptic_convert.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <ostream>
+#include <unordered_map>
+
+#include "segx/core/error.hpp"
+#include "segx/core/log.hpp"
+#include "segx/core/parallel.hpp"
+#include "segx/core/progress.hpp"
+#include "segx/io/panoptic_png.hpp"
+#include "segx/io/png.hpp"
+#include "segx/io/staged_dir.hpp"
+#include "segx/mask/rle.hpp"
+
+namespace segx::dataset {
+namespace {
+
+// Reads an annotation's PNG and checks its size against the "images" entry.
+void read_ids(const CocoPanoptic& in, const PanopticAnnotation& a, io::PanopticIds& ids) {
+  io::read_panoptic_png(in.png_path(a), ids);
+  if ((a.width && a.width != ids.width) || (a.height && a.height != ids.height))
+    fail(ErrorKind::DataError, "{}: PNG '{}' is {}x{} but the image is {}x{}", in.where(a),
+         in.png_path(a), ids.width, ids.height, a.width, a.height);
+}
+
+// The mask of `id` among encode_labels' sorted output, or the empty mask (pycocotools encodes an
+// all-zero mask as a single run) when the PNG has no such pixel.
+mask::Rle find_rle(const std::vector<std::pair<uint32_t, mask::Rle>>& labels, uint32_t id,
+                   uint32_t height, uint32_t width) {
+  auto it = std::lower_bound(labels.begin(), labels.end(), id,
+                             [](const auto& p, uint32_t v) { return p.first < v; });
+  if (it != labels.end() && it->first == id) return it->second;
+  mask::Rle empty;
+  empty.height = height, empty.width = width;
+  empty.counts = {height * width};
+  return empty;
+}
+
+void write_rle(JsonWriter& w, uint32_t height, uint32_t width, const std::string& counts) {
+  w.StartObject();
+  w.Key("size"), w.StartArray(), w.Uint(height), w.Uint(width), w.EndArray();
+  w.Key("counts"), w.String(counts.c_str(), rapidjson::SizeType(counts.size()));
+  w.EndObject();
+}
+
+// Copies the input's top-level members, letting `replace` write the ones it handles.
+template <typename Replace>
+void write_top_level(const JsonDocument& doc, JsonWriter& w, Replace&& replace) {
+  w.StartObject();
+  for (const auto& m : doc.GetObject()) {
+    w.Key(m.name.GetString(), m.name.GetStringLength());
+    if (!replace(m.name.GetString(), w)) m.value.Accept(w);
+  }
+  w.EndObject();
+}
+
+// A category list without isthing and color (panopticapi pops both), optionally things only.
+void write_categories_without_flags(JsonWriter& w, const JsonValue* cats, bool things_only) {
+  w.StartArray();
+  if (cats && cats->IsArray())
+    for (const auto& c : cats->GetArray()) {
+      if (things_only) {
+        const auto* t = find_member(c, "isthing");
+        if (!t || !t->IsNumber() || t->GetDouble() != 1) continue;
+      }
+      w.StartObject();
+      for (const auto& m : c.GetObject()) {
+        if (std::strcmp(m.name.GetString(), "isthing") == 0 || std::strcmp(m.name.GetString(), "color") == 0) continue;
+        w.Key(m.name.GetString(), m.name.GetStringLength());
+        m.value.Accept(w);
+      }
+      w.EndObject();
+    }
+  w.EndArray();
+}
+
+void flush(const rapidjson::StringBuffer& buf, std::ostream& out) {
+  out.write(buf.GetString(), std::streamsize(buf.GetSize()));
+  out.put('\n');
+}
+
+}  // namespace
+
+void panoptic_to_instances(const CocoPanoptic& in, const PanopticToInstancesOptions& options,
+                           std::ostream& out) {
+  const CategorySet& cats = options.categories ? *options.categories : in.categories;
+  struct Instance {
+    const PanopticSegment* segment;
+    std::string counts;
+  };
+  struct ImageResult {
+    uint32_t height = 0, width = 0;
+    std::vector<Instance> instances;
+  };
+  std::vector<ImageResult> results(in.annotations.size());
+  Progress progress("panoptic -> instances", in.annotations.size());
+  const int threads = resolve_threads(options.threads);
+  std::vector<io::PanopticIds> buffers(static_cast<std::size_t>(threads));
+  parallel_for(in.annotations.size(), threads, [&](std::size_t i, int worker) {
+    const PanopticAnnotation& a = in.annotations[i];
+    ImageResult& r = results[i];
+    // Things-only filtering happens before the PNG is read, as a missing category must fail the
+    // same way whatever the pixels are.
+    std::vector<const PanopticSegment*> keep;
+    for (const auto& s : a.segments) {
+      if (options.things_only) {
+        const Category* c = cats.find(s.category_id);
+        if (!c) fail(ErrorKind::DataError, "{}: segment {}: unknown category {}", in.where(a), s.id, s.category_id);
+        if (!c->isthing) continue;
+      }
+      keep.push_back(&s);
+    }
+    io::PanopticIds& ids = buffers[std::size_t(worker)];
+    read_ids(in, a, ids);
+    r.height = uint32_t(ids.height), r.width = uint32_t(ids.width);
+    auto labels = mask::encode_labels(ids.ids.data(), r.height, r.width);
+    for (const PanopticSegment* s : keep)
+      r.instances.push_back({s, mask::to_string(find_rle(labels, s->id, r.height, r.width))});
+    progress.advance();
+  });
+  progress.finish();
+
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  int64_t next_id = options.id_start;
+  write_top_level(in.doc, w, [&](const char* key, JsonWriter& w) {
+    if (std::strcmp(key, "annotations") == 0) {
+      w.StartArray();
+      for (std::size_t i = 0; i < results.size(); ++i)
+        for (const auto& inst : results[i].instances) {
+          w.StartObject();
+          for (const auto& m : inst.segment->json->GetObject()) {
+            const char* k = m.name.GetString();
+            if (!std::strcmp(k, "id") || !std::strcmp(k, "image_id") || !std::strcmp(k, "segmentation")) continue;
+            w.Key(k, m.name.GetStringLength());
+            m.value.Accept(w);
+          }
+          w.Key("image_id"), in.annotations[i].image_id->Accept(w);
+          w.Key("segmentation"), write_rle(w, results[i].height, results[i].width, inst.counts);
+          w.Key("id"), w.Int64(next_id++);
+          w.EndObject();
+        }
+      w.EndArray();
+      return true;
+    }
+    if (std::strcmp(key, "categories") == 0) {
+      write_categories_without_flags(w, find_member(in.doc, "categories"), options.things_only);
+      return true;
+    }
+    return false;
+  });
+  flush(buf, out);
+}
+
+SemanticScheme parse_semantic_scheme(const std::string& name) {
+  if (name == "category") return SemanticScheme::Category;
+  if (name == "contiguous") return SemanticScheme::Contiguous;
+  if (name == "panoptic-fpn" || name == "panoptic_fpn") return SemanticScheme::PanopticFpn;
+  fail(ErrorKind::Usage, "unknown semantic id scheme '{}' (category, contiguous, panoptic-fpn)", name);
+}
+
+const char* to_string(SemanticScheme scheme) {
+  switch (scheme) {
+    case SemanticScheme::Category: return "category";
+    case SemanticScheme::Contiguous: return "contiguous";
+    case SemanticScheme::PanopticFpn: return "panoptic_fpn";
+  }
+  return "?";
+}
+
+namespace {
+
+// The semantic value of every category under a scheme.
+struct SemanticMap {
+  std::unordered_map<int64_t, uint32_t> value;
+  uint32_t unlabeled = 0;
+  uint32_t max_value = 0;
+};
+
+SemanticMap semantic_map(const CategorySet& cats, SemanticScheme scheme) {
+  SemanticMap m;
+  uint32_t stuff = 0;
+  m.unlabeled = scheme == SemanticScheme::Category ? 0 : 255;
+  for (std::size_t i = 0; i < cats.list().size(); ++i) {
+    const Category& c = cats.list()[i];
+    uint32_t v = 0;
+    switch (scheme) {
+      case SemanticScheme::Category:
+        if (c.id < 0 || c.id > 65535) fail(ErrorKind::DataError, "category id {} does not fit a 16-bit PNG", c.id);
+        v = uint32_t(c.id);
+        break;
+      case SemanticScheme::Contiguous: v = uint32_t(i); break;
+      case SemanticScheme::PanopticFpn: v = c.isthing ? 0 : ++stuff; break;
+    }
+    if (scheme != SemanticScheme::Category && v >= 255)
+      fail(ErrorKind::DataError, "too many categories for 8-bit {} ids (255 is the ignore value)", to_string(scheme));
+    m.value[c.id] = v;
+    m.max_value = std::max(m.max_value, v);
+  }
+  return m;
+}
+
+// Paints the semantic value of each segment (later segments win, as panopticapi's loop).
+template <typename T>
+void paint(const io::PanopticIds& ids, const std::unordered_map<uint32_t, uint32_t>& lut, uint32_t unlabeled, T* out) {
+  uint32_t last_id = ~0u, last_value = unlabeled;
+  for (std::size_t p = 0; p < ids.ids.size(); ++p) {
+    uint32_t id = ids.ids[p];
+    if (id != last_id) {
+      auto it = lut.find(id);
+      last_id = id, last_value = it == lut.end() ? unlabeled : it->second;
+    }
+    out[p] = T(last_value);
+  }
+}
+
+}  // namespace
+
+void panoptic_to_semantic_pngs(const CocoPanoptic& in, const PanopticToSemanticOptions& options,
+                               const std::string& out_dir) {
+  const CategorySet& cats = options.categories ? *options.categories : in.categories;
+  SemanticMap map = semantic_map(cats, options.scheme);
+  const bool wide = map.max_value > 255;
+  io::StagedDir stage(out_dir, options.overwrite);
+  Progress progress("panoptic -> semantic", in.annotations.size());
+  const int threads = resolve_threads(options.threads);
+  std::vector<io::PanopticIds> buffers(static_cast<std::size_t>(threads));
+  parallel_for(in.annotations.size(), threads, [&](std::size_t i, int worker) {
+    const PanopticAnnotation& a = in.annotations[i];
+    std::unordered_map<uint32_t, uint32_t> lut;
+    for (const auto& s : a.segments) {
+      auto it = map.value.find(s.category_id);
+      if (it == map.value.end())
+        fail(ErrorKind::DataError, "{}: segment {}: unknown category {}", in.where(a), s.id, s.category_id);
+      lut[s.id] = it->second;
+    }
+    io::PanopticIds& ids = buffers[std::size_t(worker)];
+    read_ids(in, a, ids);
+    io::Image img;
+    img.width = ids.width, img.height = ids.height, img.channels = 1, img.bit_depth = wide ? 16 : 8;
+    img.data.resize(img.row_bytes() * std::size_t(img.height));
+    if (wide) paint(ids, lut, map.unlabeled, img.data16());
+    else paint(ids, lut, map.unlabeled, img.data.data());
+    std::filesystem::path dest = stage.path() / a.file_name;
+    std::filesystem::create_directories(dest.parent_path());
+    io::write_png(dest.string(), img);
+    progress.advance();
+  });
+  progress.finish();
+  stage.commit();
+}
+
+void panoptic_to_semantic_json(const CocoPanoptic& in, const PanopticToSemanticOptions& options,
+                               std::ostream& out) {
+  struct Region {
+    int64_t category_id;
+    mask::Rle rle;
+  };
+  std::vector<std::vector<Region>> results(in.annotations.size());
+  Progress progress("panoptic -> semantic", in.annotations.size());
+  const int threads = resolve_threads(options.threads);
+  std::vector<io::PanopticIds> buffers(static_cast<std::size_t>(threads));
+  parallel_for(in.annotations.size(), threads, [&](std::size_t i, int worker) {
+    const PanopticAnnotation& a = in.annotations[i];
+    io::PanopticIds& ids = buffers[std::size_t(worker)];
+    read_ids(in, a, ids);
+    // Categories in order of first appearance (panopticapi's dict), each the union of its segments:
+    // encode the map of category positions directly instead of merging per-segment RLEs.
+    std::vector<int64_t> order;
+    std::unordered_map<int64_t, uint32_t> position;
+    std::unordered_map<uint32_t, uint32_t> lut;
+    for (const auto& s : a.segments) {
+      auto [it, fresh] = position.emplace(s.category_id, uint32_t(order.size() + 1));
+      if (fresh) order.push_back(s.category_id);
+      lut[s.id] = it->second;
+    }
+    std::vector<uint32_t> cat_map(ids.ids.size());
+    paint(ids, lut, 0, cat_map.data());
+    auto labels = mask::encode_labels(cat_map.data(), uint32_t(ids.height), uint32_t(ids.width));
+    for (std::size_t k = 0; k < order.size(); ++k)
+      results[i].push_back({order[k], find_rle(labels, uint32_t(k + 1), uint32_t(ids.height), uint32_t(ids.width))});
+    progress.advance();
+  });
+  progress.finish();
+
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  const JsonValue* cats_json = options.categories_json ? options.categories_json : find_member(in.doc, "categories");
+  write_top_level(in.doc, w, [&](const char* key, JsonWriter& w) {
+    if (std::strcmp(key, "annotations") == 0) {
+      int64_t next_id = 0;
+      w.StartArray();
+      for (std::size_t i = 0; i < results.size(); ++i)
+        for (const auto& r : results[i]) {
+          w.StartObject();
+          w.Key("image_id"), in.annotations[i].image_id->Accept(w);
+          w.Key("category_id"), w.Int64(r.category_id);
+          w.Key("segmentation"), write_rle(w, r.rle.height, r.rle.width, mask::to_string(r.rle));
+          w.Key("area"), w.Uint64(mask::area(r.rle));
+          mask::Box box = mask::to_bbox(r.rle);
+          w.Key("bbox"), w.StartArray();
+          for (double v : box) w.Double(v);
+          w.EndArray();
+          w.Key("iscrowd"), w.Int(0);
+          w.Key("id"), w.Int64(next_id++);
+          w.EndObject();
+        }
+      w.EndArray();
+      return true;
+    }
+    if (std::strcmp(key, "categories") == 0) {
+      write_categories_without_flags(w, cats_json, false);
+      return true;
+    }
+    return false;
+  });
+  flush(buf, out);
+}
+
+}  // namespace segx::dataset

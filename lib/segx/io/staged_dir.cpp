@@ -1,0 +1,47 @@
+// StagedDir: write beside, move in on success.
+#include "segx/io/staged_dir.hpp"
+
+#include <unistd.h>
+
+#include <vector>
+
+#include "segx/core/error.hpp"
+#include "segx/io/stream.hpp"
+
+namespace segx::io {
+namespace fs = std::filesystem;
+
+StagedDir::StagedDir(fs::path target, bool overwrite) : target_(std::move(target)) {
+  prepare_output_dir(target_, overwrite);
+  fs::path parent = fs::absolute(target_).parent_path();
+  staging_ = parent / ("." + fs::absolute(target_).filename().string() + ".partial-" + std::to_string(::getpid()));
+  std::error_code ec;
+  fs::remove_all(staging_, ec);
+  if (!fs::create_directories(staging_, ec) && ec)
+    fail(ErrorKind::CannotCreate, "cannot create '{}': {}", staging_.string(), ec.message());
+}
+
+StagedDir::~StagedDir() {
+  if (committed_) return;
+  std::error_code ec;
+  fs::remove_all(staging_, ec);
+}
+
+void StagedDir::commit() {
+  std::error_code ec;
+  std::vector<std::pair<fs::path, bool>> entries;  // listed first: moving while iterating is unspecified
+  for (fs::recursive_directory_iterator it(staging_, ec), end; !ec && it != end; it.increment(ec))
+    entries.emplace_back(fs::relative(it->path(), staging_), it->is_directory());
+  if (ec) fail(ErrorKind::IoError, "cannot list '{}': {}", staging_.string(), ec.message());
+  fs::create_directories(target_, ec);
+  for (const auto& [rel, is_dir] : entries) {
+    fs::path dest = target_ / rel;
+    if (is_dir) fs::create_directories(dest, ec);
+    else fs::rename(staging_ / rel, dest, ec);
+    if (ec) fail(ErrorKind::CannotCreate, "cannot move '{}' into '{}': {}", rel.string(), target_.string(), ec.message());
+  }
+  fs::remove_all(staging_, ec);
+  committed_ = true;
+}
+
+}  // namespace segx::io
