@@ -27,7 +27,7 @@ struct PanopticLabels {
 };
 
 struct PanopticImagePair {
-  std::int64_t image_id = 0;
+  std::string image_id;
   std::string file_name;  // the GT's image file name (per-image table)
   PanopticLabels gt;
   std::optional<PanopticLabels> pred;  // absent: no prediction (--allow-missing)
@@ -35,7 +35,7 @@ struct PanopticImagePair {
 
 // Counts of one image, in set order.
 struct PanopticImageResult {
-  std::int64_t image_id = 0;
+  std::string image_id;
   std::string file_name;
   std::size_t index = 0;  // position in the whole (unsharded) set
   bool missing_prediction = false;

@@ -114,7 +114,7 @@ namespace {
 using SegmentIndex = std::unordered_map<std::uint32_t, const PanopticSegment*>;
 
 SegmentIndex index_segments(const std::vector<PanopticSegment>& segments, const std::string& json,
-                            const std::string& what, std::int64_t image_id) {
+                            const std::string& what, const std::string& image_id) {
   SegmentIndex index;
   for (const auto& s : segments)
     if (!index.emplace(s.id, &s).second)

@@ -23,6 +23,9 @@ nlohmann::json pq_report_json(const PqSummary& summary, const nlohmann::json& he
 void write_pq_per_image(std::ostream& out, const std::vector<PanopticImageResult>& images,
                         const PanopticCategories& categories);
 
+// An image id as JSON: a number when it is one, else the string.
+nlohmann::json image_id_json(const std::string& id);
+
 // Sums per-image counts into one accumulator (exact; order does not matter).
 PanopticQuality accumulate(const std::vector<PanopticImageResult>& images);
 
