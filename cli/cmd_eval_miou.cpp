@@ -6,6 +6,7 @@
 #include "eval_common.hpp"
 #include "segx/core/error.hpp"
 #include "segx/core/log.hpp"
+#include "segx/dataset/cityscapes.hpp"
 #include "segx/io/stream.hpp"
 #include "segx/metrics/semantic_eval.hpp"
 #include "segx/metrics/semantic_report.hpp"
@@ -25,10 +26,17 @@ struct MiouOptions {
   std::string averaging = "mmseg";
   double beta = 1.0;
   std::string confusion;
+  bool cityscapes_label_ids = false;
 };
 
 std::vector<std::string> class_names(const MiouOptions& o) {
   std::vector<std::string> names;
+  if (o.cityscapes_label_ids) {
+    const auto cats = dataset::cityscapes_categories(/*train_ids=*/true);
+    names.resize(cats.size());
+    for (const auto& c : cats.list()) names.at(std::size_t(c.id)) = c.name;  // ids are trainIds
+    return names;
+  }
   if (!o.classes_file.empty()) {
     auto in = io::open_input(o.classes_file);
     for (std::string line; std::getline(*in, line);)
@@ -49,7 +57,8 @@ metrics::ReportInfo report_info(const MiouOptions& o) {
   info.inputs = {metrics::describe_input("gt_dir", o.gt_dir),
                  metrics::describe_input("pred_dir", o.pred_dir)};
   if (!o.classes_file.empty()) info.inputs.push_back(metrics::describe_input("classes", o.classes_file));
-  info.options = {{"ignore_index", o.ignore_index},     {"reduce_zero_label", o.reduce_zero_label},
+  info.options = {{"cityscapes_label_ids", o.cityscapes_label_ids},
+                  {"ignore_index", o.ignore_index},     {"reduce_zero_label", o.reduce_zero_label},
                   {"averaging", o.averaging},           {"beta", o.beta},
                   {"gt_suffix", o.gt_suffix},           {"pred_suffix", o.pred_suffix},
                   {"allow_missing", o.common.allow_missing}};
@@ -60,9 +69,17 @@ int run_miou(const MiouOptions& o) {
   const auto shard = eval_shard(o.common);
   const auto names = class_names(o);
   const int k = int(names.size());
-  const metrics::LabelMap gt_map = o.reduce_zero_label
-                                       ? metrics::LabelMap::reduce_zero_label(k, o.ignore_index)
-                                       : metrics::LabelMap::identity(k, o.ignore_index);
+  metrics::LabelMap gt_map = o.reduce_zero_label
+                                 ? metrics::LabelMap::reduce_zero_label(k, o.ignore_index)
+                                 : metrics::LabelMap::identity(k, o.ignore_index);
+  if (o.cityscapes_label_ids) {
+    // labelIds 0..33 -> trainIds 0..18 or ignored (cityscapesScripts' labels.py).
+    const auto table = dataset::cityscapes_label_to_train_id();
+    gt_map = metrics::LabelMap();
+    for (int v = 0; v < 256; ++v)
+      gt_map.set(std::uint32_t(v), table[std::size_t(v)] == 255 ? metrics::LabelMap::kIgnore
+                                                                 : std::int32_t(table[std::size_t(v)]));
+  }
   const metrics::LabelMap pred_map = metrics::LabelMap::identity(k, o.ignore_index);
   auto pairs = metrics::pair_label_folders(o.gt_dir, o.pred_dir, o.gt_suffix, o.pred_suffix,
                                            o.common.allow_missing);
@@ -132,6 +149,9 @@ Runner setup_eval_miou(CLI::App& app) {
       ->default_val(255);
   app.add_flag("--reduce-zero-label", o->reduce_zero_label,
                "as MMSeg: GT 0 is ignored and GT v becomes class v-1 (ADE20K)");
+  app.add_flag("--cityscapes-label-ids", o->cityscapes_label_ids,
+               "GT PNGs hold Cityscapes labelIds: evaluate the 19 trainId classes (predictions "
+               "in trainIds, 255 ignored)");
   app.add_option("--averaging", o->averaging,
                  "which classes mIoU averages: mmseg (present in GT or prediction) or detectron2 "
                  "(with GT pixels)")
