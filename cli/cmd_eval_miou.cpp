@@ -8,7 +8,10 @@
 #include "segx/core/log.hpp"
 #include "segx/dataset/cityscapes.hpp"
 #include "segx/io/stream.hpp"
+#include "segx/metrics/panoptic_inputs.hpp"
 #include "segx/metrics/semantic_eval.hpp"
+#include "segx/metrics/semantic_from_panoptic.hpp"
+#include "segx/metrics/pq_report.hpp"
 #include "segx/metrics/semantic_report.hpp"
 
 namespace segx::cli {
@@ -27,7 +30,47 @@ struct MiouOptions {
   double beta = 1.0;
   std::string confusion;
   bool cityscapes_label_ids = false;
+  std::string gt_json, pred_json, gt_manifest, pred_manifest;  // panoptic inputs
 };
+
+bool panoptic_input(const MiouOptions& o) {
+  return !o.gt_json.empty() || !o.gt_manifest.empty();
+}
+
+// Panoptic inputs: classes are the GT categories; counts come from segment overlaps.
+int run_miou_panoptic(const MiouOptions& o, const std::optional<metrics::ShardSpec>& shard,
+                      const metrics::ReportInfo& info) {
+  metrics::PanopticSetSpec spec;
+  spec.gt_json = o.gt_manifest.empty() ? o.gt_json : o.gt_manifest;
+  spec.gt_is_manifest = !o.gt_manifest.empty();
+  spec.pred_json = o.pred_manifest.empty() ? o.pred_json : o.pred_manifest;
+  spec.pred_is_manifest = !o.pred_manifest.empty();
+  if (spec.pred_json.empty()) fail(ErrorKind::Usage, "predictions are needed: --pred-json or --pred-manifest");
+  spec.gt_dir = o.gt_dir;
+  spec.pred_dir = o.pred_dir;
+  spec.allow_missing = o.common.allow_missing;
+  auto set = metrics::load_panoptic_set(spec);
+  const std::size_t total = set.pairs.size();
+  std::vector<std::size_t> positions;
+  if (shard) {
+    positions = metrics::shard_positions(total, *shard);
+    std::vector<metrics::PanopticImagePair> subset;
+    for (auto i : positions) subset.push_back(std::move(set.pairs[i]));
+    set.pairs.swap(subset);
+  }
+  const metrics::PanopticCategories categories(set.categories);
+  std::vector<std::string> names;
+  for (const auto& c : categories.list()) names.push_back(c.name);
+  const auto matrix = metrics::evaluate_semantic_from_panoptic(set.pairs, categories, o.common.threads);
+  if (shard) {
+    metrics::SemanticPartial partial{shard->index, shard->count, total, positions,
+                                     metrics::report_header(info), names, matrix};
+    write_partial(o.common.partial, metrics::semantic_partial_json(partial));
+    return 0;
+  }
+  return finish_semantic_report(o.common, matrix, names, metrics::report_header(info), total,
+                                o.confusion);
+}
 
 std::vector<std::string> class_names(const MiouOptions& o) {
   std::vector<std::string> names;
@@ -54,8 +97,10 @@ std::vector<std::string> class_names(const MiouOptions& o) {
 
 metrics::ReportInfo report_info(const MiouOptions& o) {
   metrics::ReportInfo info;
-  info.inputs = {metrics::describe_input("gt_dir", o.gt_dir),
-                 metrics::describe_input("pred_dir", o.pred_dir)};
+  for (const auto& [role, path] : std::vector<std::pair<const char*, std::string>>{
+           {"gt_json", o.gt_json}, {"gt_manifest", o.gt_manifest}, {"gt_dir", o.gt_dir},
+           {"pred_json", o.pred_json}, {"pred_manifest", o.pred_manifest}, {"pred_dir", o.pred_dir}})
+    if (!path.empty()) info.inputs.push_back(metrics::describe_input(role, path));
   if (!o.classes_file.empty()) info.inputs.push_back(metrics::describe_input("classes", o.classes_file));
   info.options = {{"cityscapes_label_ids", o.cityscapes_label_ids},
                   {"ignore_index", o.ignore_index},     {"reduce_zero_label", o.reduce_zero_label},
@@ -67,6 +112,9 @@ metrics::ReportInfo report_info(const MiouOptions& o) {
 
 int run_miou(const MiouOptions& o) {
   const auto shard = eval_shard(o.common);
+  if (panoptic_input(o)) return run_miou_panoptic(o, shard, report_info(o));
+  if (o.gt_dir.empty() || o.pred_dir.empty())
+    fail(ErrorKind::Usage, "give --gt-dir and --pred-dir (label PNG folders) or panoptic inputs");
   const auto names = class_names(o);
   const int k = int(names.size());
   metrics::LabelMap gt_map = o.reduce_zero_label
@@ -131,10 +179,21 @@ int finish_semantic_report(const EvalCommonOptions& common, const metrics::Confu
 
 Runner setup_eval_miou(CLI::App& app) {
   auto o = std::make_shared<MiouOptions>();
-  app.add_option("--gt-dir", o->gt_dir, "folder of ground-truth label PNGs (searched recursively)")
-      ->required();
-  app.add_option("--pred-dir", o->pred_dir, "folder of predicted label PNGs, same relative paths")
-      ->required();
+  app.add_option("--gt-dir", o->gt_dir,
+                 "folder of ground-truth label PNGs (searched recursively); with --gt-json, the "
+                 "panoptic PNG folder");
+  app.add_option("--pred-dir", o->pred_dir,
+                 "folder of predicted label PNGs, same relative paths; with --pred-json, the "
+                 "panoptic PNG folder");
+  app.add_option("--gt-json", o->gt_json,
+                 "COCO panoptic GT instead of label PNGs: classes are its categories")
+      ->type_name("FILE");
+  app.add_option("--pred-json", o->pred_json, "COCO panoptic predictions")->type_name("FILE");
+  app.add_option("--gt-manifest", o->gt_manifest, "segx manifest with panoptic GT (PNG or RLE)")
+      ->type_name("FILE");
+  app.add_option("--pred-manifest", o->pred_manifest,
+                 "segx manifest with panoptic predictions (RLE: no PNG decoded)")
+      ->type_name("FILE");
   app.add_option("--gt-suffix", o->gt_suffix,
                  "file name ending of GT files, replaced by --pred-suffix to find the prediction "
                  "(e.g. _gtFine_labelTrainIds.png)")

@@ -40,7 +40,7 @@ _segx() {
     'segx convert lint') words='--help -h --png-dir --json --threads -j' ;;
     'segx eval') words='pq miou merge --help -h' ;;
     'segx eval pq') words='--help -h --gt-json --gt-dir --pred-json --pred-dir --gt-manifest --pred-manifest --per-image --json --fail-under --threads --shard --partial --allow-missing' ;;
-    'segx eval miou') words='--help -h --gt-dir --pred-dir --gt-suffix --pred-suffix --num-classes --classes --ignore-index --reduce-zero-label --cityscapes-label-ids --averaging --beta --confusion --json --fail-under --threads --shard --partial --allow-missing' ;;
+    'segx eval miou') words='--help -h --gt-dir --pred-dir --gt-json --pred-json --gt-manifest --pred-manifest --gt-suffix --pred-suffix --num-classes --classes --ignore-index --reduce-zero-label --cityscapes-label-ids --averaging --beta --confusion --json --fail-under --threads --shard --partial --allow-missing' ;;
     'segx eval merge') words='--help -h --per-image --confusion --json --fail-under' ;;
     'segx help') words='--help -h' ;;
   esac

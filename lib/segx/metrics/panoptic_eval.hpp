@@ -54,6 +54,10 @@ std::vector<PanopticImageResult> evaluate_panoptic(const std::vector<PanopticIma
                                                    const PanopticCategories& categories,
                                                    const PanopticEvalOptions& options);
 
+// The pixel overlap of one pair's GT and prediction (both present), read the cheapest way: runs
+// when both sides are RLE, else id maps. Uses per-thread buffers.
+void count_pair_overlap(const PanopticImagePair& pair, PanopticOverlap& out);
+
 // Builds the run-length id map of one side from its RLE segments (column-major; uncovered pixels
 // are VOID). Throws Error(DataError) when masks overlap or do not fit height x width.
 IdRuns runs_from_rles(const PanopticLabels& labels);

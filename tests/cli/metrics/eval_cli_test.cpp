@@ -175,5 +175,30 @@ TEST(EvalCli, RleManifestsGiveThePngNumbers) {
   EXPECT_EQ(nlohmann::json::parse(mixed.out)["All"], a["All"]);
 }
 
+TEST(EvalCli, MiouFromPanopticInputsEqualsLabelPngs) {
+  SEGX_REQUIRE_FIXTURES();
+  const auto tmp = temp_dir("miou_panoptic");
+  // semantic_gt/pred were written by panopticapi's panoptic2semantic (raw category ids, 0 void).
+  auto png = run_segx({"eval", "miou", "-q", "--json", "-", "--gt-dir", (n200() / "semantic_gt").string(),
+                       "--pred-dir", (n200() / "semantic_pred").string(), "--num-classes", "256",
+                       "--ignore-index", "0"});
+  ASSERT_EQ(png.exit_code, 0) << png.err;
+  const auto gt = rle_manifest(tmp, "gt"), pred = rle_manifest(tmp, "pred");
+  const std::vector<std::vector<std::string>> panoptic_inputs = {
+      {"--gt-json", (n200() / "panoptic_gt.json").string(), "--pred-json", (n200() / "panoptic_pred.json").string()},
+      {"--gt-manifest", gt.string(), "--pred-manifest", pred.string()}};
+  const auto by_png = nlohmann::json::parse(png.out);
+  const auto cats = nlohmann::json::parse(read_file(n200() / "panoptic_gt.json"))["categories"];
+  for (const auto& inputs : panoptic_inputs) {
+    auto r = run_segx(with({"eval", "miou", "-q", "--json", "-"}, inputs));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j["per_class"].size(), cats.size());
+    for (std::size_t c = 0; c < cats.size(); ++c)
+      EXPECT_EQ(j["per_class"][c]["IoU"], by_png["per_class"][cats[c]["id"].get<int>()]["IoU"]) << c;
+    EXPECT_EQ(j["mIoU"], by_png["mIoU"]);
+  }
+}
+
 }  // namespace
 }  // namespace segx::test
