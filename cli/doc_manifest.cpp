@@ -59,11 +59,18 @@ instead of) the PNG; predictions carry \fBscore\fR.
 \fBsem_seg_file_name\fR
 a semantic label PNG (8 or 16 bit, or palette); its id scheme is given by the header's
 optional \fBsemantic_ids\fR: "category" (raw category ids, 0 unlabeled), "contiguous"
-(0..N\-1, 255 ignore) or "panoptic_fpn" (things 0, stuff 1..N).
+(0..N\-1, 255 ignore) or "panoptic_fpn" (things 0, stuff 1..N). A header with
+\fB"reduce_zero_label": true\fR (ADE20K) says that label 0 is ignored and ids 1..N stand for
+contiguous 0..N\-1. Cityscapes records also carry \fBinstance_ids_file_name\fR (the gtFine
+instanceIds PNG).
 .TP
 \fBannotations\fR
 instances as in COCO instances JSON: \fBsegmentation\fR is a COCO RLE (compressed string or
 uncompressed counts) or a list of polygons; \fBbbox\fR is [x, y, width, height] in pixels.
+.SS Reading
+Manifests are read one line at a time, so memory does not grow with their length; blank lines are
+skipped; an error names the file, line and column. \fB\-\fR reads standard input, with relative
+paths resolved from the working directory unless the header has a \fBroot\fR.
 .SH OTHER FORMATS
 segx also reads and writes COCO instances JSON, COCO results JSON, COCO panoptic JSON with its
 PNG folder, semantic label PNG folders, and the Cityscapes and ADE20K directory layouts; see

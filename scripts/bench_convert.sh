@@ -15,7 +15,10 @@ fi
 {
   echo "# bench_convert: $(date -u +%FT%TZ) on $(nproc) cores, $threads threads"
   echo "# data: $data (5000 GT + 5000 prediction 640x480 PNGs)"
-  SEGX_BENCH_THREADS=$threads "$build/tests/bench_convert" "$data/panoptic_gt.json" "$data/panoptic_pred.json"
+  # Interleaved repetitions so that other load on a shared machine hits every variant alike;
+  # "CPU" is the whole process's CPU time (all threads), the steadier figure under such load.
+  SEGX_BENCH_THREADS=$threads "$build/tests/bench_convert" "$data/panoptic_gt.json" "$data/panoptic_pred.json" \
+    --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
   echo "# the CLI end to end (JSON written to stdout, discarded)"
   for f in panoptic_gt panoptic_pred; do
     /usr/bin/time -f "segx convert panoptic2instances $f.json: %e s wall, %M KiB max RSS" \
