@@ -13,7 +13,7 @@ Runner setup_eval(CLI::App& app) {
   return add_nested_commands(app, {
       {"pq", "panoptic quality as panopticapi pq_compute", setup_eval_pq},
       {"miou", "semantic segmentation IoU, mIoU, accuracy, Dice", setup_eval_miou},
-      // {"ap", "COCO AP for bbox and segm as pycocotools COCOeval", setup_eval_ap},
+      {"ap", "COCO AP for bbox and segm as pycocotools COCOeval", setup_eval_ap},
       {"merge", "combine --shard partial accumulators into one result", setup_eval_merge},
   });
 }

@@ -29,6 +29,7 @@ const std::vector<Command>& commands();
 Runner setup_generate(CLI::App& app);
 Runner setup_eval(CLI::App& app);
 Runner setup_convert(CLI::App& app);
+Runner setup_eval_ap(CLI::App& app);
 
 // Builds the whole CLI11 tree (used by main and by the doc generators).
 struct CliTree {

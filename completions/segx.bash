@@ -20,6 +20,7 @@ _segx() {
       'segx eval') path="$path $word" ;;
       'segx eval pq') path="$path $word" ;;
       'segx eval miou') path="$path $word" ;;
+      'segx eval ap') path="$path $word" ;;
       'segx eval merge') path="$path $word" ;;
       'segx help') path="$path $word" ;;
     esac
@@ -38,9 +39,10 @@ _segx() {
     'segx convert semantic-folder') words='--help -h --images --labels --categories --scheme --name --output -o' ;;
     'segx convert synth') words='--help -h --images --out --seed --width --height --predictions --no-images --overwrite --threads -j' ;;
     'segx convert lint') words='--help -h --png-dir --json --threads -j' ;;
-    'segx eval') words='pq miou merge --help -h' ;;
+    'segx eval') words='pq miou ap merge --help -h' ;;
     'segx eval pq') words='--help -h --gt-json --gt-dir --pred-json --pred-dir --gt-manifest --pred-manifest --per-image --json --fail-under --threads --shard --partial --allow-missing' ;;
     'segx eval miou') words='--help -h --gt-dir --pred-dir --gt-json --pred-json --gt-manifest --pred-manifest --gt-suffix --pred-suffix --num-classes --classes --ignore-index --reduce-zero-label --cityscapes-label-ids --averaging --beta --confusion --json --fail-under --threads --shard --partial --allow-missing' ;;
+    'segx eval ap') words='--help -h --gt --results --iou-type --max-dets --json --fail-under --threads --per-class' ;;
     'segx eval merge') words='--help -h --per-image --confusion --json --fail-under' ;;
     'segx help') words='--help -h' ;;
   esac

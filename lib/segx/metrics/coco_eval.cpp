@@ -1,0 +1,297 @@
+// COCOeval.evaluate and accumulate: images are evaluated in parallel, each producing for every
+// category and area range the per-threshold true/false positive marks of its detections; the
+// accumulation then merges them per category exactly in pycocotools' order.
+#include "segx/metrics/coco_eval.hpp"
+
+#include <algorithm>
+#include <cfloat>
+#include <numeric>
+
+#include "segx/core/error.hpp"
+#include "segx/core/parallel.hpp"
+#include "segx/mask/iou.hpp"
+
+namespace segx::metrics {
+
+namespace {
+
+constexpr size_t kMaxThresholds = 16;  // true/false positive marks are 16-bit masks
+using Marks = uint16_t;
+
+std::vector<double> numpy_linspace(double start, double stop, size_t num) {
+  std::vector<double> y(num);
+  const double step = (stop - start) / double(num - 1);
+  for (size_t i = 0; i < num; ++i) y[i] = double(i) * step + start;
+  y[num - 1] = stop;
+  return y;
+}
+
+// The evaluation of one image and one category (a non-None entry of COCOeval.evalImgs).
+struct ImageCategoryEval {
+  uint32_t category = 0;
+  std::vector<double> scores;  // detections sorted by score, at most maxDets[-1]
+  struct PerArea {
+    uint32_t npig = 0;          // ground truths not ignored
+    std::vector<Marks> tp, fp;  // per detection, bit t: true / false positive at threshold t
+  };
+  std::vector<PerArea> areas;  // A entries
+};
+
+// Indices of objects grouped by image, each group in file order.
+struct ByImage {
+  std::vector<uint32_t> offsets, items;
+  ByImage(const std::vector<CocoObject>& objs, size_t images) : offsets(images + 1, 0) {
+    for (const auto& o : objs) ++offsets[o.image + 1];
+    std::partial_sum(offsets.begin(), offsets.end(), offsets.begin());
+    items.resize(objs.size());
+    std::vector<uint32_t> fill(offsets.begin(), offsets.end() - 1);
+    for (size_t i = 0; i < objs.size(); ++i) items[fill[objs[i].image]++] = uint32_t(i);
+  }
+  std::vector<uint32_t> of(size_t image) const {
+    return {items.begin() + offsets[image], items.begin() + offsets[image + 1]};
+  }
+};
+
+class ImageEvaluator {
+ public:
+  ImageEvaluator(const CocoGroundTruth& gt, const CocoResults& dt, const CocoEvalParams& p,
+                 const std::vector<double>& thresholds, int max_det)
+      : gt_(gt), dt_(dt), p_(p), thr_(thresholds), max_det_(size_t(max_det)) {}
+
+  // Every category with ground truth or detections in the image, in category order.
+  std::vector<ImageCategoryEval> run(std::vector<uint32_t> g, std::vector<uint32_t> d) const {
+    auto by_cat = [](const std::vector<CocoObject>& objs) {
+      return [&objs](uint32_t a, uint32_t b) { return objs[a].category < objs[b].category; };
+    };
+    std::stable_sort(g.begin(), g.end(), by_cat(gt_.annotations));
+    std::stable_sort(d.begin(), d.end(), by_cat(dt_.detections));
+    std::vector<ImageCategoryEval> out;
+    size_t gi = 0, di = 0;
+    while (gi < g.size() || di < d.size()) {
+      uint32_t k = UINT32_MAX;
+      if (gi < g.size()) k = gt_.annotations[g[gi]].category;
+      if (di < d.size()) k = std::min(k, dt_.detections[d[di]].category);
+      std::vector<uint32_t> gk, dk;
+      while (gi < g.size() && gt_.annotations[g[gi]].category == k) gk.push_back(g[gi++]);
+      while (di < d.size() && dt_.detections[d[di]].category == k) dk.push_back(d[di++]);
+      out.push_back(evaluate(k, gk, std::move(dk)));
+    }
+    return out;
+  }
+
+ private:
+  ImageCategoryEval evaluate(uint32_t k, const std::vector<uint32_t>& g,
+                             std::vector<uint32_t> d) const {
+    // Highest score first; ties keep file order (numpy's mergesort is stable).
+    std::stable_sort(d.begin(), d.end(), [&](uint32_t a, uint32_t b) {
+      return dt_.detections[a].score > dt_.detections[b].score;
+    });
+    if (d.size() > max_det_) d.resize(max_det_);
+    const size_t G = g.size(), D = d.size();
+    std::vector<double> ious = compute_ious(g, d);  // [D][G], gt in file order
+
+    ImageCategoryEval e;
+    e.category = k;
+    e.scores.resize(D);
+    for (size_t j = 0; j < D; ++j) e.scores[j] = dt_.detections[d[j]].score;
+    const auto& ranges = coco_area_ranges();
+    e.areas.resize(ranges.size());
+    std::vector<uint32_t> order(G);
+    std::vector<uint8_t> ignore(G);
+    for (size_t a = 0; a < ranges.size(); ++a) {
+      const double lo = ranges[a].lo, hi = ranges[a].hi;
+      for (size_t j = 0; j < G; ++j) {
+        const CocoObject& o = gt_.annotations[g[j]];
+        ignore[j] = o.iscrowd || o.area < lo || o.area > hi;
+      }
+      // Ground truths not ignored first, each group in file order.
+      std::iota(order.begin(), order.end(), 0u);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](uint32_t x, uint32_t y) { return ignore[x] < ignore[y]; });
+      match(g, d, ious, order, ignore, lo, hi, e.areas[a]);
+    }
+    return e;
+  }
+
+  std::vector<double> compute_ious(const std::vector<uint32_t>& g,
+                                   const std::vector<uint32_t>& d) const {
+    const size_t G = g.size(), D = d.size();
+    std::vector<double> ious(D * G);
+    if (G == 0 || D == 0) return ious;
+    if (p_.iou_type == CocoIouType::Bbox) {
+      for (size_t i = 0; i < D; ++i)
+        for (size_t j = 0; j < G; ++j) {
+          const CocoObject& o = gt_.annotations[g[j]];
+          ious[i * G + j] = mask::box_iou(dt_.detections[d[i]].bbox, o.bbox, o.iscrowd);
+        }
+      return ious;
+    }
+    std::vector<mask::Box> gb(G), db(D);
+    for (size_t j = 0; j < G; ++j) gb[j] = mask::to_bbox(gt_.annotations[g[j]].rle);
+    for (size_t i = 0; i < D; ++i) db[i] = mask::to_bbox(dt_.detections[d[i]].rle);
+    for (size_t i = 0; i < D; ++i)
+      for (size_t j = 0; j < G; ++j) {
+        const CocoObject& o = gt_.annotations[g[j]];
+        ious[i * G + j] = mask::rle_iou(dt_.detections[d[i]].rle, db[i], o.rle, gb[j], o.iscrowd);
+      }
+    return ious;
+  }
+
+  // COCOeval.evaluateImg's greedy matching for one area range.
+  void match(const std::vector<uint32_t>& g, const std::vector<uint32_t>& d,
+             const std::vector<double>& ious, const std::vector<uint32_t>& order,
+             const std::vector<uint8_t>& ignore, double lo, double hi,
+             ImageCategoryEval::PerArea& out) const {
+    const size_t G = g.size(), D = d.size(), T = thr_.size();
+    out.npig = uint32_t(std::count(ignore.begin(), ignore.end(), 0));
+    out.tp.assign(D, 0);
+    out.fp.assign(D, 0);
+    std::vector<uint8_t> gt_taken(G);
+    for (size_t t = 0; t < T; ++t) {
+      std::fill(gt_taken.begin(), gt_taken.end(), 0);
+      for (size_t i = 0; i < D; ++i) {
+        double best = std::min(thr_[t], 1 - 1e-10);
+        long m = -1;  // position in `order`
+        for (size_t s = 0; s < G; ++s) {
+          const uint32_t j = order[s];
+          if (gt_taken[s] && !gt_.annotations[g[j]].iscrowd) continue;
+          // Once matched to a regular ground truth, ignored ones (sorted last) cannot win.
+          if (m > -1 && !ignore[order[m]] && ignore[j]) break;
+          const double iou = ious[i * G + j];
+          if (iou < best) continue;
+          best = iou;
+          m = long(s);
+        }
+        bool matched = false, dt_ignored = false;
+        if (m != -1) {
+          const uint32_t j = order[size_t(m)];
+          dt_ignored = ignore[j];
+          // dtMatches stores the ground truth's id: an id of 0 reads as "unmatched" later.
+          matched = gt_.annotations[g[j]].id != 0;
+          gt_taken[size_t(m)] = 1;  // gtMatches holds the detection id, always > 0
+        }
+        const double area = dt_.detections[d[i]].area;
+        if (!matched && (area < lo || area > hi)) dt_ignored = true;
+        if (dt_ignored) continue;
+        (matched ? out.tp[i] : out.fp[i]) |= Marks(1u << t);
+      }
+    }
+  }
+
+  const CocoGroundTruth& gt_;
+  const CocoResults& dt_;
+  const CocoEvalParams& p_;
+  const std::vector<double>& thr_;
+  size_t max_det_;
+};
+
+// COCOeval.accumulate for one category, area range and maxDets.
+void accumulate_one(const std::vector<const ImageCategoryEval*>& entries, size_t a, size_t max_det,
+                    size_t k, size_t m, CocoEvalResult& r) {
+  uint64_t npig = 0;
+  struct Det {
+    double score;
+    Marks tp, fp;
+  };
+  std::vector<Det> dets;
+  for (const ImageCategoryEval* e : entries) {
+    const auto& pa = e->areas[a];
+    npig += pa.npig;
+    const size_t n = std::min(max_det, e->scores.size());
+    for (size_t i = 0; i < n; ++i) dets.push_back({e->scores[i], pa.tp[i], pa.fp[i]});
+  }
+  if (npig == 0) return;
+  std::stable_sort(dets.begin(), dets.end(),
+                   [](const Det& x, const Det& y) { return x.score > y.score; });
+  const size_t nd = dets.size(), R = r.R;
+  std::vector<double> rc(nd), pr(nd);
+  for (size_t t = 0; t < r.T; ++t) {
+    double tp = 0, fp = 0;
+    for (size_t i = 0; i < nd; ++i) {
+      tp += (dets[i].tp >> t) & 1;
+      fp += (dets[i].fp >> t) & 1;
+      rc[i] = tp / double(npig);
+      pr[i] = tp / (fp + tp + DBL_EPSILON);  // np.spacing(1)
+    }
+    r.recall[((t * r.K + k) * r.A + a) * r.M + m] = nd ? rc[nd - 1] : 0;
+    for (size_t i = nd; i-- > 1;)
+      if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
+    // searchsorted(rc, recThrs, 'left'); thresholds past the last recall keep precision 0.
+    size_t pi = 0;
+    for (size_t ri = 0; ri < R; ++ri) {
+      const double thr = r.recall_thresholds[ri];
+      while (pi < nd && rc[pi] < thr) ++pi;
+      double q = 0, s = 0;
+      if (pi < nd) {
+        q = pr[pi];
+        s = dets[pi].score;
+      } else {
+        // pycocotools stops filling at the first out-of-range index: the rest stay 0.
+        for (size_t rj = ri; rj < R; ++rj) {
+          r.precision_at(t, rj, k, a, m) = 0;
+          r.scores[(((t * R + rj) * r.K + k) * r.A + a) * r.M + m] = 0;
+        }
+        break;
+      }
+      r.precision_at(t, ri, k, a, m) = q;
+      r.scores[(((t * R + ri) * r.K + k) * r.A + a) * r.M + m] = s;
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<double> coco_iou_thresholds() {
+  return numpy_linspace(0.5, 0.95, 10);
+}
+std::vector<double> coco_recall_thresholds() {
+  return numpy_linspace(0.0, 1.0, 101);
+}
+
+const std::array<CocoAreaRange, 4>& coco_area_ranges() {
+  static const std::array<CocoAreaRange, 4> ranges = {{{"all", 0, 1e5 * 1e5},
+                                                       {"small", 0, 32 * 32},
+                                                       {"medium", 32 * 32, 96 * 96},
+                                                       {"large", 96 * 96, 1e5 * 1e5}}};
+  return ranges;
+}
+
+CocoEvalResult coco_evaluate(const CocoGroundTruth& gt, const CocoResults& dt,
+                             const CocoEvalParams& params) {
+  CocoEvalResult r;
+  r.iou_thresholds = coco_iou_thresholds();
+  r.recall_thresholds = coco_recall_thresholds();
+  r.max_dets = params.max_dets;
+  std::sort(r.max_dets.begin(), r.max_dets.end());
+  if (r.max_dets.empty() || r.max_dets[0] < 1)
+    fail(ErrorKind::Usage, "maxDets must be positive numbers");
+  static_assert(kMaxThresholds >= 10, "marks hold the 10 COCO IoU thresholds");
+  r.T = r.iou_thresholds.size();
+  r.R = r.recall_thresholds.size();
+  r.K = gt.categories.size();
+  r.A = coco_area_ranges().size();
+  r.M = r.max_dets.size();
+  r.precision.assign(r.T * r.R * r.K * r.A * r.M, -1.0);
+  r.scores.assign(r.precision.size(), -1.0);
+  r.recall.assign(r.T * r.K * r.A * r.M, -1.0);
+
+  // evaluate(): every image on its own, in parallel.
+  const ByImage gts(gt.annotations, gt.images.size()), dts(dt.detections, gt.images.size());
+  const ImageEvaluator evaluator(gt, dt, params, r.iou_thresholds, r.max_dets.back());
+  std::vector<std::vector<ImageCategoryEval>> per_image(gt.images.size());
+  parallel_for(gt.images.size(), params.threads,
+               [&](size_t i, int) { per_image[i] = evaluator.run(gts.of(i), dts.of(i)); });
+
+  // accumulate(): per category, entries in image order (COCOeval's imgIds order).
+  std::vector<std::vector<const ImageCategoryEval*>> by_category(r.K);
+  for (const auto& evals : per_image)
+    for (const auto& e : evals) by_category[e.category].push_back(&e);
+  parallel_for(r.K, params.threads, [&](size_t k, int) {
+    for (size_t a = 0; a < r.A; ++a)
+      for (size_t m = 0; m < r.M; ++m)
+        accumulate_one(by_category[k], a, size_t(r.max_dets[m]), k, m, r);
+  });
+  return r;
+}
+
+}  // namespace segx::metrics
