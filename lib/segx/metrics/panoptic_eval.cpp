@@ -83,6 +83,12 @@ PqStats missing_prediction_stats(const PanopticImagePair& pair, const PanopticCa
 
 }  // namespace
 
+void count_pair_overlap(const PanopticImagePair& pair, PanopticOverlap& out) {
+  thread_local Scratch scratch;
+  count_image_overlap(pair, scratch);
+  out = scratch.overlap;
+}
+
 std::vector<PanopticImageResult> evaluate_panoptic(const std::vector<PanopticImagePair>& pairs,
                                                    const std::vector<std::size_t>& indices,
                                                    const PanopticCategories& categories,

@@ -27,7 +27,7 @@ struct PanopticLabels {
 };
 
 struct PanopticImagePair {
-  std::int64_t image_id = 0;
+  std::string image_id;
   std::string file_name;  // the GT's image file name (per-image table)
   PanopticLabels gt;
   std::optional<PanopticLabels> pred;  // absent: no prediction (--allow-missing)
@@ -35,7 +35,7 @@ struct PanopticImagePair {
 
 // Counts of one image, in set order.
 struct PanopticImageResult {
-  std::int64_t image_id = 0;
+  std::string image_id;
   std::string file_name;
   std::size_t index = 0;  // position in the whole (unsharded) set
   bool missing_prediction = false;
@@ -53,6 +53,10 @@ std::vector<PanopticImageResult> evaluate_panoptic(const std::vector<PanopticIma
                                                    const std::vector<std::size_t>& indices,
                                                    const PanopticCategories& categories,
                                                    const PanopticEvalOptions& options);
+
+// The pixel overlap of one pair's GT and prediction (both present), read the cheapest way: runs
+// when both sides are RLE, else id maps. Uses per-thread buffers.
+void count_pair_overlap(const PanopticImagePair& pair, PanopticOverlap& out);
 
 // Builds the run-length id map of one side from its RLE segments (column-major; uncovered pixels
 // are VOID). Throws Error(DataError) when masks overlap or do not fit height x width.

@@ -54,22 +54,27 @@ std::uint64_t PanopticOverlap::get(std::uint32_t gt_id, std::uint32_t pred_id) c
 
 void count_overlap(const std::uint32_t* gt_ids, const std::uint32_t* pred_ids, std::size_t pixels,
                    PanopticOverlap& out) {
-  if (pixels == 0) return;
-  // Segments are spatially coherent: count runs of one (gt, pred) pair and touch the map once
-  // per run, not once per pixel.
-  std::uint32_t g = gt_ids[0], p = pred_ids[0];
-  std::uint64_t run = 0;
-  for (std::size_t i = 0; i < pixels; ++i) {
-    if (gt_ids[i] == g && pred_ids[i] == p) {
-      ++run;
-      continue;
+  // Segments are spatially coherent: find where the current (gt, pred) pair ends, 16 pixels at a
+  // time (a branch-free block test the compiler vectorises), and touch the map once per run.
+  std::size_t i = 0;
+  while (i < pixels) {
+    const std::uint32_t g = gt_ids[i], p = pred_ids[i];
+    std::size_t j = i + 1;
+    for (;;) {
+      if (j + 16 <= pixels) {
+        std::uint32_t diff = 0;
+        for (std::size_t k = 0; k < 16; ++k) diff |= (gt_ids[j + k] ^ g) | (pred_ids[j + k] ^ p);
+        if (diff == 0) {
+          j += 16;
+          continue;
+        }
+      }
+      while (j < pixels && gt_ids[j] == g && pred_ids[j] == p) ++j;
+      break;
     }
-    out.add(g, p, run);
-    g = gt_ids[i];
-    p = pred_ids[i];
-    run = 1;
+    out.add(g, p, j - i);
+    i = j;
   }
-  out.add(g, p, run);
 }
 
 void count_overlap(const IdRuns& gt, const IdRuns& pred, PanopticOverlap& out) {
@@ -114,7 +119,7 @@ namespace {
 using SegmentIndex = std::unordered_map<std::uint32_t, const PanopticSegment*>;
 
 SegmentIndex index_segments(const std::vector<PanopticSegment>& segments, const std::string& json,
-                            const std::string& what, std::int64_t image_id) {
+                            const std::string& what, const std::string& image_id) {
   SegmentIndex index;
   for (const auto& s : segments)
     if (!index.emplace(s.id, &s).second)

@@ -103,7 +103,7 @@ void count_overlap(const IdRuns& gt, const IdRuns& pred, PanopticOverlap& out);
 
 // Names used in error messages for one image: "'pred/1.png' (image 1): ...".
 struct PanopticImageContext {
-  std::int64_t image_id = 0;
+  std::string image_id;
   std::string gt_source;    // the GT PNG (or manifest) the ids come from
   std::string pred_source;  // the prediction PNG (or manifest)
   std::string pred_json;    // the prediction JSON (or manifest) that lists the segments

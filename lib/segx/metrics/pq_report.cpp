@@ -58,8 +58,16 @@ PqStats stats_from_json(const nlohmann::json& j) {
 
 }  // namespace
 
-nlohmann::json pq_report_json(const PqSummary& s, const ReportInfo& info, std::size_t images) {
-  nlohmann::json j = report_header(info);
+nlohmann::json image_id_json(const std::string& id) {
+  // COCO ids are integers, Cityscapes ids strings: write each as it was given.
+  const bool digits = !id.empty() && id.size() < 19 &&
+                      id.find_first_not_of("0123456789") == std::string::npos;
+  return digits ? nlohmann::json(std::stoll(id)) : nlohmann::json(id);
+}
+
+nlohmann::json pq_report_json(const PqSummary& s, const nlohmann::json& header,
+                              std::size_t images) {
+  nlohmann::json j = header;
   j["metric"] = "pq";
   j["images"] = images;
   j["All"] = values_json(s.all, true);
@@ -85,7 +93,7 @@ void write_pq_per_image(std::ostream& out, const std::vector<PanopticImageResult
     const PqSummary s = summarize_pq(img.stats, categories);
     PqClassStat total;
     for (const auto& [cat, st] : img.stats) total += st;
-    nlohmann::json j = {{"image_id", img.image_id}, {"file_name", img.file_name},
+    nlohmann::json j = {{"image_id", image_id_json(img.image_id)}, {"file_name", img.file_name},
                         {"tp", total.tp},         {"fp", total.fp},
                         {"fn", total.fn},         {"pq", s.all.pq},
                         {"sq", s.all.sq},         {"rq", s.all.rq},
@@ -163,7 +171,7 @@ PqPartial pq_partial_from_json(const nlohmann::json& j, const std::string& name)
     for (const auto& im : j.at("images")) {
       PanopticImageResult r;
       r.index = im.at("index").get<std::size_t>();
-      r.image_id = im.at("image_id").get<std::int64_t>();
+      r.image_id = im.at("image_id").get<std::string>();
       r.file_name = im.at("file_name").get<std::string>();
       r.missing_prediction = im.value("missing_prediction", false);
       r.stats = stats_from_json(im.at("stats"));

@@ -16,12 +16,15 @@ namespace segx::metrics {
 void write_pq_table(std::ostream& out, const PqSummary& summary);
 
 // The report: header, All/Things/Stuff and per_class (keyed by category id, as panopticapi).
-nlohmann::json pq_report_json(const PqSummary& summary, const ReportInfo& info,
+nlohmann::json pq_report_json(const PqSummary& summary, const nlohmann::json& header,
                               std::size_t images);
 
 // One JSON object per image: image_id, file_name, tp, fp, fn, pq, sq, rq (over its classes).
 void write_pq_per_image(std::ostream& out, const std::vector<PanopticImageResult>& images,
                         const PanopticCategories& categories);
+
+// An image id as JSON: a number when it is one, else the string.
+nlohmann::json image_id_json(const std::string& id);
 
 // Sums per-image counts into one accumulator (exact; order does not matter).
 PanopticQuality accumulate(const std::vector<PanopticImageResult>& images);

@@ -94,27 +94,36 @@ SemanticSummary summarize_semantic(const ConfusionMatrix& matrix, IouAveraging a
 template <typename GtT, typename PredT>
 bool ConfusionMatrix::add(const GtT* gt, const PredT* pred, std::size_t pixels,
                           const LabelMap& gt_map, const LabelMap& pred_map) {
-  // Count into a local image matrix first, so an invalid value leaves *this untouched.
+  // Label maps are blocky: count runs of one (GT, prediction) value pair and look the pair up
+  // once per run. Runs are staged first, so an invalid value leaves *this untouched.
   const std::size_t stride = std::size_t(k_) + 1;
-  std::vector<std::uint64_t> local(cells_.size(), 0);
-  for (std::size_t i = 0; i < pixels; ++i) {
-    const std::int32_t g = gt_map[gt[i]];
+  thread_local std::vector<std::pair<std::size_t, std::uint64_t>> staged;
+  staged.clear();
+  std::size_t i = 0;
+  while (i < pixels) {
+    const GtT gv = gt[i];
+    const PredT pv = pred[i];
+    std::size_t j = i + 1;
+    while (j < pixels && gt[j] == gv && pred[j] == pv) ++j;
+    const std::uint64_t run = j - i;
+    i = j;
+    const std::int32_t g = gt_map[gv];
     if (g < 0) {
       if (g == LabelMap::kIgnore) continue;
-      invalid_ = {true, std::uint32_t(gt[i])};
+      invalid_ = {true, std::uint32_t(gv)};
       return false;
     }
-    std::int32_t p = pred_map[pred[i]];
+    std::int32_t p = pred_map[pv];
     if (p < 0) {
       if (p != LabelMap::kIgnore) {
-        invalid_ = {false, std::uint32_t(pred[i])};
+        invalid_ = {false, std::uint32_t(pv)};
         return false;
       }
       p = k_;
     }
-    ++local[std::size_t(g) * stride + std::size_t(p)];
+    staged.emplace_back(std::size_t(g) * stride + std::size_t(p), run);
   }
-  for (std::size_t i = 0; i < cells_.size(); ++i) cells_[i] += local[i];
+  for (const auto& [cell, n] : staged) cells_[cell] += n;
   return true;
 }
 

@@ -38,9 +38,9 @@ void write_semantic_table(std::ostream& out, const SemanticSummary& s,
 }
 
 nlohmann::json semantic_report_json(const SemanticSummary& s, const std::vector<std::string>& names,
-                                    const ReportInfo& info, std::size_t images,
+                                    const nlohmann::json& header, std::size_t images,
                                     const ConfusionMatrix& matrix) {
-  nlohmann::json j = report_header(info);
+  nlohmann::json j = header;
   j["metric"] = "miou";
   j["images"] = images;
   for (const auto& [name, v] : semantic_metric_values(s)) j[name] = number(v);

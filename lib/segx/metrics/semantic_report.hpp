@@ -21,7 +21,7 @@ void write_semantic_table(std::ostream& out, const SemanticSummary& summary,
 
 nlohmann::json semantic_report_json(const SemanticSummary& summary,
                                     const std::vector<std::string>& class_names,
-                                    const ReportInfo& info, std::size_t images,
+                                    const nlohmann::json& header, std::size_t images,
                                     const ConfusionMatrix& matrix);
 
 // CSV: header "gt\pred,<class>...,<none>", then one row per GT class.

@@ -31,7 +31,7 @@ PanopticCategories cats() {
   return PanopticCategories({{1, "person", true}, {2, "car", true}, {7, "sky", false}});
 }
 
-PanopticImageContext ctx() { return {42, "gt/42.png", "pred/42.png", "pred.json"}; }
+PanopticImageContext ctx() { return {"42", "gt/42.png", "pred/42.png", "pred.json"}; }
 
 TEST(PanopticQuality, MatchesBySameCategoryWithIouAboveHalf) {
   // GT: 1 = person (6 px), 2 = sky (14 px). Prediction 5 = person: the 6 person pixels and one

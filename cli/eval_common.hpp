@@ -1,0 +1,54 @@
+// Options and output handling shared by the `segx eval` metrics: --json, --fail-under,
+// --threads, --shard/--partial, --allow-missing.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "segx/metrics/pq_report.hpp"
+#include "segx/metrics/semantic_iou.hpp"
+
+namespace segx::cli {
+
+struct EvalCommonOptions {
+  std::string json;                     // --json FILE|-
+  std::vector<std::string> fail_under;  // METRIC=VALUE
+  int threads = 0;
+  std::string shard;    // i/n
+  std::string partial;  // where --shard writes its partial file
+  bool allow_missing = false;
+};
+
+// Adds the shared options to a metric's subcommand (or, with `for_merge`, those merge takes).
+void add_eval_common_options(CLI::App& app, EvalCommonOptions& o, bool for_merge = false);
+
+// The shard of this run, if any (validates --shard/--partial together).
+std::optional<metrics::ShardSpec> eval_shard(const EvalCommonOptions& o);
+
+// Writes the human table to stdout (unless the JSON report goes there), the JSON report to
+// --json, then applies --fail-under: returns 1 (and says why on stderr) when a metric is under.
+int finish_eval(const EvalCommonOptions& o, const std::function<void(std::ostream&)>& table,
+                const nlohmann::json& report, const std::map<std::string, double>& metrics);
+
+// The metrics, table and report of a counted confusion matrix (miou and merge); `info.options`
+// holds the averaging and beta of the run; `confusion` (may be empty) receives the CSV.
+int finish_semantic_report(const EvalCommonOptions& common, const metrics::ConfusionMatrix& matrix,
+                           const std::vector<std::string>& names, const nlohmann::json& header,
+                           std::size_t images, const std::string& confusion);
+
+// The table and report of PQ counts (pq and merge); `per_image` (may be empty) receives the
+// per-image JSON Lines.
+int finish_pq_report(const EvalCommonOptions& common,
+                     const std::vector<metrics::PanopticImageResult>& images,
+                     const metrics::PanopticCategories& categories, const nlohmann::json& header,
+                     const std::string& per_image);
+
+// Writes a partial accumulator file atomically ("-" = stdout).
+void write_partial(const std::string& path, const nlohmann::json& partial);
+
+}  // namespace segx::cli
