@@ -6,16 +6,68 @@ _segx() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
     case "$path $word" in
+      'segx convert') path="$path $word" ;;
+      'segx convert panoptic2instances') path="$path $word" ;;
+      'segx convert panoptic2semantic') path="$path $word" ;;
+      'segx convert instances2panoptic') path="$path $word" ;;
+      'segx convert panoptic2manifest') path="$path $word" ;;
+      'segx convert manifest2panoptic') path="$path $word" ;;
+      'segx convert cityscapes') path="$path $word" ;;
+      'segx convert ade20k') path="$path $word" ;;
+      'segx convert semantic-folder') path="$path $word" ;;
+      'segx convert synth') path="$path $word" ;;
+      'segx convert lint') path="$path $word" ;;
       'segx eval') path="$path $word" ;;
+      'segx eval pq') path="$path $word" ;;
+      'segx eval miou') path="$path $word" ;;
       'segx eval ap') path="$path $word" ;;
+      'segx eval merge') path="$path $word" ;;
+      'segx vocab') path="$path $word" ;;
+      'segx vocab build') path="$path $word" ;;
+      'segx vocab check') path="$path $word" ;;
+      'segx vocab diff') path="$path $word" ;;
+      'segx vocab apply') path="$path $word" ;;
+      'segx vocab embed') path="$path $word" ;;
+      'segx infer') path="$path $word" ;;
+      'segx visualize') path="$path $word" ;;
+      'segx visualize overlay') path="$path $word" ;;
+      'segx visualize compare') path="$path $word" ;;
+      'segx visualize sheet') path="$path $word" ;;
+      'segx visualize plot') path="$path $word" ;;
       'segx help') path="$path $word" ;;
     esac
   done
   local words=
   case "$path" in
-    'segx') words='eval help --help -h --version --verbose -v --quiet -q' ;;
-    'segx eval') words='ap --help -h' ;;
+    'segx') words='convert eval vocab infer visualize help --help -h --version --verbose -v --quiet -q' ;;
+    'segx convert') words='panoptic2instances panoptic2semantic instances2panoptic panoptic2manifest manifest2panoptic cityscapes ade20k semantic-folder synth lint --help -h' ;;
+    'segx convert panoptic2instances') words='--help -h --png-dir --categories --things-only --id-start --output -o --threads -j' ;;
+    'segx convert panoptic2semantic') words='--help -h --png-dir --categories --scheme --out-dir --json --overwrite --threads -j' ;;
+    'segx convert instances2panoptic') words='--help -h --images --out-json --out-dir --overlap --min-score --overwrite --threads -j' ;;
+    'segx convert panoptic2manifest') words='--help -h --png-dir --images-dir --name --output -o' ;;
+    'segx convert manifest2panoptic') words='--help -h --out-json --out-dir --overwrite' ;;
+    'segx convert cityscapes') words='--help -h --split --to --output -o --out-json --out-dir --train-ids --overwrite --threads -j' ;;
+    'segx convert ade20k') words='--help -h --split --reduce-zero-label --output -o' ;;
+    'segx convert semantic-folder') words='--help -h --images --labels --categories --scheme --name --output -o' ;;
+    'segx convert synth') words='--help -h --images --out --seed --width --height --predictions --no-images --overwrite --threads -j' ;;
+    'segx convert lint') words='--help -h --png-dir --json --threads -j' ;;
+    'segx eval') words='pq miou ap merge --help -h' ;;
+    'segx eval pq') words='--help -h --gt-json --gt-dir --pred-json --pred-dir --gt-manifest --pred-manifest --per-image --json --fail-under --threads --shard --partial --allow-missing' ;;
+    'segx eval miou') words='--help -h --gt-dir --pred-dir --gt-json --pred-json --gt-manifest --pred-manifest --gt-suffix --pred-suffix --num-classes --classes --ignore-index --reduce-zero-label --cityscapes-label-ids --averaging --beta --confusion --json --fail-under --threads --shard --partial --allow-missing' ;;
     'segx eval ap') words='--help -h --gt --results --iou-type --max-dets --json --fail-under --threads --per-class' ;;
+    'segx eval merge') words='--help -h --per-image --confusion --json --fail-under' ;;
+    'segx vocab') words='build check diff apply embed --help -h' ;;
+    'segx vocab build') words='--help -h --output -o --policy --synonyms --merge-suffixed --wordnet-dir --strict --embeddings --vectors --dim' ;;
+    'segx vocab check') words='--help -h --dataset --output -o' ;;
+    'segx vocab diff') words='--help -h --output -o --exit-code' ;;
+    'segx vocab apply') words='--help -h --output -o --inverse --dataset --drop-unmapped' ;;
+    'segx vocab embed') words='--help -h --output -o --vectors --dim' ;;
+    'segx infer') words='--help -h --config --weights --vocab --task --device --threads -j --batch-size --object-mask-threshold --overlap-threshold --output -o --out-dir --overwrite' ;;
+    'segx visualize') words='overlay compare sheet plot --help -h' ;;
+    'segx visualize overlay') words='--help -h --coco-panoptic --semantic --categories --ids --ignore --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades' ;;
+    'segx visualize compare') words='--help -h --coco-panoptic --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades' ;;
+    'segx visualize sheet') words='--help -h --coco-panoptic --semantic --categories --ids --ignore --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades --columns --cell-width --title --photos-only' ;;
+    'segx visualize plot') words='--help -h --output -o --kind --value --fields --smoothing --log-y --counts --columns --title' ;;
     'segx help') words='--help -h' ;;
   esac
   if [[ "$cur" == -* || -n "$words" ]]; then
