@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -28,6 +29,17 @@ std::string title_or(const PlotRequest& r, const std::string& fallback) {
   return r.title.empty() ? fallback : r.title;
 }
 
+// The key of `c` equal to `field` ignoring case: reports spell metrics "pq" or "IoU", users "PQ".
+const nlohmann::json* field_ignoring_case(const nlohmann::json& c, const std::string& field) {
+  auto lower = [](std::string s) {
+    for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+  };
+  for (const auto& [key, value] : c.items())
+    if (lower(key) == lower(field)) return &value;
+  return nullptr;
+}
+
 // Per-class values of a PQ report (per_class keyed by category id) or an mIoU report (per_class
 // array).
 cv::Mat3b class_bars(const nlohmann::json& report, const PlotRequest& r, const std::string& what) {
@@ -37,9 +49,10 @@ cv::Mat3b class_bars(const nlohmann::json& report, const PlotRequest& r, const s
   std::vector<std::string> names;
   std::vector<double> values;
   auto add = [&](const nlohmann::json& c) {
-    if (!c.contains(field)) fail(ErrorKind::Usage, "'{}' has no per-class field '{}'", what, field);
+    const nlohmann::json* v = field_ignoring_case(c, field);
+    if (!v) fail(ErrorKind::Usage, "'{}' has no per-class field '{}'", what, field);
     names.push_back(c.value("name", "?"));
-    values.push_back(number_or_nan(c.at(field)));
+    values.push_back(number_or_nan(*v));
   };
   if (per_class.is_object()) {
     for (const auto& [id, c] : per_class.items()) add(c);
