@@ -37,6 +37,21 @@ bool panoptic_input(const MiouOptions& o) {
   return !o.gt_json.empty() || !o.gt_manifest.empty();
 }
 
+// With --shard, writes this shard's counts for `segx eval merge`; otherwise the full report.
+int write_partial_or_report(const MiouOptions& o, const std::optional<metrics::ShardSpec>& shard,
+                            const std::vector<std::size_t>& positions, std::size_t total,
+                            const std::vector<std::string>& names,
+                            const metrics::ConfusionMatrix& matrix, const metrics::ReportInfo& info) {
+  if (shard) {
+    metrics::SemanticPartial partial{shard->index, shard->count, total, positions,
+                                     metrics::report_header(info), names, matrix};
+    write_partial(o.common.partial, metrics::semantic_partial_json(partial));
+    return 0;
+  }
+  return finish_semantic_report(o.common, matrix, names, metrics::report_header(info), total,
+                                o.confusion);
+}
+
 // Panoptic inputs: classes are the GT categories; counts come from segment overlaps.
 int run_miou_panoptic(const MiouOptions& o, const std::optional<metrics::ShardSpec>& shard,
                       const metrics::ReportInfo& info) {
@@ -51,25 +66,12 @@ int run_miou_panoptic(const MiouOptions& o, const std::optional<metrics::ShardSp
   spec.allow_missing = o.common.allow_missing;
   auto set = metrics::load_panoptic_set(spec);
   const std::size_t total = set.pairs.size();
-  std::vector<std::size_t> positions;
-  if (shard) {
-    positions = metrics::shard_positions(total, *shard);
-    std::vector<metrics::PanopticImagePair> subset;
-    for (auto i : positions) subset.push_back(std::move(set.pairs[i]));
-    set.pairs.swap(subset);
-  }
+  const std::vector<std::size_t> positions = keep_shard(set.pairs, shard);
   const metrics::PanopticCategories categories(set.categories);
   std::vector<std::string> names;
   for (const auto& c : categories.list()) names.push_back(c.name);
   const auto matrix = metrics::evaluate_semantic_from_panoptic(set.pairs, categories, o.common.threads);
-  if (shard) {
-    metrics::SemanticPartial partial{shard->index, shard->count, total, positions,
-                                     metrics::report_header(info), names, matrix};
-    write_partial(o.common.partial, metrics::semantic_partial_json(partial));
-    return 0;
-  }
-  return finish_semantic_report(o.common, matrix, names, metrics::report_header(info), total,
-                                o.confusion);
+  return write_partial_or_report(o, shard, positions, total, names, matrix, info);
 }
 
 std::vector<std::string> class_names(const MiouOptions& o) {
@@ -145,14 +147,7 @@ int run_miou(const MiouOptions& o) {
   eval.threads = o.common.threads;
   const auto matrix = metrics::evaluate_semantic(pairs, k, gt_map, pred_map, eval);
   const auto info = report_info(o);
-  if (shard) {
-    metrics::SemanticPartial partial{shard->index, shard->count, total, positions,
-                                     metrics::report_header(info), names, matrix};
-    write_partial(o.common.partial, metrics::semantic_partial_json(partial));
-    return 0;
-  }
-  return finish_semantic_report(o.common, matrix, names, metrics::report_header(info), total,
-                                o.confusion);
+  return write_partial_or_report(o, shard, positions, total, names, matrix, info);
 }
 
 }  // namespace

@@ -62,13 +62,7 @@ int run_pq(PqOptions& o) {
     log::warn("{} of {} images have no prediction: their segments count as false negatives",
               set.missing_predictions, set.pairs.size());
   const std::size_t total = set.pairs.size();
-  std::vector<std::size_t> positions;
-  if (shard) {
-    positions = metrics::shard_positions(total, *shard);
-    std::vector<metrics::PanopticImagePair> subset;
-    for (auto i : positions) subset.push_back(std::move(set.pairs[i]));
-    set.pairs.swap(subset);
-  }
+  const std::vector<std::size_t> positions = keep_shard(set.pairs, shard);
   const metrics::PanopticCategories categories(set.categories);
   metrics::PanopticEvalOptions eval;
   eval.threads = o.common.threads;

@@ -40,6 +40,16 @@ std::optional<metrics::ShardSpec> eval_shard(const EvalCommonOptions& o) {
   return metrics::parse_shard(o.shard);
 }
 
+std::vector<std::size_t> keep_shard(std::vector<metrics::PanopticImagePair>& pairs,
+                                    const std::optional<metrics::ShardSpec>& shard) {
+  if (!shard) return {};
+  std::vector<std::size_t> positions = metrics::shard_positions(pairs.size(), *shard);
+  std::vector<metrics::PanopticImagePair> subset;
+  for (auto i : positions) subset.push_back(std::move(pairs[i]));
+  pairs.swap(subset);
+  return positions;
+}
+
 int finish_eval(const EvalCommonOptions& o, const std::function<void(std::ostream&)>& table,
                 const nlohmann::json& report, const std::map<std::string, double>& values) {
   std::vector<metrics::Threshold> thresholds;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "segx/metrics/panoptic_eval.hpp"
 #include "segx/metrics/pq_report.hpp"
 #include "segx/metrics/semantic_iou.hpp"
 
@@ -29,6 +30,11 @@ void add_eval_common_options(CLI::App& app, EvalCommonOptions& o, bool for_merge
 
 // The shard of this run, if any (validates --shard/--partial together).
 std::optional<metrics::ShardSpec> eval_shard(const EvalCommonOptions& o);
+
+// Keeps only this run's shard of `pairs` (all of them without --shard) and returns the kept
+// pairs' positions in the full list (empty without --shard), as the partial file records them.
+std::vector<std::size_t> keep_shard(std::vector<metrics::PanopticImagePair>& pairs,
+                                    const std::optional<metrics::ShardSpec>& shard);
 
 // Writes the human table to stdout (unless the JSON report goes there), the JSON report to
 // --json, then applies --fail-under: returns 1 (and says why on stderr) when a metric is under.
