@@ -19,13 +19,22 @@ using Setup = std::function<Runner(CLI::App& app)>;
 struct Command {
   std::string name;
   std::string summary;
-  Setup setup;
+  Setup setup;          // empty: the command runs in segx-torch (see SEGX_TORCH_SETUP)
   bool hidden = false;  // internal commands (generate) stay out of help and docs
 };
 
+// Wraps the setup of a command that needs LibTorch (its file lives in cli/torch/). Only the
+// segx-torch binary has such setups; in segx the command keeps its name and summary and the whole
+// command line is handed to segx-torch, so `segx` itself never loads LibTorch.
+#ifdef SEGX_WITH_TORCH
+#define SEGX_TORCH_SETUP(setup) ::segx::cli::Setup(setup)
+#else
+#define SEGX_TORCH_SETUP(setup) ::segx::cli::Setup()
+#endif
+
 const std::vector<Command>& commands();
 
-// Setup functions, one per cli/cmd_<name>.cpp.
+// Setup functions, one per cli/cmd_<name>.cpp (cli/torch/cmd_<name>.cpp for LibTorch commands).
 Runner setup_generate(CLI::App& app);
 Runner setup_eval(CLI::App& app);
 Runner setup_eval_ap(CLI::App& app);
@@ -43,5 +52,12 @@ struct CliTree {
   bool* quiet = nullptr;
 };
 CliTree build_cli();
+
+// Remembers the process's command line for run_in_torch_binary (called first thing in main).
+void set_command_line(int argc, char** argv);
+
+// Replaces this process with segx-torch on the same command line (torch_exec.cpp); returns only
+// by throwing Error(Unavailable) when segx-torch is not installed beside segx.
+[[noreturn]] void run_in_torch_binary();
 
 }  // namespace segx::cli

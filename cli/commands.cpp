@@ -1,7 +1,27 @@
-// The one command table of segx, and the construction of the CLI11 tree from it.
+// The one command table of segx, and the construction of the CLI11 tree from it. Compiled once
+// into segx and once into segx-torch (with SEGX_WITH_TORCH): see SEGX_TORCH_SETUP.
 #include "command.hpp"
 
 namespace segx::cli {
+namespace {
+
+// A command that runs in segx-torch accepts anything here (--help included): segx-torch parses
+// the same command line again with the command's real options.
+Runner forward_to_torch_binary(CLI::App& sub) {
+  sub.prefix_command();
+  sub.allow_extras();
+  sub.fallthrough(false);  // unknown options stay with the command instead of reaching segx's
+  sub.set_help_flag();
+  return []() -> int { run_in_torch_binary(); };
+}
+
+bool runs_in_torch_binary(const std::string& name) {
+  for (const auto& cmd : commands())
+    if (cmd.name == name) return !cmd.setup;
+  return false;
+}
+
+}  // namespace
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
@@ -9,9 +29,11 @@ const std::vector<Command>& commands() {
       {"eval", "evaluate predictions: PQ, mIoU, COCO AP", setup_eval},
       {"vocab", "build, check, diff and apply a unified label space across datasets", setup_vocab},
       {"infer", "run Mask2Former/OneFormer on images: panoptic, instance or semantic output",
-       setup_infer},
+       SEGX_TORCH_SETUP(setup_infer)},
       {"visualize", "draw overlays, comparisons, contact sheets and plots", setup_visualize},
-      {"generate", "generate man pages and shell completions from this CLI", setup_generate, true},
+      // The docs describe every command's options, those of the LibTorch commands included.
+      {"generate", "generate man pages and shell completions from this CLI",
+       SEGX_TORCH_SETUP(setup_generate), true},
   };
   return table;
 }
@@ -35,7 +57,7 @@ CliTree build_cli() {
   for (const auto& cmd : commands()) {
     CLI::App* sub = app.add_subcommand(cmd.name, cmd.summary);
     if (cmd.hidden) sub->group("");
-    tree.runners.emplace_back(sub, cmd.setup(*sub));
+    tree.runners.emplace_back(sub, cmd.setup ? cmd.setup(*sub) : forward_to_torch_binary(*sub));
   }
   auto* help = app.add_subcommand("help", "show the help of a subcommand");
   static std::vector<std::string> help_topic;
@@ -49,6 +71,7 @@ CliTree build_cli() {
       } catch (const CLI::OptionNotFound&) {
       }
       if (!next) throw CLI::ValidationError("help", "unknown command '" + name + "'");
+      if (target == &app && runs_in_torch_binary(name)) run_in_torch_binary();
       target = next;
     }
     std::cout << target->help();
