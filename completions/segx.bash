@@ -54,7 +54,7 @@ _segx() {
     'segx convert lint') words='--help -h --png-dir --json --threads -j' ;;
     'segx eval') words='pq miou ap merge --help -h' ;;
     'segx eval pq') words='--help -h --gt-json --gt-dir --pred-json --pred-dir --gt-manifest --pred-manifest --per-image --json --fail-under --threads --shard --partial --allow-missing' ;;
-    'segx eval miou') words='--help -h --gt-dir --pred-dir --gt-json --pred-json --gt-manifest --pred-manifest --gt-suffix --pred-suffix --num-classes --classes --ignore-index --reduce-zero-label --cityscapes-label-ids --averaging --beta --confusion --json --fail-under --threads --shard --partial --allow-missing' ;;
+    'segx eval miou') words='--help -h --gt-dir --pred-dir --gt-json --pred-json --gt-manifest --pred-manifest --manifest-labels --gt-suffix --pred-suffix --num-classes --classes --ignore-index --reduce-zero-label --cityscapes-label-ids --averaging --beta --confusion --json --fail-under --threads --shard --partial --allow-missing' ;;
     'segx eval ap') words='--help -h --gt --results --iou-type --max-dets --json --fail-under --threads --per-class' ;;
     'segx eval merge') words='--help -h --per-image --confusion --json --fail-under' ;;
     'segx vocab') words='build check diff apply embed --help -h' ;;

@@ -140,6 +140,7 @@ complete -c segx -n '__fish_seen_subcommand_from eval; and __fish_seen_subcomman
 complete -c segx -n '__fish_seen_subcommand_from eval; and __fish_seen_subcommand_from miou' -l pred-json -d 'COCO panoptic predictions'
 complete -c segx -n '__fish_seen_subcommand_from eval; and __fish_seen_subcommand_from miou' -l gt-manifest -d 'segx manifest with panoptic GT (PNG or RLE)'
 complete -c segx -n '__fish_seen_subcommand_from eval; and __fish_seen_subcommand_from miou' -l pred-manifest -d 'segx manifest with panoptic predictions (RLE: no PNG decoded)'
+complete -c segx -n '__fish_seen_subcommand_from eval; and __fish_seen_subcommand_from miou' -l manifest-labels -d 'which labels of manifest records to evaluate: semantic (sem_seg_file_name, classes from the headers'\'' semantic_ids), panoptic, or auto (semantic when the first GT record has sem_seg_file_name and no segments_info)'
 complete -c segx -n '__fish_seen_subcommand_from eval; and __fish_seen_subcommand_from miou' -l gt-suffix -d 'file name ending of GT files, replaced by --pred-suffix to find the prediction (e.g. _gtFine_labelTrainIds.png)'
 complete -c segx -n '__fish_seen_subcommand_from eval; and __fish_seen_subcommand_from miou' -l pred-suffix -d 'file name ending of prediction files'
 complete -c segx -n '__fish_seen_subcommand_from eval; and __fish_seen_subcommand_from miou' -l num-classes -d 'number of classes (label values 0..N-1)'
