@@ -17,6 +17,7 @@
 #include "segx/viz/compare.hpp"
 #include "segx/viz/error_view.hpp"
 #include "segx/viz/image_file.hpp"
+#include "segx/viz/instance_items.hpp"
 #include "segx/viz/overlay.hpp"
 #include "segx/viz/report_plots.hpp"
 #include "segx/viz/sheet.hpp"
@@ -31,6 +32,8 @@ namespace fs = std::filesystem;
 // Inputs and output options shared by overlay, compare and sheet.
 struct SetOptions {
   std::string gt_json, gt_dir, pred_json, pred_dir, images, semantic, categories, ids = "raw";
+  std::string instances, results, manifest, manifest_labels = "auto";
+  double min_score = 0.5;
   int ignore = -1;
   std::vector<std::string> image_ids;
   std::size_t limit = 0;
@@ -62,6 +65,24 @@ void add_set_options(CLI::App& app, SetOptions& o, bool needs_pred) {
     app.add_option(
         "--ignore", o.ignore,
         "--semantic label value of unlabeled pixels (default: 0 for raw, 255 for contiguous)");
+    auto* inst = app.add_option(
+        "--coco-instances", o.instances,
+        "COCO instances JSON: its instances (or, with --results, the results) over its images");
+    inst->excludes(gt)->excludes(sem);
+    app.add_option("--results", o.results,
+                   "COCO results JSON (masks or boxes with score) drawn over --coco-instances' "
+                   "images")
+        ->needs(inst);
+    auto* man = app.add_option("--manifest", o.manifest,
+                               "segx manifest: each record's panoptic segments, semantic PNG or "
+                               "instances over its file_name");
+    man->excludes(gt)->excludes(sem)->excludes(inst);
+    app.add_option("--manifest-labels", o.manifest_labels,
+                   "what to draw of --manifest records: auto (panoptic, else semantic, else "
+                   "instances), panoptic, semantic, instances")
+        ->check(CLI::IsMember({"auto", "panoptic", "semantic", "instances"}));
+    app.add_option("--min-score", o.min_score,
+                   "draw only predicted instances scoring at least this (--results, --manifest)");
   }
   app.add_option("--panoptic-dir", o.gt_dir,
                  "folder of its PNGs (default: the JSON path without .json)");
@@ -70,8 +91,9 @@ void add_set_options(CLI::App& app, SetOptions& o, bool needs_pred) {
   if (needs_pred) pred->required();
   app.add_option("--pred-dir", o.pred_dir,
                  "folder of the prediction PNGs (default: the JSON path without .json)");
-  app.add_option("--images", o.images, "folder of the photos named in the JSON's images")
-      ->required();
+  app.add_option("--images", o.images,
+                 "folder of the photos named in the JSON's images (with --manifest: instead of "
+                 "the records' file_name folders)");
   add_output_options(app, o);
 }
 
@@ -155,7 +177,29 @@ LoadedSet load_set(const SetOptions& o) {
     if (set.items.empty()) fail(ErrorKind::DataError, "'{}' has no label PNGs", o.semantic);
     return set;
   }
-  if (o.gt_json.empty()) fail(ErrorKind::Usage, "give --coco-panoptic or --semantic");
+  if (!o.manifest.empty()) {
+    auto m = viz::manifest_items(o.manifest, viz::parse_manifest_labels(o.manifest_labels),
+                                 o.images, o.min_score);
+    set.categories = std::move(m.categories);
+    set.items = select_items(std::move(m.items), o.image_ids, o.limit, o.manifest);
+    return set;
+  }
+  if (o.images.empty()) fail(ErrorKind::Usage, "--images is needed (the folder of the photos)");
+  if (!o.instances.empty()) {
+    auto gt = dataset::CocoInstances::read(o.instances);
+    if (gt.is_results)
+      fail(ErrorKind::Usage, "'{}' is a results list; give it as --results beside the GT JSON",
+           o.instances);
+    std::optional<dataset::CocoInstances> results;
+    if (!o.results.empty()) results = dataset::CocoInstances::read(o.results);
+    set.categories = viz::category_table(gt.categories);
+    set.items = select_items(
+        viz::coco_instance_items(gt, results ? &*results : nullptr, o.min_score, o.images),
+        o.image_ids, o.limit, o.instances);
+    return set;
+  }
+  if (o.gt_json.empty())
+    fail(ErrorKind::Usage, "give --coco-panoptic, --semantic, --coco-instances or --manifest");
   set.gt = dataset::CocoPanoptic::read(o.gt_json, o.gt_dir);
   if (!o.pred_json.empty()) set.pred = dataset::CocoPanoptic::read(o.pred_json, o.pred_dir);
   set.categories = viz::category_table(set.gt.categories);
@@ -220,7 +264,9 @@ Runner setup_overlay(CLI::App& app) {
   auto o = std::make_shared<SetOptions>();
   add_set_options(app, *o, false);
   app.footer(
-      "Draws the --coco-panoptic annotation (or, with --pred, the prediction) over each photo.");
+      "Draws over each photo: the --coco-panoptic annotation (or, with --pred, the prediction), "
+      "--semantic label PNGs, --coco-instances (or its --results, labelled with scores), or the "
+      "records of a --manifest.");
   return [o]() {
     LoadedSet set = load_set(*o);
     viz::OverlayStyle style = style_of(*o);

@@ -65,10 +65,10 @@ _segx() {
     'segx vocab embed') words='--help -h --output -o --vectors --dim' ;;
     'segx infer') words='--help -h --config --weights --vocab --task --device --threads -j --batch-size --object-mask-threshold --overlap-threshold --output -o --out-dir --overwrite' ;;
     'segx visualize') words='overlay compare errors sheet plot --help -h' ;;
-    'segx visualize overlay') words='--help -h --coco-panoptic --semantic --categories --ids --ignore --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades' ;;
+    'segx visualize overlay') words='--help -h --coco-panoptic --semantic --categories --ids --ignore --coco-instances --results --manifest --manifest-labels --min-score --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades' ;;
     'segx visualize compare') words='--help -h --coco-panoptic --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades' ;;
     'segx visualize errors') words='--help -h --coco-panoptic --panoptic-dir --pred --pred-dir --gt-manifest --pred-manifest --images --allow-missing --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades' ;;
-    'segx visualize sheet') words='--help -h --coco-panoptic --semantic --categories --ids --ignore --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades --columns --cell-width --title --photos-only' ;;
+    'segx visualize sheet') words='--help -h --coco-panoptic --semantic --categories --ids --ignore --coco-instances --results --manifest --manifest-labels --min-score --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades --columns --cell-width --title --photos-only' ;;
     'segx visualize plot') words='--help -h --output -o --kind --value --fields --smoothing --log-y --counts --columns --title' ;;
     'segx help') words='--help -h' ;;
   esac
