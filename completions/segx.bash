@@ -8,6 +8,7 @@ _segx() {
     case "$path $word" in
       'segx convert') path="$path $word" ;;
       'segx convert panoptic2instances') path="$path $word" ;;
+      'segx convert panoptic2results') path="$path $word" ;;
       'segx convert panoptic2semantic') path="$path $word" ;;
       'segx convert instances2panoptic') path="$path $word" ;;
       'segx convert panoptic2manifest') path="$path $word" ;;
@@ -41,8 +42,9 @@ _segx() {
   local words=
   case "$path" in
     'segx') words='convert eval vocab infer visualize help --help -h --version --verbose -v --quiet -q' ;;
-    'segx convert') words='panoptic2instances panoptic2semantic instances2panoptic panoptic2manifest manifest2panoptic cityscapes ade20k semantic-folder synth lint --help -h' ;;
+    'segx convert') words='panoptic2instances panoptic2results panoptic2semantic instances2panoptic panoptic2manifest manifest2panoptic cityscapes ade20k semantic-folder synth lint --help -h' ;;
     'segx convert panoptic2instances') words='--help -h --png-dir --categories --things-only --id-start --output -o --threads -j' ;;
+    'segx convert panoptic2results') words='--help -h --png-dir --things-only --bbox --min-score --default-score --output -o --threads -j' ;;
     'segx convert panoptic2semantic') words='--help -h --png-dir --categories --scheme --out-dir --json --overwrite --threads -j' ;;
     'segx convert instances2panoptic') words='--help -h --images --out-json --out-dir --overlap --min-score --overwrite --threads -j' ;;
     'segx convert panoptic2manifest') words='--help -h --png-dir --images-dir --name --output -o' ;;
