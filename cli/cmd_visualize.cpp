@@ -110,7 +110,8 @@ void add_output_options(CLI::App& app, SetOptions& o) {
   app.add_option("-j,--threads", o.threads, "worker threads (0: all cores)");
   app.add_flag("--overwrite", o.overwrite, "write into an output folder that is not empty");
   app.add_option("--alpha", o.style.alpha, "opacity of the segment colours, 0..1")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   app.add_option("--outline", o.style.outline,
                  "outline width in pixels (0: by image size, -1: none)");
   app.add_option("--min-size", o.style.min_side,
@@ -299,6 +300,8 @@ Runner setup_errors(CLI::App& app) {
     std::string gt_manifest, pred_manifest, images;
   };
   auto o = std::make_shared<Options>();
+  // Statuses matter more than the photo here: a stronger fill keeps them apart on busy images.
+  o->out.style.alpha = 0.75;
   auto* gt =
       app.add_option("--coco-panoptic", o->spec.gt_json, "COCO panoptic JSON of the ground truth");
   app.add_option("--panoptic-dir", o->spec.gt_dir,
