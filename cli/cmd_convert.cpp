@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "command.hpp"
 #include "nested.hpp"
@@ -15,6 +16,7 @@
 #include "segx/dataset/lint.hpp"
 #include "segx/dataset/manifest_convert.hpp"
 #include "segx/dataset/panoptic_convert.hpp"
+#include "segx/dataset/results_writer.hpp"
 #include "segx/dataset/synth.hpp"
 #include "segx/io/stream.hpp"
 
@@ -79,6 +81,48 @@ Runner setup_panoptic2instances(CLI::App& app) {
     if (cats.loaded) opt.categories = &cats.set;
     io::AtomicOutput out(o->output);
     dataset::panoptic_to_instances(in, opt, out.stream());
+    out.commit();
+    return 0;
+  };
+}
+
+Runner setup_panoptic2results(CLI::App& app) {
+  struct Options {
+    std::string input, png_dir, output = "-";
+    dataset::ResultsOptions results;
+    double default_score = -1;
+  };
+  auto o = std::make_shared<Options>();
+  app.add_option("input", o->input,
+                 "COCO panoptic prediction JSON, or a segx manifest (.jsonl) of predictions")
+      ->required();
+  add_png_dir(app, o->png_dir);
+  app.add_flag("--things-only", o->results.things_only,
+               "results for thing categories only (what instance AP evaluates)");
+  app.add_flag("--bbox", o->results.bbox,
+               "also write each mask's box (pycocotools then takes segm areas from the box)");
+  app.add_option("--min-score", o->results.min_score, "drop segments scored below this")
+      ->capture_default_str();
+  app.add_option("--default-score", o->default_score,
+                 "score of segments without one (default: such segments are an error)");
+  app.add_option("-o,--output", o->output, "COCO results JSON to write ('-': stdout)")
+      ->capture_default_str();
+  add_threads(app, o->results.threads);
+  app.footer("One result per scored segment: image_id, category_id, RLE segmentation, score.");
+  return [o]() {
+    if (o->default_score >= 0) o->results.default_score = o->default_score;
+    const std::string ext = std::filesystem::path(o->input).extension().string();
+    const bool manifest = ext == ".jsonl" || ext == ".ndjson" || o->input == "-";
+    if (manifest && !o->png_dir.empty())
+      fail(ErrorKind::Usage, "--png-dir belongs to COCO panoptic input, not to a manifest");
+    // Read (and fail) before the output is opened: a bad input leaves no file behind.
+    std::optional<dataset::CocoPanoptic> in;
+    if (!manifest) in = dataset::CocoPanoptic::read(o->input, o->png_dir);
+    io::AtomicOutput out(o->output);
+    if (manifest)
+      dataset::manifest_to_results(o->input, o->results, out.stream());
+    else
+      dataset::panoptic_to_results(*in, o->results, out.stream());
     out.commit();
     return 0;
   };
@@ -324,6 +368,7 @@ Runner setup_convert(CLI::App& app) {
   app.footer("Outputs are written atomically; output folders must be empty unless --overwrite.");
   return add_nested_commands(app, {
       {"panoptic2instances", "COCO panoptic -> COCO instances (RLE), as panopticapi", setup_panoptic2instances},
+      {"panoptic2results", "COCO panoptic or manifest predictions -> COCO results JSON (RLE + score)", setup_panoptic2results},
       {"panoptic2semantic", "COCO panoptic -> semantic PNGs or COCO-JSON semantic", setup_panoptic2semantic},
       {"instances2panoptic", "COCO instances/results -> COCO panoptic with an overlap policy", setup_instances2panoptic},
       {"panoptic2manifest", "COCO panoptic -> segx manifest", setup_panoptic2manifest},

@@ -11,6 +11,7 @@
 #include "segx/metrics/panoptic_inputs.hpp"
 #include "segx/metrics/semantic_eval.hpp"
 #include "segx/metrics/semantic_from_panoptic.hpp"
+#include "segx/metrics/semantic_manifest.hpp"
 #include "segx/metrics/pq_report.hpp"
 #include "segx/metrics/semantic_report.hpp"
 
@@ -31,6 +32,7 @@ struct MiouOptions {
   std::string confusion;
   bool cityscapes_label_ids = false;
   std::string gt_json, pred_json, gt_manifest, pred_manifest;  // panoptic inputs
+  std::string manifest_labels = "auto";  // which labels of manifest records: auto|panoptic|semantic
 };
 
 bool panoptic_input(const MiouOptions& o) {
@@ -74,6 +76,37 @@ int run_miou_panoptic(const MiouOptions& o, const std::optional<metrics::ShardSp
   return write_partial_or_report(o, shard, positions, total, names, matrix, info);
 }
 
+// Manifests' sem_seg_file_name PNGs: classes and label values from the manifest headers.
+int run_miou_semantic_manifests(const MiouOptions& o,
+                                const std::optional<metrics::ShardSpec>& shard,
+                                const metrics::ReportInfo& info) {
+  if (o.pred_manifest.empty())
+    fail(ErrorKind::Usage, "semantic labels of --gt-manifest need --pred-manifest");
+  auto set = metrics::load_semantic_manifests(o.gt_manifest, o.pred_manifest, o.ignore_index,
+                                              o.common.allow_missing);
+  const std::size_t total = set.pairs.size();
+  std::vector<std::size_t> positions;
+  if (shard) {
+    positions = metrics::shard_positions(total, *shard);
+    std::vector<metrics::SemanticImagePair> subset;
+    for (auto i : positions) subset.push_back(set.pairs[i]);
+    set.pairs.swap(subset);
+  }
+  for (const auto& p : set.pairs)
+    if (p.pred_png.empty()) log::warn("no prediction for '{}': counted as all misses", p.gt_png);
+  metrics::SemanticEvalOptions eval;
+  eval.threads = o.common.threads;
+  const auto matrix = metrics::evaluate_semantic(set.pairs, int(set.class_names.size()),
+                                                 set.gt_map, set.pred_map, eval);
+  return write_partial_or_report(o, shard, positions, total, set.class_names, matrix, info);
+}
+
+bool semantic_manifests(const MiouOptions& o) {
+  if (o.gt_manifest.empty()) return false;
+  if (o.manifest_labels == "auto") return metrics::manifest_is_semantic(o.gt_manifest);
+  return o.manifest_labels == "semantic";
+}
+
 std::vector<std::string> class_names(const MiouOptions& o) {
   std::vector<std::string> names;
   if (o.cityscapes_label_ids) {
@@ -108,12 +141,14 @@ metrics::ReportInfo report_info(const MiouOptions& o) {
                   {"ignore_index", o.ignore_index},     {"reduce_zero_label", o.reduce_zero_label},
                   {"averaging", o.averaging},           {"beta", o.beta},
                   {"gt_suffix", o.gt_suffix},           {"pred_suffix", o.pred_suffix},
-                  {"allow_missing", o.common.allow_missing}};
+                  {"allow_missing", o.common.allow_missing},
+                  {"manifest_labels", o.manifest_labels}};
   return info;
 }
 
 int run_miou(const MiouOptions& o) {
   const auto shard = eval_shard(o.common);
+  if (semantic_manifests(o)) return run_miou_semantic_manifests(o, shard, report_info(o));
   if (panoptic_input(o)) return run_miou_panoptic(o, shard, report_info(o));
   if (o.gt_dir.empty() || o.pred_dir.empty())
     fail(ErrorKind::Usage, "give --gt-dir and --pred-dir (label PNG folders) or panoptic inputs");
@@ -189,6 +224,12 @@ Runner setup_eval_miou(CLI::App& app) {
   app.add_option("--pred-manifest", o->pred_manifest,
                  "segx manifest with panoptic predictions (RLE: no PNG decoded)")
       ->type_name("FILE");
+  app.add_option("--manifest-labels", o->manifest_labels,
+                 "which labels of manifest records to evaluate: semantic (sem_seg_file_name, "
+                 "classes from the headers' semantic_ids), panoptic, or auto (semantic when the "
+                 "first GT record has sem_seg_file_name and no segments_info)")
+      ->check(CLI::IsMember({"auto", "panoptic", "semantic"}))
+      ->default_val("auto");
   app.add_option("--gt-suffix", o->gt_suffix,
                  "file name ending of GT files, replaced by --pred-suffix to find the prediction "
                  "(e.g. _gtFine_labelTrainIds.png)")

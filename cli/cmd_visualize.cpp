@@ -15,7 +15,9 @@
 #include "segx/dataset/json.hpp"
 #include "segx/viz/coco_items.hpp"
 #include "segx/viz/compare.hpp"
+#include "segx/viz/error_view.hpp"
 #include "segx/viz/image_file.hpp"
+#include "segx/viz/instance_items.hpp"
 #include "segx/viz/overlay.hpp"
 #include "segx/viz/report_plots.hpp"
 #include "segx/viz/sheet.hpp"
@@ -30,6 +32,8 @@ namespace fs = std::filesystem;
 // Inputs and output options shared by overlay, compare and sheet.
 struct SetOptions {
   std::string gt_json, gt_dir, pred_json, pred_dir, images, semantic, categories, ids = "raw";
+  std::string instances, results, manifest, manifest_labels = "auto";
+  double min_score = 0.5;
   int ignore = -1;
   std::vector<std::string> image_ids;
   std::size_t limit = 0;
@@ -39,6 +43,8 @@ struct SetOptions {
   viz::OverlayStyle style;
   bool no_labels = false, no_scores = false, no_legend = false, no_shades = false;
 };
+
+void add_output_options(CLI::App& app, SetOptions& o);
 
 void add_set_options(CLI::App& app, SetOptions& o, bool needs_pred) {
   auto* gt = app.add_option("--coco-panoptic", o.gt_json,
@@ -59,6 +65,24 @@ void add_set_options(CLI::App& app, SetOptions& o, bool needs_pred) {
     app.add_option(
         "--ignore", o.ignore,
         "--semantic label value of unlabeled pixels (default: 0 for raw, 255 for contiguous)");
+    auto* inst = app.add_option(
+        "--coco-instances", o.instances,
+        "COCO instances JSON: its instances (or, with --results, the results) over its images");
+    inst->excludes(gt)->excludes(sem);
+    app.add_option("--results", o.results,
+                   "COCO results JSON (masks or boxes with score) drawn over --coco-instances' "
+                   "images")
+        ->needs(inst);
+    auto* man = app.add_option("--manifest", o.manifest,
+                               "segx manifest: each record's panoptic segments, semantic PNG or "
+                               "instances over its file_name");
+    man->excludes(gt)->excludes(sem)->excludes(inst);
+    app.add_option("--manifest-labels", o.manifest_labels,
+                   "what to draw of --manifest records: auto (panoptic, else semantic, else "
+                   "instances), panoptic, semantic, instances")
+        ->check(CLI::IsMember({"auto", "panoptic", "semantic", "instances"}));
+    app.add_option("--min-score", o.min_score,
+                   "draw only predicted instances scoring at least this (--results, --manifest)");
   }
   app.add_option("--panoptic-dir", o.gt_dir,
                  "folder of its PNGs (default: the JSON path without .json)");
@@ -67,8 +91,14 @@ void add_set_options(CLI::App& app, SetOptions& o, bool needs_pred) {
   if (needs_pred) pred->required();
   app.add_option("--pred-dir", o.pred_dir,
                  "folder of the prediction PNGs (default: the JSON path without .json)");
-  app.add_option("--images", o.images, "folder of the photos named in the JSON's images")
-      ->required();
+  app.add_option("--images", o.images,
+                 "folder of the photos named in the JSON's images (with --manifest: instead of "
+                 "the records' file_name folders)");
+  add_output_options(app, o);
+}
+
+// Selection, output and drawing style: the same for every command that draws a set.
+void add_output_options(CLI::App& app, SetOptions& o) {
   app.add_option("--image-id", o.image_ids, "draw only these image ids (repeatable)");
   app.add_option("--limit", o.limit, "draw at most N images (0: all)");
   app.add_option("-o,--output", o.output, "output folder (a file name when one image is drawn)")
@@ -80,7 +110,8 @@ void add_set_options(CLI::App& app, SetOptions& o, bool needs_pred) {
   app.add_option("-j,--threads", o.threads, "worker threads (0: all cores)");
   app.add_flag("--overwrite", o.overwrite, "write into an output folder that is not empty");
   app.add_option("--alpha", o.style.alpha, "opacity of the segment colours, 0..1")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   app.add_option("--outline", o.style.outline,
                  "outline width in pixels (0: by image size, -1: none)");
   app.add_option("--min-size", o.style.min_side,
@@ -98,6 +129,25 @@ viz::OverlayStyle style_of(const SetOptions& o) {
   s.legend = !o.no_legend;
   s.shades = !o.no_shades;
   return s;
+}
+
+// Keeps the items whose key is in `ids` (in that order) and at most `limit` of them.
+template <class Item>
+std::vector<Item> select_items(std::vector<Item> all, const std::vector<std::string>& ids,
+                               std::size_t limit, const std::string& source) {
+  std::vector<Item> picked;
+  if (!ids.empty()) {
+    for (const auto& id : ids) {
+      auto it = std::find_if(all.begin(), all.end(), [&](const Item& i) { return i.key == id; });
+      if (it == all.end()) fail(ErrorKind::Usage, "'{}' has no image with id {}", source, id);
+      picked.push_back(std::move(*it));
+    }
+  } else {
+    picked = std::move(all);
+  }
+  if (limit > 0 && picked.size() > limit) picked.resize(limit);
+  if (picked.empty()) fail(ErrorKind::DataError, "'{}' lists no images to draw", source);
+  return picked;
 }
 
 struct LoadedSet {
@@ -128,51 +178,70 @@ LoadedSet load_set(const SetOptions& o) {
     if (set.items.empty()) fail(ErrorKind::DataError, "'{}' has no label PNGs", o.semantic);
     return set;
   }
-  if (o.gt_json.empty()) fail(ErrorKind::Usage, "give --coco-panoptic or --semantic");
+  if (!o.manifest.empty()) {
+    auto m = viz::manifest_items(o.manifest, viz::parse_manifest_labels(o.manifest_labels),
+                                 o.images, o.min_score);
+    set.categories = std::move(m.categories);
+    set.items = select_items(std::move(m.items), o.image_ids, o.limit, o.manifest);
+    return set;
+  }
+  if (o.images.empty()) fail(ErrorKind::Usage, "--images is needed (the folder of the photos)");
+  if (!o.instances.empty()) {
+    auto gt = dataset::CocoInstances::read(o.instances);
+    if (gt.is_results)
+      fail(ErrorKind::Usage, "'{}' is a results list; give it as --results beside the GT JSON",
+           o.instances);
+    std::optional<dataset::CocoInstances> results;
+    if (!o.results.empty()) results = dataset::CocoInstances::read(o.results);
+    set.categories = viz::category_table(gt.categories);
+    set.items = select_items(
+        viz::coco_instance_items(gt, results ? &*results : nullptr, o.min_score, o.images),
+        o.image_ids, o.limit, o.instances);
+    return set;
+  }
+  if (o.gt_json.empty())
+    fail(ErrorKind::Usage, "give --coco-panoptic, --semantic, --coco-instances or --manifest");
   set.gt = dataset::CocoPanoptic::read(o.gt_json, o.gt_dir);
   if (!o.pred_json.empty()) set.pred = dataset::CocoPanoptic::read(o.pred_json, o.pred_dir);
   set.categories = viz::category_table(set.gt.categories);
-  auto all = viz::coco_panoptic_items(set.gt, set.pred ? &*set.pred : nullptr, o.images);
-  if (!o.image_ids.empty()) {
-    for (const auto& id : o.image_ids) {
-      auto it =
-          std::find_if(all.begin(), all.end(), [&](const viz::VizItem& i) { return i.key == id; });
-      if (it == all.end()) fail(ErrorKind::Usage, "'{}' has no image with id {}", o.gt_json, id);
-      set.items.push_back(*it);
-    }
-  } else {
-    set.items = std::move(all);
-  }
-  if (o.limit > 0 && set.items.size() > o.limit) set.items.resize(o.limit);
-  if (set.items.empty()) fail(ErrorKind::DataError, "'{}' lists no images to draw", o.gt_json);
+  set.items =
+      select_items(viz::coco_panoptic_items(set.gt, set.pred ? &*set.pred : nullptr, o.images),
+                   o.image_ids, o.limit, o.gt_json);
   return set;
 }
 
-// Draws every item with `draw` on the thread pool; one picture goes to -o as a file when -o has a
-// picture extension, otherwise pictures go into the -o folder as <image id>.<format>.
-int draw_all(const SetOptions& o, const LoadedSet& set, const std::string& label,
-             const std::function<cv::Mat3b(const viz::VizItem&)>& draw) {
+// Draws `count` pictures with `draw` on the thread pool; one picture goes to -o as a file when -o
+// has a picture extension, otherwise pictures go into the -o folder as <key(i)>.<format>.
+int draw_pictures(const SetOptions& o, std::size_t count, const std::string& label,
+                  const std::function<std::string(std::size_t)>& key,
+                  const std::function<cv::Mat3b(std::size_t)>& draw) {
   std::string ext = fs::path(o.output).extension().string();
   bool single_file = ext == ".png" || ext == ".jpg" || ext == ".jpeg" || o.output == "-";
   if (single_file) {
-    if (set.items.size() != 1)
+    if (count != 1)
       fail(ErrorKind::Usage,
            "-o '{}' is a file but {} images are selected; give a folder or one --image-id",
-           o.output, set.items.size());
-    viz::write_picture(o.output, draw(set.items[0]), o.jpeg_quality);
+           o.output, count);
+    viz::write_picture(o.output, draw(0), o.jpeg_quality);
     return 0;
   }
   viz::StagedOutputs out(o.output, o.overwrite);
-  Progress progress(label, set.items.size());
-  parallel_for(set.items.size(), o.threads, [&](std::size_t i, int) {
-    const auto& item = set.items[i];
-    viz::write_picture(out.staging_path(item.key + "." + o.format), draw(item), o.jpeg_quality);
+  Progress progress(label, count);
+  parallel_for(count, o.threads, [&](std::size_t i, int) {
+    viz::write_picture(out.staging_path(key(i) + "." + o.format), draw(i), o.jpeg_quality);
     progress.advance();
   });
   progress.finish();
   out.commit();
-  log::info("wrote {} pictures to '{}'", set.items.size(), o.output);
+  log::info("wrote {} pictures to '{}'", count, o.output);
   return 0;
+}
+
+int draw_all(const SetOptions& o, const LoadedSet& set, const std::string& label,
+             const std::function<cv::Mat3b(const viz::VizItem&)>& draw) {
+  return draw_pictures(
+      o, set.items.size(), label, [&](std::size_t i) { return set.items[i].key; },
+      [&](std::size_t i) { return draw(set.items[i]); });
 }
 
 struct Loaded {
@@ -196,7 +265,9 @@ Runner setup_overlay(CLI::App& app) {
   auto o = std::make_shared<SetOptions>();
   add_set_options(app, *o, false);
   app.footer(
-      "Draws the --coco-panoptic annotation (or, with --pred, the prediction) over each photo.");
+      "Draws over each photo: the --coco-panoptic annotation (or, with --pred, the prediction), "
+      "--semantic label PNGs, --coco-instances (or its --results, labelled with scores), or the "
+      "records of a --manifest.");
   return [o]() {
     LoadedSet set = load_set(*o);
     viz::OverlayStyle style = style_of(*o);
@@ -219,6 +290,58 @@ Runner setup_compare(CLI::App& app) {
       Loaded l = load_item(item);
       return viz::render_compare(l.image, l.gt, l.pred, set.categories, style, item.gt.path);
     });
+  };
+}
+
+Runner setup_errors(CLI::App& app) {
+  struct Options {
+    SetOptions out;
+    metrics::PanopticSetSpec spec;
+    std::string gt_manifest, pred_manifest, images;
+  };
+  auto o = std::make_shared<Options>();
+  // Statuses matter more than the photo here: a stronger fill keeps them apart on busy images.
+  o->out.style.alpha = 0.75;
+  auto* gt =
+      app.add_option("--coco-panoptic", o->spec.gt_json, "COCO panoptic JSON of the ground truth");
+  app.add_option("--panoptic-dir", o->spec.gt_dir,
+                 "folder of its PNGs (default: the JSON path without .json)");
+  auto* pred = app.add_option("--pred", o->spec.pred_json, "COCO panoptic JSON of the prediction");
+  app.add_option("--pred-dir", o->spec.pred_dir,
+                 "folder of the prediction PNGs (default: the JSON path without .json)");
+  app.add_option("--gt-manifest", o->gt_manifest,
+                 "segx manifest with the ground truth (instead of --coco-panoptic)")
+      ->excludes(gt);
+  app.add_option("--pred-manifest", o->pred_manifest,
+                 "segx manifest with the prediction (instead of --pred)")
+      ->excludes(pred);
+  app.add_option("--images", o->images,
+                 "folder of the photos (default with --gt-manifest: its records' file_name)");
+  app.add_flag("--allow-missing", o->spec.allow_missing,
+               "draw an image without prediction (all its segments false negatives)");
+  add_output_options(app, o->out);
+  app.footer(
+      "Matches each image exactly as `segx eval pq` does and draws ground truth | prediction: "
+      "true positives (labelled with their IoU), false negatives, false positives, crowd regions "
+      "and void or ignored predictions in distinct colours.");
+  return [o]() {
+    auto& spec = o->spec;
+    if (!o->gt_manifest.empty()) {
+      spec.gt_json = o->gt_manifest;
+      spec.gt_is_manifest = true;
+    }
+    if (!o->pred_manifest.empty()) {
+      spec.pred_json = o->pred_manifest;
+      spec.pred_is_manifest = true;
+    }
+    if (spec.gt_json.empty()) fail(ErrorKind::Usage, "give --coco-panoptic or --gt-manifest");
+    if (spec.pred_json.empty()) fail(ErrorKind::Usage, "give --pred or --pred-manifest");
+    viz::ErrorSet set = viz::load_error_set(spec, o->images);
+    set.items = select_items(std::move(set.items), o->out.image_ids, o->out.limit, spec.gt_json);
+    viz::OverlayStyle style = style_of(o->out);
+    return draw_pictures(
+        o->out, set.items.size(), "errors", [&](std::size_t i) { return set.items[i].key; },
+        [&](std::size_t i) { return viz::render_error_item(set.items[i], set, style); });
   };
 }
 
@@ -304,6 +427,8 @@ Runner setup_visualize(CLI::App& app) {
       {
           {"overlay", "annotations or predictions drawn over their images", setup_overlay},
           {"compare", "ground truth | prediction side by side", setup_compare},
+          {"errors", "PQ error view: true/false positives, false negatives, crowd, void",
+           setup_errors},
           {"sheet", "a contact sheet: a captioned grid of images", setup_sheet},
           {"plot", "PR curves, per-class bars, confusion matrices, training curves", setup_plot},
       });

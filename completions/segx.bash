@@ -8,6 +8,7 @@ _segx() {
     case "$path $word" in
       'segx convert') path="$path $word" ;;
       'segx convert panoptic2instances') path="$path $word" ;;
+      'segx convert panoptic2results') path="$path $word" ;;
       'segx convert panoptic2semantic') path="$path $word" ;;
       'segx convert instances2panoptic') path="$path $word" ;;
       'segx convert panoptic2manifest') path="$path $word" ;;
@@ -32,6 +33,7 @@ _segx() {
       'segx visualize') path="$path $word" ;;
       'segx visualize overlay') path="$path $word" ;;
       'segx visualize compare') path="$path $word" ;;
+      'segx visualize errors') path="$path $word" ;;
       'segx visualize sheet') path="$path $word" ;;
       'segx visualize plot') path="$path $word" ;;
       'segx help') path="$path $word" ;;
@@ -40,8 +42,9 @@ _segx() {
   local words=
   case "$path" in
     'segx') words='convert eval vocab infer visualize help --help -h --version --verbose -v --quiet -q' ;;
-    'segx convert') words='panoptic2instances panoptic2semantic instances2panoptic panoptic2manifest manifest2panoptic cityscapes ade20k semantic-folder synth lint --help -h' ;;
+    'segx convert') words='panoptic2instances panoptic2results panoptic2semantic instances2panoptic panoptic2manifest manifest2panoptic cityscapes ade20k semantic-folder synth lint --help -h' ;;
     'segx convert panoptic2instances') words='--help -h --png-dir --categories --things-only --id-start --output -o --threads -j' ;;
+    'segx convert panoptic2results') words='--help -h --png-dir --things-only --bbox --min-score --default-score --output -o --threads -j' ;;
     'segx convert panoptic2semantic') words='--help -h --png-dir --categories --scheme --out-dir --json --overwrite --threads -j' ;;
     'segx convert instances2panoptic') words='--help -h --images --out-json --out-dir --overlap --min-score --overwrite --threads -j' ;;
     'segx convert panoptic2manifest') words='--help -h --png-dir --images-dir --name --output -o' ;;
@@ -53,7 +56,7 @@ _segx() {
     'segx convert lint') words='--help -h --png-dir --json --threads -j' ;;
     'segx eval') words='pq miou ap merge --help -h' ;;
     'segx eval pq') words='--help -h --gt-json --gt-dir --pred-json --pred-dir --gt-manifest --pred-manifest --per-image --json --fail-under --threads --shard --partial --allow-missing' ;;
-    'segx eval miou') words='--help -h --gt-dir --pred-dir --gt-json --pred-json --gt-manifest --pred-manifest --gt-suffix --pred-suffix --num-classes --classes --ignore-index --reduce-zero-label --cityscapes-label-ids --averaging --beta --confusion --json --fail-under --threads --shard --partial --allow-missing' ;;
+    'segx eval miou') words='--help -h --gt-dir --pred-dir --gt-json --pred-json --gt-manifest --pred-manifest --manifest-labels --gt-suffix --pred-suffix --num-classes --classes --ignore-index --reduce-zero-label --cityscapes-label-ids --averaging --beta --confusion --json --fail-under --threads --shard --partial --allow-missing' ;;
     'segx eval ap') words='--help -h --gt --results --iou-type --max-dets --json --fail-under --threads --per-class' ;;
     'segx eval merge') words='--help -h --per-image --confusion --json --fail-under' ;;
     'segx vocab') words='build check diff apply embed --help -h' ;;
@@ -63,10 +66,11 @@ _segx() {
     'segx vocab apply') words='--help -h --output -o --inverse --dataset --drop-unmapped' ;;
     'segx vocab embed') words='--help -h --output -o --vectors --dim' ;;
     'segx infer') words='--help -h --config --weights --vocab --task --device --threads -j --batch-size --object-mask-threshold --overlap-threshold --output -o --out-dir --overwrite' ;;
-    'segx visualize') words='overlay compare sheet plot --help -h' ;;
-    'segx visualize overlay') words='--help -h --coco-panoptic --semantic --categories --ids --ignore --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades' ;;
+    'segx visualize') words='overlay compare errors sheet plot --help -h' ;;
+    'segx visualize overlay') words='--help -h --coco-panoptic --semantic --categories --ids --ignore --coco-instances --results --manifest --manifest-labels --min-score --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades' ;;
     'segx visualize compare') words='--help -h --coco-panoptic --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades' ;;
-    'segx visualize sheet') words='--help -h --coco-panoptic --semantic --categories --ids --ignore --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades --columns --cell-width --title --photos-only' ;;
+    'segx visualize errors') words='--help -h --coco-panoptic --panoptic-dir --pred --pred-dir --gt-manifest --pred-manifest --images --allow-missing --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades' ;;
+    'segx visualize sheet') words='--help -h --coco-panoptic --semantic --categories --ids --ignore --coco-instances --results --manifest --manifest-labels --min-score --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades --columns --cell-width --title --photos-only' ;;
     'segx visualize plot') words='--help -h --output -o --kind --value --fields --smoothing --log-y --counts --columns --title' ;;
     'segx help') words='--help -h' ;;
   esac

@@ -1,12 +1,10 @@
 // Report headers: version and input digests.
 #include "segx/metrics/report_info.hpp"
 
-#include <fmt/format.h>
-#include <libdeflate.h>
-
 #include <filesystem>
 
 #include "segx/core/build_info.hpp"
+#include "segx/io/digest.hpp"
 #include "segx/io/stream.hpp"
 
 namespace segx::metrics {
@@ -14,9 +12,9 @@ namespace segx::metrics {
 InputRecord describe_input(const std::string& role, const std::string& path) {
   InputRecord r{role, path, "", 0};
   if (path.empty() || io::is_std_stream(path) || std::filesystem::is_directory(path)) return r;
-  const std::string bytes = io::read_all(path);
-  r.bytes = bytes.size();
-  r.digest = fmt::format("crc32:{:08x}", libdeflate_crc32(0, bytes.data(), bytes.size()));
+  const io::FileDigest d = io::sha256_file(path);
+  r.bytes = d.bytes;
+  r.digest = "sha256:" + d.sha256;
   return r;
 }
 

@@ -11,11 +11,11 @@ namespace segx::metrics {
 struct InputRecord {
   std::string role;    // "gt_json", "pred_dir", ...
   std::string path;
-  std::string digest;  // "crc32:xxxxxxxx" of the file's bytes; empty for folders
+  std::string digest;  // "sha256:<64 hex>" of the file's bytes (as sha256sum); empty for folders
   std::uint64_t bytes = 0;
 };
 
-// Records a file input with its digest (reads it once), or a folder by path only.
+// Records a file input with its digest (streams it once), or a folder by path only.
 InputRecord describe_input(const std::string& role, const std::string& path);
 
 struct ReportInfo {

@@ -112,13 +112,18 @@ cv::Mat3b render_errors(const cv::Mat3b& image, const Annotation& gt, const Anno
              false);
   for (auto id : m.ignored) pred_looks[id] = look(kVoid, "", true);
 
+  // Void on either side is drawn hatched: unlabelled GT, and pixels the prediction left empty
+  // (otherwise they would show the bare photo, which reads as "no error here").
   cv::Mat1i gt_ids = p.gt.clone();
   gt_ids.setTo(static_cast<int>(kVoidId), p.gt == 0);
   gt_looks[kVoidId] = look(kVoid, "", true);
+  cv::Mat1i pred_ids = p.pred.clone();
+  pred_ids.setTo(static_cast<int>(kVoidId), p.pred == 0);
+  pred_looks[kVoidId] = look(kVoid, "", true);
 
   cv::Mat3b left = draw_segments(p.image, gt_ids, gt_looks, style.alpha, p.outline, style.labels);
   cv::Mat3b right =
-      draw_segments(p.image, p.pred, pred_looks, style.alpha, p.outline, style.labels);
+      draw_segments(p.image, pred_ids, pred_looks, style.alpha, p.outline, style.labels);
   std::string left_title =
       fmt::format("ground truth: {} TP, {} FN", m.matches.size(), m.false_negatives.size());
   std::string right_title =

@@ -188,7 +188,20 @@ cv::Mat3b draw_segments(const cv::Mat3b& image, const cv::Mat1i& ids,
     const SegmentLook& look = looks.at(id);
     std::string text = fit_text(look.label, canvas.cols - 2 * pad, font);
     cv::Size size = text_box_extent(text, font, pad);
-    for (cv::Point c : label_anchors(ids, id, e.box, size)) {
+    // A label as large as its segment would hide it: put it beside the segment instead.
+    const bool beside = static_cast<long long>(size.area()) >= e.area;
+    std::vector<cv::Point> anchors;
+    if (beside) {
+      const cv::Point mid(e.box.x + e.box.width / 2, e.box.y + e.box.height / 2);
+      const int gap = 2;
+      anchors = {{mid.x, e.box.y - gap - size.height / 2},
+                 {mid.x, e.box.y + e.box.height + gap + size.height / 2},
+                 {e.box.x + e.box.width + gap + size.width / 2, mid.y},
+                 {e.box.x - gap - size.width / 2, mid.y}};
+    } else {
+      anchors = label_anchors(ids, id, e.box, size);
+    }
+    for (cv::Point c : anchors) {
       cv::Rect r(c.x - size.width / 2, c.y - size.height / 2, size.width, size.height);
       r.x = std::clamp(r.x, 0, std::max(0, frame.width - r.width));
       r.y = std::clamp(r.y, 0, std::max(0, frame.height - r.height));

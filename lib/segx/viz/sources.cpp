@@ -6,6 +6,7 @@
 #include "segx/core/error.hpp"
 #include "segx/io/panoptic_png.hpp"
 #include "segx/io/png.hpp"
+#include "segx/mask/rle.hpp"
 
 namespace segx::viz {
 
@@ -28,9 +29,37 @@ cv::Mat1i semantic_labels(const std::string& path) {
   return labels;
 }
 
+// Masks painted one after the other: where they overlap, the later one shows.
+Annotation paint_masks(const LabelFile& file) {
+  const auto h = std::uint32_t(file.height), w = std::uint32_t(file.width);
+  Annotation ann;
+  ann.ids = cv::Mat1i(file.height, file.width, 0);
+  for (const MaskSegment& m : file.masks) {
+    mask::Rle rle;
+    try {
+      rle = mask::from_string(m.counts, h, w);
+    } catch (const Error& e) {
+      fail(ErrorKind::DataError, "'{}': segment {}: {}", file.path, m.segment.id, e.what());
+    }
+    if (!mask::covers_image(rle))
+      fail(ErrorKind::DataError, "'{}': the RLE of segment {} does not cover {}x{} pixels",
+           file.path, m.segment.id, w, h);
+    std::size_t k = 0;  // column-major position: pixel (k % h, k / h)
+    for (std::size_t i = 0; i < rle.counts.size(); ++i) {
+      const std::size_t end = k + rle.counts[i];
+      if (i % 2 == 1)
+        for (; k < end; ++k) ann.ids(int(k % h), int(k / h)) = int(m.segment.id);
+      k = end;
+    }
+    ann.segments.push_back(m.segment);
+  }
+  return ann;
+}
+
 }  // namespace
 
 Annotation load_annotation(const LabelFile& file) {
+  if (file.kind == LabelFile::Kind::Masks) return paint_masks(file);
   if (file.kind == LabelFile::Kind::Semantic) {
     Annotation ann = annotation_from_semantic(semantic_labels(file.path), file.ignore);
     if (!file.category_of_label.empty())

@@ -86,7 +86,7 @@ TEST(EvalApCli, JsonReportOnStdoutWithDigestsAndArrays) {
     EXPECT_NEAR(j["stats_list"][i].get<double>(), expected[i].get<double>(), 1e-12);
   EXPECT_NEAR(j["stats"]["AP50"].get<double>(), expected[1].get<double>(), 1e-12);
   EXPECT_TRUE(j.contains("segx_version"));
-  EXPECT_EQ(j["inputs"][0]["digest"].get<std::string>().rfind("crc32:", 0), 0u);
+  EXPECT_EQ(j["inputs"][0]["digest"].get<std::string>().rfind("sha256:", 0), 0u);
   EXPECT_EQ(j["precision"]["data"].size(), 10u * 101 * 20 * 4 * 3);
   EXPECT_EQ(j["per_category"].size(), 20u);
   // The human summary moved to stderr.

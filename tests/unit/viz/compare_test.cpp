@@ -63,6 +63,16 @@ TEST(Compare, ErrorViewColoursEachStatus) {
   EXPECT_GT(count_near(left, fn_pixel), 0);
   EXPECT_GT(count_near(right, fp_pixel), 0);
   EXPECT_EQ(count_near(left, fp_pixel), 0);
+  // Where the prediction left pixels empty (person 7's place) they are drawn as void, not left as
+  // the bare photo.
+  auto no_legend = style;
+  no_legend.legend = false;
+  cv::Mat3b bare = render_errors(image, gt, pred, test::synthetic_categories(), m, no_legend);
+  const int title = bare.rows - 480;
+  const cv::Rect person7(330, 170, 44, 140);
+  cv::Mat diff;
+  cv::absdiff(bare(person7 + cv::Point(646, title)), image(person7), diff);
+  EXPECT_GT(cv::mean(diff)[0] + cv::mean(diff)[1] + cv::mean(diff)[2], 30.0);
   test::dump("errors_synthetic", out);
 
   m.false_positives = {99};

@@ -75,7 +75,8 @@ TEST(FixtureOverlay, CocoPanopticSampleGolden) {
     ASSERT_GT(out.rows, image.rows);  // the legend strip
     cv::Mat3b picture = out(cv::Rect(0, 0, image.cols, image.rows));
     auto colors = segment_colors(ann, s.categories, true);
-    // The largest segment: most of its inside is the exact blend (labels cover a little of it).
+    // The largest segment: most of its inside is the exact blend (labels cover a little of it,
+    // including the labels of small neighbours placed beside them rather than over them).
     std::uint32_t largest = 0;
     int most = 0;
     for (const auto& seg : ann.segments) {
@@ -83,7 +84,7 @@ TEST(FixtureOverlay, CocoPanopticSampleGolden) {
       if (n > most) most = n, largest = seg.id;
     }
     EXPECT_GT(blended_fraction(picture, image, ann.ids, largest, colors.at(largest), style.alpha),
-              0.9)
+              0.85)
         << item.key;
     // Its outline is drawn in its own colour, opaque.
     cv::Mat1b edge;

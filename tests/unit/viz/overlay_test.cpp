@@ -193,3 +193,34 @@ TEST(Palette, IsStableAndDistinct) {
 
 }  // namespace
 }  // namespace segx::viz
+
+namespace segx::viz {
+namespace {
+
+TEST(Overlay, LabelOfATinySegmentGoesBesideIt) {
+  // A 12x12 person on the road (above the size that gets a label at all): its label is larger
+  // than it, so it is drawn next to it and the
+  // person's own pixels keep their fill.
+  auto image = test::synthetic_image();
+  Annotation ann;
+  ann.ids = cv::Mat1i(480, 640, 2);
+  ann.ids(cv::Rect(300, 300, 12, 12)) = 5;
+  ann.segments = {{2, 10, false, {}}, {5, 1, false, {}}};
+  OverlayStyle style;
+  style.min_side = 0;
+  style.outline = -1;
+  style.legend = false;
+  cv::Mat3b with = render_overlay(image, ann, test::synthetic_categories(), style);
+  style.labels = false;
+  cv::Mat3b without = render_overlay(image, ann, test::synthetic_categories(), style);
+  cv::Mat diff;
+  cv::absdiff(with, without, diff);
+  cv::Mat1b changed;
+  cv::cvtColor(diff, changed, cv::COLOR_BGR2GRAY);
+  EXPECT_EQ(cv::countNonZero(changed(cv::Rect(300, 300, 12, 12))), 0);
+  // The label is drawn close by (within a label height or so).
+  EXPECT_GT(cv::countNonZero(changed(cv::Rect(230, 250, 152, 112))), 50);
+}
+
+}  // namespace
+}  // namespace segx::viz
