@@ -10,6 +10,7 @@ const std::vector<Command>& commands() {
       {"vocab", "build, check, diff and apply a unified label space across datasets", setup_vocab},
       {"infer", "run Mask2Former/OneFormer on images: panoptic, instance or semantic output",
        setup_infer},
+      {"train", "train Mask2Former from a JSON description: datasets, model, solver", setup_train},
       {"visualize", "draw overlays, comparisons, contact sheets and plots", setup_visualize},
       {"generate", "generate man pages and shell completions from this CLI", setup_generate, true},
   };
