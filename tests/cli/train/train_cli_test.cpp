@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -152,6 +153,43 @@ TEST(TrainCli, MaxIterStopsWithACheckpointAndResumeFinishes) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("resuming"), std::string::npos) << r.err;
   EXPECT_TRUE(fs::exists(out / "model_final.safetensors"));
+}
+
+TEST(TrainCli, VocabularyOnStdinIsTheLabelSpace) {
+  auto dir = temp_dir("train_cli_vocab");
+  auto vocab = run_segx({"vocab", "build", (synth() / "manifest.jsonl").string()});
+  ASSERT_EQ(vocab.exit_code, 0) << vocab.err;
+  auto j = tiny_config(2);
+  j["datasets"][0]["name"] = "renamed";  // found through the manifest header's dataset name
+  auto cfg = write_config(dir, j);
+  auto r = run_segx(
+      {"train", "--config", cfg.string(), "--output", (dir / "run").string(), "--vocab", "-"},
+      vocab.out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto model = json::parse(read_file(dir / "run" / "model_config.json"));
+  EXPECT_EQ(model.at("num_classes"), 30);
+  EXPECT_EQ(model.at("class_names").at(0), "thing_1");
+}
+
+TEST(TrainCli, SigtermCheckpointsAndExits143ThenResumeContinues) {
+  auto dir = temp_dir("train_cli_signal");
+  auto cfg = write_config(dir, tiny_config(100000));
+  auto out = dir / "run";
+  const std::string cmd = "'" + segx_binary().string() + "' train --config '" + cfg.string() +
+                          "' --output '" + out.string() + "' -j 1 2>'" + (dir / "err").string() +
+                          "' & p=$!; sleep 2; kill -TERM $p; wait $p; echo $? > '" +
+                          (dir / "rc").string() + "'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  EXPECT_EQ(std::stoi(read_file(dir / "rc")), 143) << read_file(dir / "err");
+  EXPECT_NE(read_file(dir / "err").find("stopped by signal 15"), std::string::npos)
+      << read_file(dir / "err");
+  auto last = read_file(out / "last_checkpoint");
+  EXPECT_EQ(last.rfind("model_", 0), 0u) << last;
+  EXPECT_TRUE(fs::exists(out / last.substr(0, last.size() - 1)));
+  EXPECT_TRUE(fs::exists(out / "model_last.safetensors"));
+  auto r = run_segx(
+      {"train", "--config", cfg.string(), "--output", out.string(), "--resume", "--max-iter", "1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 }  // namespace
