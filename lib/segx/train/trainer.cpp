@@ -216,6 +216,10 @@ void Trainer::run_step(StepContext& ctx) {
   if (config_.deep_supervision)
     for (std::size_t i = 0; i + 1 < output.all.logits.size(); ++i)
       aux.push_back({output.all.logits[i], output.all.masks[i]});
+  if (logits_transform_) {
+    final_layer.class_logits = logits_transform_(batch, final_layer.class_logits);
+    for (auto& layer : aux) layer.class_logits = logits_transform_(batch, layer.class_logits);
+  }
   std::vector<InstanceTargets> targets;
   const auto queries = output.pred_logits.size(1);
   double masks = 0, class_weight = 0;

@@ -43,6 +43,10 @@ struct StepContext {
 // returns named, already weighted terms that join the total.
 using ExtraLoss = std::function<std::map<std::string, torch::Tensor>(const StepContext&)>;
 
+// Rewrites one decoder layer's class logits [B, Q, K+1] before matching and losses (e.g.
+// DaTaSeg's restriction to the label space of the iteration's dataset).
+using LogitsTransform = std::function<torch::Tensor(const TrainBatch&, const torch::Tensor&)>;
+
 class Trainer;
 
 class TrainHook {
@@ -64,6 +68,7 @@ class Trainer {
 
   void add_hook(std::unique_ptr<TrainHook> hook) { hooks_.push_back(std::move(hook)); }
   void add_loss(ExtraLoss loss) { extra_losses_.push_back(std::move(loss)); }
+  void set_logits_transform(LogitsTransform transform) { logits_transform_ = std::move(transform); }
 
   TrainStatus train();
 
@@ -115,6 +120,7 @@ class Trainer {
   PolySchedule schedule_;
   std::vector<std::unique_ptr<TrainHook>> hooks_;
   std::vector<ExtraLoss> extra_losses_;
+  LogitsTransform logits_transform_;
   std::int64_t iteration_ = 0;
   double lr_ = 0;
   std::unique_ptr<std::ofstream> metrics_;

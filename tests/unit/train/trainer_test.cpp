@@ -204,6 +204,10 @@ TEST(TrainConfig, EmptySliceIsAnEmptyDataset) {
   }
 }
 
+std::string read_text(const fs::path& p) {
+  return test::read_file(p);
+}
+
 std::map<std::string, at::Tensor> final_weights(const fs::path& out, const char* file) {
   return io::load_tensors((out / file).string());
 }
@@ -240,6 +244,53 @@ TEST(Trainer, ResumedRunEndsWithTheUninterruptedRunsWeightsBitForBit) {
                           "time", "data_time", "max_rss_mb"})
     EXPECT_TRUE(lines[0].contains(key)) << key;
   EXPECT_DOUBLE_EQ(lines[0].at("lr").get<double>(), 1e-3 * 0.1);
+}
+
+TEST(Trainer, NonFiniteLossStopsWithTheTermAndKeepsTheLastCheckpoint) {
+  DistributedContext single;
+  auto out = test::temp_dir("trainer_nan") / "run";
+  auto j = tiny_run(6, 2);
+  j["solver"]["checkpoint_period"] = 2;
+  auto config = config_of(j);
+  auto data = load_train_data(config, "");
+  TrainerOptions o;
+  o.output_dir = out.string();
+  Trainer trainer(config, data.classes, data.datasets, o, single);
+  trainer.add_hook(std::make_unique<PeriodicCheckpointer>());
+  trainer.add_loss([](const StepContext& ctx) {
+    std::map<std::string, torch::Tensor> extra;
+    const double v = ctx.iteration == 3 ? std::nan("") : 0.0;
+    extra["loss_extra"] = ctx.output->pred_logits.sum() * 0 + v;
+    return extra;
+  });
+  try {
+    trainer.train();
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::DataError);
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("loss is nan at iteration 3 (loss_extra = nan)"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("model_0000002.pt' is intact"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(read_text(out / "last_checkpoint"), "model_0000002.pt\n");
+}
+
+TEST(Trainer, LogitsTransformSeesEveryLayer) {
+  DistributedContext single;
+  auto out = test::temp_dir("trainer_logits") / "run";
+  auto config = config_of(tiny_run(1, 2));
+  auto data = load_train_data(config, "");
+  TrainerOptions o;
+  o.output_dir = out.string();
+  Trainer trainer(config, data.classes, data.datasets, o, single);
+  int calls = 0;
+  trainer.set_logits_transform([&](const TrainBatch& b, const torch::Tensor& logits) {
+    EXPECT_EQ(logits.size(0), static_cast<std::int64_t>(b.targets.size()));
+    ++calls;
+    return logits;
+  });
+  trainer.train();
+  EXPECT_EQ(calls, 2);  // dec_layers 2: the final layer and one auxiliary
 }
 
 }  // namespace
