@@ -91,6 +91,22 @@ Sample load_sample(const TrainRecord& r, const LoaderOptions& o,
 
 }  // namespace
 
+TrainBatch slice_batch(const TrainBatch& b, int first, int count) {
+  TrainBatch out;
+  out.iteration = b.iteration;
+  out.dataset = b.dataset;
+  out.images = b.images.narrow(0, first, count);
+  auto part = [&](const auto& v) {
+    using V = std::decay_t<decltype(v)>;
+    return V(v.begin() + first, v.begin() + first + count);
+  };
+  out.targets = part(b.targets);
+  out.tasks = part(b.tasks);
+  out.texts = part(b.texts);
+  out.slots = part(b.slots);
+  return out;
+}
+
 std::pair<int, int> rank_slice(int batch_size, int rank, int world_size) {
   const int per = batch_size / world_size, extra = batch_size % world_size;
   const int first = rank * per + std::min(rank, extra);

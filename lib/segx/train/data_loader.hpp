@@ -41,6 +41,9 @@ struct TrainBatch {
   std::vector<std::uint64_t> slots;  // global slot of each image in the iteration's batch
 };
 
+// Images [first, first + count) of a batch (views of its tensors), e.g. for parallel chunks.
+TrainBatch slice_batch(const TrainBatch& batch, int first, int count);
+
 // The images [first, first + count) of the global batch this rank loads.
 std::pair<int, int> rank_slice(int batch_size, int rank, int world_size);
 

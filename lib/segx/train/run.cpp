@@ -2,6 +2,7 @@
 #include "segx/train/run.hpp"
 
 #include <ATen/Parallel.h>
+#include <dlfcn.h>
 
 #include "segx/core/error.hpp"
 #include "segx/core/log.hpp"
@@ -20,7 +21,17 @@ int run_training(const TrainRunOptions& o) {
   if (config.output.empty())
     fail(ErrorKind::Usage, "no output folder: give --output or \"output\" in '{}'", o.config);
   if (o.seed) config.seed = *o.seed;
-  if (o.threads > 0) at::set_num_threads(o.threads);
+  // Threads: one chunk of the batch per thread, each running LibTorch single-threaded (see
+  // TrainerOptions::chunks); OpenBLAS's own pool would only spin against them.
+  const int threads = o.threads > 0 ? o.threads : at::get_num_threads();
+  if (o.device == "cpu" && threads > 1) {
+    at::set_num_threads(1);
+    if (auto* set =
+            reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+      set(1);
+  } else if (o.threads > 0) {
+    at::set_num_threads(o.threads);
+  }
   auto data = load_train_data(config, o.vocab);
   auto dist = DistributedContext::from_environment();
   TrainerOptions to;
@@ -28,6 +39,7 @@ int run_training(const TrainRunOptions& o) {
   to.resume = o.resume;
   to.stop_at = o.max_iter;
   to.device = o.device;
+  to.chunks = threads;
   auto validation = std::move(data.validation);
   Trainer trainer(config, std::move(data.classes), std::move(data.datasets), to, dist);
   trainer.add_hook(std::make_unique<MetricsWriter>());
@@ -38,7 +50,7 @@ int run_training(const TrainRunOptions& o) {
     return 0;
   }
   log::info("training {} iterations from {} on {} ({} threads, {} process{})", trainer.max_iter(),
-            trainer.iteration(), o.device, at::get_num_threads(), dist.world_size(),
+            trainer.iteration(), o.device, threads, dist.world_size(),
             dist.world_size() > 1 ? "es" : "");
   const auto status = trainer.train();
   if (status == TrainStatus::Interrupted) {

@@ -3,12 +3,15 @@
 #include "segx/train/trainer.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+#include <torch/autograd.h>
 #include <torch/nn/module.h>
 #include <torch/nn/utils/clip_grad.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "segx/core/error.hpp"
 #include "segx/core/log.hpp"
@@ -88,6 +91,8 @@ Trainer::Trainer(TrainConfig config, TrainClasses classes, std::vector<TrainData
     fail(ErrorKind::Usage, "unknown device '{}' (cpu or cuda)", options_.device);
   }
   model_config_ = resolve_model_config(config_, classes_);
+  chunks_ = options_.chunks > 0 ? options_.chunks : at::get_num_threads();
+  if (device_.is_cuda()) chunks_ = 1;
   if (model_config_.is_oneformer())
     fail(ErrorKind::Config,
          "'{}': training architecture \"oneformer\" needs the text encoder, "
@@ -163,6 +168,8 @@ void Trainer::build_optimizer() {
                       torch::optim::AdamWOptions(s.base_lr * g.multiplier).weight_decay(g.decay)));
     group_lr_multiplier_.push_back(g.multiplier);
   }
+  for (auto& g : param_groups)
+    for (auto& p : g.params()) params_.push_back(p);
   optimizer_ = std::make_unique<torch::optim::AdamW>(
       std::move(param_groups), torch::optim::AdamWOptions(s.base_lr).weight_decay(s.weight_decay));
 }
@@ -196,8 +203,14 @@ void Trainer::write_metrics(const std::string& json_object) {
     fail(ErrorKind::IoError, "cannot write '{}'", (output_dir() / "metrics.jsonl").string());
 }
 
-void Trainer::run_step(StepContext& ctx) {
-  const auto& batch = *ctx.batch;
+struct Trainer::ChunkResult {
+  LossTerms losses;
+  std::vector<torch::Tensor> grads;
+  std::exception_ptr error;
+};
+
+void Trainer::run_chunk(const TrainBatch& batch, const StepContext& step, double num_masks,
+                        double class_normalizer, ChunkResult& result) {
   auto images = batch.images.to(device_).to(at::kFloat);
   auto mean = at::tensor(std::vector<float>(model_config_.pixel_mean.begin(),
                                             model_config_.pixel_mean.end()))
@@ -209,7 +222,6 @@ void Trainer::run_step(StepContext& ctx) {
           .view({1, 3, 1, 1});
   images = (images - mean) / stdv;
   model::ModelOutput output = model_->forward(images);
-  ctx.output = &output;
 
   LayerPredictions final_layer{output.pred_logits, output.pred_masks};
   std::vector<LayerPredictions> aux;
@@ -221,32 +233,77 @@ void Trainer::run_step(StepContext& ctx) {
     for (auto& layer : aux) layer.class_logits = logits_transform_(batch, layer.class_logits);
   }
   std::vector<InstanceTargets> targets;
-  const auto queries = output.pred_logits.size(1);
-  double masks = 0, class_weight = 0;
-  for (const auto& t : batch.targets) {
+  for (const auto& t : batch.targets)
     targets.push_back({t.labels.to(device_), t.masks.to(device_)});
-    const double n = static_cast<double>(t.labels.size(0));
-    masks += n;
-    const double matched = std::min<double>(n, static_cast<double>(queries));
-    class_weight +=
-        matched + config_.criterion.no_object_weight * (static_cast<double>(queries) - matched);
-  }
-  // Mask2Former normalises by the mean over processes; the class loss likewise here, so that
-  // averaged gradients are the whole batch's.
-  const double world = dist_.world_size();
-  const double num_masks = std::max(dist_.all_reduce_sum(masks) / world, 1.0);
-  const double class_normalizer = dist_.all_reduce_sum(class_weight) / world;
   ImageGenerators generators;
   for (auto slot : batch.slots)
     generators.push_back(
         at::make_generator<at::CPUGeneratorImpl>(image_seed(config_.seed, batch.iteration, slot)));
-  LossTerms& losses = *ctx.losses;
+  LossTerms& losses = result.losses;
   losses = (*criterion_)(final_layer, aux, targets, num_masks, &generators, class_normalizer);
+  StepContext ctx = step;
+  ctx.batch = &batch;
+  ctx.output = &output;
+  ctx.losses = &losses;
   for (const auto& extra : extra_losses_)
     for (auto& [name, value] : extra(ctx)) {
       losses.terms[name] = value;
       losses.total = losses.total + value;
     }
+  result.grads = torch::autograd::grad({losses.total}, params_, {}, false, false, true);
+  for (std::size_t i = 0; i < params_.size(); ++i)
+    if (!result.grads[i].defined()) result.grads[i] = torch::zeros_like(params_[i]);
+  for (auto& [name, value] : losses.terms) value = value.detach();
+  losses.total = losses.total.detach();
+}
+
+void Trainer::run_step(StepContext& ctx) {
+  const auto& batch = *ctx.batch;
+  // The normalisers of the whole batch over every chunk and process: Mask2Former divides the
+  // mask losses by the mean target count over processes; the class loss likewise here (by its
+  // weights' sum), so that summed and averaged gradients are the whole batch's.
+  const auto queries = static_cast<double>(model_config_.decoder.num_queries);
+  double masks = 0, class_weight = 0;
+  for (const auto& t : batch.targets) {
+    const double n = static_cast<double>(t.labels.size(0));
+    masks += n;
+    const double matched = std::min(n, queries);
+    class_weight += matched + config_.criterion.no_object_weight * (queries - matched);
+  }
+  const double world = dist_.world_size();
+  const double num_masks = std::max(dist_.all_reduce_sum(masks) / world, 1.0);
+  const double class_normalizer = dist_.all_reduce_sum(class_weight) / world;
+  ctx.global_batch = config_.solver.ims_per_batch;
+
+  const int local = static_cast<int>(batch.images.size(0));
+  const int chunks = std::max(1, std::min(chunks_, local));
+  std::vector<ChunkResult> results(static_cast<std::size_t>(chunks));
+  std::vector<TrainBatch> parts;
+  for (int c = 0; c < chunks; ++c) {
+    const auto [first, count] = rank_slice(local, c, chunks);
+    parts.push_back(slice_batch(batch, first, count));
+  }
+  auto run = [&](int c) {
+    try {
+      run_chunk(parts[static_cast<std::size_t>(c)], ctx, num_masks, class_normalizer,
+                results[static_cast<std::size_t>(c)]);
+    } catch (...) {
+      results[static_cast<std::size_t>(c)].error = std::current_exception();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int c = 1; c < chunks; ++c) threads.emplace_back(run, c);
+  run(0);
+  for (auto& t : threads) t.join();
+  for (const auto& r : results)
+    if (r.error) std::rethrow_exception(r.error);
+
+  LossTerms& losses = *ctx.losses;
+  losses = std::move(results[0].losses);
+  for (std::size_t c = 1; c < results.size(); ++c) {
+    for (const auto& [name, value] : results[c].losses.terms) losses.terms[name] += value;
+    losses.total = losses.total + results[c].losses.total;
+  }
   const double total = losses.total.item<double>();
   if (!std::isfinite(total)) {
     std::string culprit;
@@ -260,24 +317,17 @@ void Trainer::run_step(StepContext& ctx) {
     fail(ErrorKind::DataError, "loss is {} at iteration {}{}; stopped (the last checkpoint {})",
          total, batch.iteration, culprit, last);
   }
-  optimizer_->zero_grad();
-  losses.total.backward();
   std::vector<torch::Tensor> grads;
-  std::vector<torch::Tensor> params;
-  for (auto& group : optimizer_->param_groups())
-    for (auto& p : group.params()) {
-      if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
-      grads.push_back(p.grad());
-      params.push_back(p);
-    }
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    auto g = results[0].grads[i];
+    for (std::size_t c = 1; c < results.size(); ++c) g = g + results[c].grads[i];
+    params_[i].mutable_grad() = g;
+    grads.push_back(g);
+  }
   dist_.all_reduce_mean(grads);
   if (config_.solver.clip_gradients > 0)
-    torch::nn::utils::clip_grad_norm_(params, config_.solver.clip_gradients);
+    torch::nn::utils::clip_grad_norm_(params_, config_.solver.clip_gradients);
   optimizer_->step();
-  // Keep the step's values for hooks: the graph is no longer needed.
-  for (auto& [name, value] : losses.terms) value = value.detach();
-  losses.total = losses.total.detach();
-  ctx.output = nullptr;
 }
 
 TrainStatus Trainer::train() {

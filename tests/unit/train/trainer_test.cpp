@@ -77,13 +77,14 @@ struct Run {
 };
 
 Run train_run(const json& j, const fs::path& out, bool resume, std::int64_t stop_at,
-              DistributedContext& dist) {
+              DistributedContext& dist, int chunks = 2) {
   auto config = config_of(j);
   auto data = load_train_data(config, "");
   TrainerOptions o;
   o.output_dir = out.string();
   o.resume = resume;
   o.stop_at = stop_at;
+  o.chunks = chunks;
   Run r;
   r.trainer = std::make_unique<Trainer>(config, data.classes, data.datasets, o, dist);
   r.trainer->add_hook(std::make_unique<MetricsWriter>());
@@ -244,6 +245,20 @@ TEST(Trainer, ResumedRunEndsWithTheUninterruptedRunsWeightsBitForBit) {
                           "time", "data_time", "max_rss_mb"})
     EXPECT_TRUE(lines[0].contains(key)) << key;
   EXPECT_DOUBLE_EQ(lines[0].at("lr").get<double>(), 1e-3 * 0.1);
+}
+
+TEST(Trainer, ParallelChunksComputeTheWholeBatchsStep) {
+  DistributedContext single;
+  auto root = test::temp_dir("trainer_chunks");
+  auto j = tiny_run(3, 4);
+  j["solver"]["base_lr"] = 1e-5;  // (AdamW turns rounding noise on ~0 gradients into steps)
+  train_run(j, root / "one", false, 0, single, 1);
+  train_run(j, root / "three", false, 0, single, 3);
+  auto a = final_weights(root / "one", "model_final.safetensors");
+  auto b = final_weights(root / "three", "model_final.safetensors");
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [name, t] : a)
+    EXPECT_LT((t - b.at(name)).abs().max().item<double>(), 1e-6) << name;
 }
 
 TEST(Trainer, NonFiniteLossStopsWithTheTermAndKeepsTheLastCheckpoint) {
