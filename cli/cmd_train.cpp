@@ -35,7 +35,8 @@ Runner setup_train(CLI::App& app) {
   app.add_option(
       "--max-iter", o->max_iter,
       "stop after this many iterations (with a checkpoint) without changing the schedule");
-  app.add_option("-j,--threads", o->threads, "LibTorch threads (0: default)")
+  app.add_option("-j,--threads", o->threads,
+                 "CPU threads: the batch runs as this many parallel chunks (0: LibTorch's count)")
       ->capture_default_str();
   app.add_option("--device", o->device, "cpu or cuda (exit 69 without CUDA)")
       ->check(CLI::IsMember({"cpu", "cuda"}))
