@@ -132,6 +132,29 @@ TEST(DataLoader, BatchesArePureFunctionsOfTheIterationAndRanksSliceThem) {
   EXPECT_GE(seen.size(), 5u);  // (crops of distinct images; equal sums are unlikely)
 }
 
+TEST(DataLoader, DatasetsAreDrawnByTheirRates) {
+  auto j = tiny_run(4, 1);
+  j["datasets"][0]["slice"] = {0, 3};
+  j["datasets"][0]["rate"] = 3.0;
+  j["datasets"][1] = j["datasets"][0];
+  j["datasets"][1]["name"] = "second";
+  j["datasets"][1]["slice"] = {3, 6};
+  j["datasets"][1]["rate"] = 1.0;
+  auto config = config_of(j);
+  auto data = load_train_data(config, "");
+  ASSERT_EQ(data.datasets.size(), 2u);
+  LoaderOptions o;
+  o.batch_size = 1;
+  o.seed = 3;
+  o.jitter = config.jitter;
+  o.jitter.crop_height = o.jitter.crop_width = 32;
+  int first = 0;
+  const int n = 400;
+  for (int it = 0; it < n; ++it)
+    first += load_batch(data.datasets, o, data.classes.names, it).dataset == 0;
+  EXPECT_NEAR(first / double(n), 0.75, 0.06);
+}
+
 TEST(DataLoader, PrefetchingLoaderReturnsTheSameBatchesInOrder) {
   auto config = config_of(tiny_run(4, 2));
   auto data = load_train_data(config, "");
