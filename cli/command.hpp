@@ -42,6 +42,7 @@ Runner setup_convert(CLI::App& app);
 Runner setup_infer(CLI::App& app);
 Runner setup_vocab(CLI::App& app);
 Runner setup_visualize(CLI::App& app);
+Runner setup_train(CLI::App& app);
 
 // Builds the whole CLI11 tree (used by main and by the doc generators).
 struct CliTree {

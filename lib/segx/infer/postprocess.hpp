@@ -64,3 +64,12 @@ ImageResult postprocess(const at::Tensor& mask_cls, const at::Tensor& mask_pred,
                         const PostprocessOptions& options);
 
 }  // namespace segx::infer
+
+namespace segx::model {
+struct InferenceConfig;
+}
+namespace segx::infer {
+// uint8 [3, H, W] resized as the config's test.min_size/max_size ask (ResizeShortestEdge), or
+// returned as is when min_size is 0. The results are mapped back to the original size.
+at::Tensor resize_for_test(const at::Tensor& image, const model::InferenceConfig& test);
+}  // namespace segx::infer

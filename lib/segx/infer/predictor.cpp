@@ -58,14 +58,31 @@ Predictor::Predictor(const PredictorOptions& o) : impl_(std::make_unique<Impl>()
 
 Predictor::~Predictor() = default;
 
+at::Tensor resize_for_test(const at::Tensor& image, const model::InferenceConfig& test) {
+  if (test.min_size <= 0) return image;
+  const auto h = image.size(1), w = image.size(2);
+  // detectron2 ResizeShortestEdge.get_output_shape.
+  double scale = static_cast<double>(test.min_size) / static_cast<double>(std::min(h, w));
+  if (test.max_size > 0 && static_cast<double>(std::max(h, w)) * scale > test.max_size)
+    scale = static_cast<double>(test.max_size) / static_cast<double>(std::max(h, w));
+  const auto nh = static_cast<std::int64_t>(static_cast<double>(h) * scale + 0.5);
+  const auto nw = static_cast<std::int64_t>(static_cast<double>(w) * scale + 0.5);
+  if (nh == h && nw == w) return image;
+  // PIL's antialiased bilinear filter, back to 8 bits as detectron2's ResizeTransform does.
+  auto x = at::_upsample_bilinear2d_aa(image.unsqueeze(0).to(at::kFloat), {nh, nw}, false,
+                                       c10::nullopt, c10::nullopt);
+  return x.round_().clamp_(0, 255).to(at::kByte)[0];
+}
+
 std::vector<Prediction> Predictor::predict(const std::vector<RgbImage>& images) {
   auto& m = *impl_;
   c10::InferenceMode guard;
   std::vector<at::Tensor> tensors;
   for (const auto& im : images)
-    tensors.push_back(at::from_blob(const_cast<std::uint8_t*>(im.data.data()),
-                                    {im.height, im.width, 3}, at::kByte)
-                          .permute({2, 0, 1}));
+    tensors.push_back(resize_for_test(at::from_blob(const_cast<std::uint8_t*>(im.data.data()),
+                                                    {im.height, im.width, 3}, at::kByte)
+                                          .permute({2, 0, 1}),
+                                      m.config.test));
   auto batch = m.model->preprocess(tensors);
   at::Tensor tokens;
   if (m.tokens.defined()) tokens = m.tokens.expand({batch.tensor.size(0), -1});

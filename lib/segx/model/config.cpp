@@ -63,6 +63,7 @@ ModelConfig parse_model_config(const std::string& text, const std::string& sourc
     get(r, "num_groups", c.resnet.num_groups, s, "resnet.");
     get(r, "stride_in_1x1", c.resnet.stride_in_1x1, s, "resnet.");
     get(r, "res5_dilation", c.resnet.res5_dilation, s, "resnet.");
+    get(r, "norm", c.resnet.norm, s, "resnet.");
   }
   if (j.contains("pixel_decoder")) {
     const auto& p = j["pixel_decoder"];
@@ -108,6 +109,8 @@ ModelConfig parse_model_config(const std::string& text, const std::string& sourc
     get(d, "semantic_on", c.test.semantic_on, s, "test.");
     get(d, "instance_on", c.test.instance_on, s, "test.");
     get(d, "panoptic_on", c.test.panoptic_on, s, "test.");
+    get(d, "min_size", c.test.min_size, s, "test.");
+    get(d, "max_size", c.test.max_size, s, "test.");
   }
 
   check(c.architecture == "mask2former" || c.architecture == "oneformer", s,
@@ -119,8 +122,11 @@ ModelConfig parse_model_config(const std::string& text, const std::string& sourc
   const auto& r = c.resnet;
   check(r.depth == 18 || r.depth == 34 || r.depth == 50 || r.depth == 101, s,
         "resnet.depth must be 18, 34, 50 or 101");
-  check(r.depth >= 50 || r.res2_out_channels == 64, s,
-        "resnet.res2_out_channels must be 64 for depth 18/34");
+  // (detectron2 asserts res2_out_channels == 64 for depth 18/34; segx allows narrower basic
+  // blocks for small models trained from scratch.)
+  check(r.norm == "FrozenBN" || r.norm == "GN", s, "resnet.norm must be \"FrozenBN\" or \"GN\"");
+  check(c.test.min_size >= 0 && c.test.max_size >= 0, s,
+        "test.min_size and test.max_size must be >= 0");
   check(r.res5_dilation == 1 || r.res5_dilation == 2, s, "resnet.res5_dilation must be 1 or 2");
   check(r.stem_out_channels > 0 && r.res2_out_channels > 0 && r.width_per_group > 0 &&
             r.num_groups > 0,
@@ -172,7 +178,8 @@ std::string model_config_to_json(const ModelConfig& c) {
                  {"width_per_group", c.resnet.width_per_group},
                  {"num_groups", c.resnet.num_groups},
                  {"stride_in_1x1", c.resnet.stride_in_1x1},
-                 {"res5_dilation", c.resnet.res5_dilation}};
+                 {"res5_dilation", c.resnet.res5_dilation},
+                 {"norm", c.resnet.norm}};
   const auto& p = c.pixel_decoder;
   j["pixel_decoder"] = {{"conv_dim", p.conv_dim},
                         {"mask_dim", p.mask_dim},
@@ -203,6 +210,8 @@ std::string model_config_to_json(const ModelConfig& c) {
                {"semantic_on", c.test.semantic_on},
                {"instance_on", c.test.instance_on},
                {"panoptic_on", c.test.panoptic_on}};
+  if (c.test.min_size > 0) j["test"]["min_size"] = c.test.min_size;
+  if (c.test.max_size > 0) j["test"]["max_size"] = c.test.max_size;
   j["thing_classes"] = c.thing_classes;
   if (!c.category_ids.empty()) j["category_ids"] = c.category_ids;
   if (!c.class_names.empty()) j["class_names"] = c.class_names;

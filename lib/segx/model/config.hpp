@@ -15,6 +15,9 @@ struct ResNetConfig {
   int num_groups = 1;           // NUM_GROUPS
   bool stride_in_1x1 = false;   // STRIDE_IN_1X1 (Mask2Former configs: false)
   int res5_dilation = 1;        // RES5_DILATION (1 or 2)
+  // NORM: "FrozenBN" (official checkpoints) or "GN" (trainable GroupNorm for from-scratch
+  // training: 32 groups as detectron2, fewer where a narrow layer has fewer channels).
+  std::string norm = "FrozenBN";
 };
 
 // Mask2Former MSDeformAttnPixelDecoder (MODEL.SEM_SEG_HEAD.*).
@@ -64,6 +67,10 @@ struct InferenceConfig {
   bool semantic_on = true;
   bool instance_on = true;
   bool panoptic_on = true;
+  // INPUT.MIN_SIZE_TEST / MAX_SIZE_TEST: images are resized (shortest edge, capped longest
+  // edge) before the forward pass and results mapped back to the original size; 0: as given.
+  int min_size = 0;
+  int max_size = 0;
 };
 
 struct ModelConfig {

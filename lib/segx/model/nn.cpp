@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "segx/core/error.hpp"
+#include "segx/model/init.hpp"
 
 namespace segx::model {
 namespace {
@@ -55,12 +56,39 @@ Weights Weights::random(std::uint64_t seed) {
   return w;
 }
 
+Weights Weights::scratch(std::uint64_t seed) {
+  Weights w({}, "<scratch>");
+  w.scratch_ = true;
+  w.generator_ = at::make_generator<at::CPUGeneratorImpl>(seed);
+  return w;
+}
+
 at::Tensor Weights::take(const std::string& name, at::IntArrayRef shape) {
-  return take_cpu(name, shape).to(device_);
+  return take_as(name, shape, true);
+}
+
+at::Tensor Weights::take_buffer(const std::string& name, at::IntArrayRef shape) {
+  return take_as(name, shape, false);
+}
+
+at::Tensor Weights::take_as(const std::string& name, at::IntArrayRef shape, bool trainable) {
+  auto t = take_cpu(name, shape).to(device_);
+  // A leaf of its own: loaded tensors may share storage with the map they came from.
+  if (trainable_ && trainable) t = t.detach().requires_grad_(true);
+  taken_list_.push_back({name, t, trainable});
+  return t;
+}
+
+std::vector<NamedTensor> Weights::named_parameters() const {
+  std::vector<NamedTensor> out;
+  for (const auto& t : taken_list_)
+    if (t.trainable) out.push_back(t);
+  return out;
 }
 
 at::Tensor Weights::take_cpu(const std::string& name, at::IntArrayRef shape) {
   taken_.insert(name);
+  if (scratch_) return scratch_init(name, shape, generator_);
   if (random_) {
     auto opts = at::TensorOptions().dtype(at::kFloat);
     // Norm weights and variances 1, biases and means 0, other tensors scaled by fan-in so
@@ -124,10 +152,10 @@ Conv2d::Conv2d(Weights& w, const std::string& prefix, std::int64_t in, std::int6
     // FrozenBatchNorm2d (eps 1e-5) as an affine map applied after the convolution, computed
     // as upstream does. (Folding it into the weights reorders float rounding enough to drift
     // past 1e-4 by res5.)
-    auto g = w.take(prefix + "norm.weight", {out});
-    auto b = w.take(prefix + "norm.bias", {out});
-    auto mean = w.take(prefix + "norm.running_mean", {out});
-    auto var = w.take(prefix + "norm.running_var", {out});
+    auto g = w.take_buffer(prefix + "norm.weight", {out});
+    auto b = w.take_buffer(prefix + "norm.bias", {out});
+    auto mean = w.take_buffer(prefix + "norm.running_mean", {out});
+    auto var = w.take_buffer(prefix + "norm.running_var", {out});
     bn_scale = g * (var + 1e-5).rsqrt();
     bn_shift = (b - mean * bn_scale).view({1, -1, 1, 1});
     bn_scale = bn_scale.view({1, -1, 1, 1});
@@ -140,7 +168,7 @@ Conv2d::Conv2d(Weights& w, const std::string& prefix, std::int64_t in, std::int6
 at::Tensor Conv2d::operator()(const at::Tensor& x) const {
   auto y = at::conv2d(x, weight, bias, {stride, stride}, {padding, padding}, {dilation, dilation},
                       groups);
-  if (norm == Norm::GroupNorm) y = at::group_norm(y, 32, gn_weight, gn_bias, 1e-5);
+  if (norm == Norm::GroupNorm) y = at::group_norm(y, gn_groups, gn_weight, gn_bias, 1e-5);
   if (norm == Norm::FrozenBN) y = y * bn_scale + bn_shift;
   if (relu) y.relu_();
   return y;

@@ -19,16 +19,38 @@ inline void record(Trace* trace, const std::string& name, const at::Tensor& t) {
   if (trace) (*trace)[name] = t.detach().clone();
 }
 
+// One tensor handed to the model: parameters are trained, buffers (FrozenBN statistics) not.
+struct NamedTensor {
+  std::string name;
+  at::Tensor tensor;
+  bool trainable = true;
+};
+
 // Hands out parameters by name while the model is built, collecting every missing,
-// mis-shaped and (at finish()) unexpected tensor so that one error lists them all.
+// mis-shaped and (at finish()) unexpected tensor so that one error lists them all. Every tensor
+// handed out is recorded, so that a trainer can collect the model's parameters by their
+// detectron2 names (named_parameters()) and write them back (named_tensors()).
 class Weights {
  public:
   Weights(io::TensorMap tensors, std::string source);
   // Random parameters (benchmarks, tests): every take() succeeds with seeded values.
   static Weights random(std::uint64_t seed);
+  // From-scratch training initialisation (init.hpp: detectron2/Mask2Former rules by name),
+  // seeded, independent of any global generator.
+  static Weights scratch(std::uint64_t seed);
 
+  // A parameter (requires_grad when set_trainable(true) was called).
   at::Tensor take(const std::string& name, at::IntArrayRef shape);
+  // A buffer: loaded and saved like a parameter, never trained.
+  at::Tensor take_buffer(const std::string& name, at::IntArrayRef shape);
   bool has(const std::string& name) const { return tensors_.count(name) != 0; }
+  bool is_scratch() const { return scratch_; }
+  // Parameters taken from now on require gradients.
+  void set_trainable(bool trainable) { trainable_ = trainable; }
+  // Every tensor taken, in the order the model took them.
+  const std::vector<NamedTensor>& named_tensors() const { return taken_list_; }
+  // The trainable ones.
+  std::vector<NamedTensor> named_parameters() const;
   // Error(Config) listing problems; training-only tensors (criterion.*, text encoder) are
   // ignored.
   void finish();
@@ -39,9 +61,12 @@ class Weights {
 
  private:
   at::Tensor take_cpu(const std::string& name, at::IntArrayRef shape);
+  at::Tensor take_as(const std::string& name, at::IntArrayRef shape, bool trainable);
   io::TensorMap tensors_;
   std::string source_;
-  bool random_ = false;
+  bool random_ = false, scratch_ = false, trainable_ = false;
+  at::Generator generator_;
+  std::vector<NamedTensor> taken_list_;
   at::Device device_ = at::kCPU;
   std::set<std::string> taken_;
   std::vector<std::string> missing_, misshaped_;
@@ -64,11 +89,12 @@ struct LayerNorm {
   }
 };
 
-// detectron2 Conv2d: convolution, optional norm (FrozenBN or GroupNorm(32)), optional ReLU.
+// detectron2 Conv2d: convolution, optional norm (FrozenBN or GroupNorm), optional ReLU.
 struct Conv2d {
   enum class Norm { None, FrozenBN, GroupNorm };
   at::Tensor weight, bias, gn_weight, gn_bias, bn_scale, bn_shift;
   std::int64_t stride = 1, padding = 0, dilation = 1, groups = 1;
+  std::int64_t gn_groups = 32;  // detectron2's get_norm("GN"): GroupNorm(32, C)
   bool relu = false;
   Norm norm = Norm::None;
   Conv2d() = default;

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "segx/core/error.hpp"
+#include "segx/model/init.hpp"
 
 namespace segx::model {
 
@@ -39,6 +40,10 @@ MSDeformAttn::MSDeformAttn(Weights& w, const std::string& prefix, std::int64_t d
   attention_weights = Linear(w, prefix + "attention_weights.", dim, heads * levels * points);
   value_proj = Linear(w, prefix + "value_proj.", dim, dim);
   output_proj = Linear(w, prefix + "output_proj.", dim, dim);
+  if (w.is_scratch()) {
+    at::NoGradGuard no_grad;
+    sampling_offsets.bias.copy_(sampling_offsets_ring(heads, levels, points));
+  }
 }
 
 at::Tensor MSDeformAttn::operator()(const at::Tensor& query, const at::Tensor& ref,

@@ -31,15 +31,18 @@ Classifier::Classifier(const ModelConfig& c, Weights& w, const std::string& pref
          "(num_classes x embedding_dim)",
          names.dim() > 0 ? names.size(0) : 0, names.dim() > 1 ? names.size(1) : 0,
          c.num_classes, d);
-  embeddings_ = at::cat({names.to(at::kFloat), background_}, 0);
-  embeddings_ = embeddings_ / embeddings_.norm(2, -1, true).clamp_min(1e-12);
+  // Rows are normalised one by one, so normalising the fixed names here and the learned
+  // background at each forward gives the same values as normalising the concatenation.
+  names = names.to(at::kFloat);
+  embeddings_ = names / names.norm(2, -1, true).clamp_min(1e-12);
 }
 
 at::Tensor Classifier::operator()(const at::Tensor& q) const {
   if (linear_) return class_embed_(q);
   auto z = class_embed_(q);
   z = z / z.norm(2, -1, true).clamp_min(1e-12);
-  return at::matmul(z, embeddings_.t()) * logit_scale_.exp();
+  auto background = background_ / background_.norm(2, -1, true).clamp_min(1e-12);
+  return at::matmul(z, at::cat({embeddings_, background}, 0).t()) * logit_scale_.exp();
 }
 
 MaskedTransformerDecoder::MaskedTransformerDecoder(const ModelConfig& c, std::int64_t in_channels,

@@ -23,7 +23,7 @@ class Classifier {
  private:
   bool linear_ = true;
   Linear class_embed_;  // linear: hidden -> K+1; embedding: hidden -> D projection
-  at::Tensor embeddings_;  // embedding: normalised [K+1, D] (class names, then background)
+  at::Tensor embeddings_;  // embedding: normalised class names [K, D]
   at::Tensor background_, logit_scale_;
 };
 

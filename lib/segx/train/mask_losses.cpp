@@ -44,11 +44,18 @@ torch::Tensor point_sample(const torch::Tensor& input, const torch::Tensor& poin
   return out.squeeze(3);
 }
 
+torch::Tensor random_points(std::int64_t n, std::int64_t p, const torch::TensorOptions& options,
+                            at::Generator* generator) {
+  if (!generator) return torch::rand({n, p, 2}, options);
+  return torch::rand({n, p, 2}, *generator, options.device(torch::kCPU)).to(options.device());
+}
+
 torch::Tensor uncertain_point_coords(const torch::Tensor& logits, int num_points,
-                                     double oversample_ratio, double importance_ratio) {
+                                     double oversample_ratio, double importance_ratio,
+                                     at::Generator* generator) {
   const auto n = logits.size(0);
   const auto num_sampled = static_cast<int64_t>(num_points * oversample_ratio);
-  auto coords = torch::rand({n, num_sampled, 2}, logits.options());
+  auto coords = random_points(n, num_sampled, logits.options(), generator);
   auto point_logits = point_sample(logits, coords);
   auto uncertainty = -point_logits.abs();  // calculate_uncertainty: nearest 0 is most uncertain
   const auto num_uncertain = static_cast<int64_t>(importance_ratio * num_points);
@@ -58,7 +65,7 @@ torch::Tensor uncertain_point_coords(const torch::Tensor& logits, int num_points
   idx = idx + shift.unsqueeze(1);
   auto chosen = coords.reshape({-1, 2}).index_select(0, idx.reshape(-1)).reshape({n, num_uncertain, 2});
   if (num_random > 0)
-    chosen = torch::cat({chosen, torch::rand({n, num_random, 2}, logits.options())}, 1);
+    chosen = torch::cat({chosen, random_points(n, num_random, logits.options(), generator)}, 1);
   return chosen;
 }
 

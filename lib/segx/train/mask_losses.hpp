@@ -21,7 +21,14 @@ torch::Tensor point_sample(const torch::Tensor& input, const torch::Tensor& poin
 
 // PointRend importance sampling: oversample uniformly, keep the most uncertain (|logit| nearest
 // 0) fraction `importance_ratio`, fill the rest uniformly. logits [N, 1, H, W] -> [N, P, 2].
+// With a (CPU) generator the draws come from it, else from LibTorch's default generator.
 torch::Tensor uncertain_point_coords(const torch::Tensor& logits, int num_points,
-                                     double oversample_ratio, double importance_ratio);
+                                     double oversample_ratio, double importance_ratio,
+                                     at::Generator* generator = nullptr);
+
+// Uniform points [n, p, 2] in [0, 1)^2 on `options`' device, drawn on the CPU from `generator`
+// (or the default generator on the device when null).
+torch::Tensor random_points(std::int64_t n, std::int64_t p, const torch::TensorOptions& options,
+                            at::Generator* generator);
 
 }  // namespace segx::train

@@ -11,7 +11,8 @@ namespace F = torch::nn::functional;
 
 std::vector<Assignment> hungarian_match(const LayerPredictions& predictions,
                                         const std::vector<InstanceTargets>& targets,
-                                        const CriterionOptions& options) {
+                                        const CriterionOptions& options,
+                                        ImageGenerators* generators) {
   torch::NoGradGuard no_grad;
   const auto batch = predictions.class_logits.size(0);
   const auto num_queries = predictions.class_logits.size(1);
@@ -26,7 +27,8 @@ std::vector<Assignment> hungarian_match(const LayerPredictions& predictions,
     auto probs = predictions.class_logits[b].softmax(-1);
     auto cost_class = -probs.index_select(1, target.labels);
     // All masks share one set of random points so the cost matrix is cheap to build.
-    auto points = torch::rand({1, options.num_points, 2}, predictions.mask_logits.options());
+    auto points = random_points(1, options.num_points, predictions.mask_logits.options(),
+                                generators ? &generators->at(b) : nullptr);
     auto out_masks = predictions.mask_logits[b].unsqueeze(1);
     auto tgt_masks = target.masks.to(out_masks.options()).unsqueeze(1);
     auto tgt_points = point_sample(tgt_masks, points.repeat({num_targets, 1, 1})).squeeze(1).to(torch::kFloat);
@@ -48,8 +50,9 @@ SetCriterion::SetCriterion(CriterionOptions options) : options_(options) {
 }
 
 std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
-    const LayerPredictions& layer, const std::vector<InstanceTargets>& targets, double num_masks) const {
-  auto indices = hungarian_match(layer, targets, options_);
+    const LayerPredictions& layer, const std::vector<InstanceTargets>& targets, double num_masks,
+    ImageGenerators* generators, double class_normalizer) const {
+  auto indices = hungarian_match(layer, targets, options_, generators);
   const auto device = layer.class_logits.device();
   auto long_opts = torch::TensorOptions().dtype(torch::kLong).device(device);
 
@@ -70,8 +73,13 @@ std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
   auto weight = torch::ones({options_.num_classes + 1}, logits.options());
   weight[options_.num_classes] = options_.no_object_weight;
   std::map<std::string, torch::Tensor> losses;
-  losses["loss_ce"] = F::cross_entropy(logits.transpose(1, 2), target_classes,
-                                       F::CrossEntropyFuncOptions().weight(weight));
+  if (class_normalizer > 0)
+    losses["loss_ce"] = F::cross_entropy(logits.transpose(1, 2), target_classes,
+                                         F::CrossEntropyFuncOptions().weight(weight).reduction(torch::kSum)) /
+                        class_normalizer;
+  else
+    losses["loss_ce"] = F::cross_entropy(logits.transpose(1, 2), target_classes,
+                                         F::CrossEntropyFuncOptions().weight(weight));
 
   if (batch_idx.empty()) {  // no targets in the batch: mask losses are zero but keep the graph
     auto zero = layer.mask_logits.sum() * 0.0;
@@ -89,8 +97,23 @@ std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
   torch::Tensor points, point_labels;
   {
     torch::NoGradGuard no_grad;
-    points = uncertain_point_coords(src_masks, options_.num_points, options_.oversample_ratio,
-                                    options_.importance_ratio);
+    if (!generators) {
+      points = uncertain_point_coords(src_masks, options_.num_points, options_.oversample_ratio,
+                                      options_.importance_ratio);
+    } else {
+      // Image by image (matches are grouped by image in batch order), each from its generator.
+      std::vector<torch::Tensor> parts;
+      std::int64_t start = 0;
+      for (std::size_t b = 0; b < indices.size(); ++b) {
+        const auto n = static_cast<std::int64_t>(indices[b].rows.size());
+        if (n == 0) continue;
+        parts.push_back(uncertain_point_coords(src_masks.narrow(0, start, n), options_.num_points,
+                                               options_.oversample_ratio,
+                                               options_.importance_ratio, &generators->at(b)));
+        start += n;
+      }
+      points = torch::cat(parts, 0);
+    }
     point_labels = point_sample(tgt_masks, points).squeeze(1);
   }
   auto point_logits = point_sample(src_masks, points).squeeze(1);
@@ -101,7 +124,8 @@ std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
 
 LossTerms SetCriterion::operator()(const LayerPredictions& final_layer,
                                    const std::vector<LayerPredictions>& aux,
-                                   const std::vector<InstanceTargets>& targets, double num_masks) const {
+                                   const std::vector<InstanceTargets>& targets, double num_masks,
+                                   ImageGenerators* generators, double class_normalizer) const {
   if (static_cast<int64_t>(targets.size()) != final_layer.class_logits.size(0))
     fail(ErrorKind::Internal, "criterion: {} targets for a batch of {}", targets.size(),
          final_layer.class_logits.size(0));
@@ -111,18 +135,20 @@ LossTerms SetCriterion::operator()(const LayerPredictions& final_layer,
     num_masks = std::max(count, 1.0);
   }
   LossTerms out;
-  out.terms = layer_losses(final_layer, targets, num_masks);
+  out.terms = layer_losses(final_layer, targets, num_masks, generators, class_normalizer);
   for (std::size_t i = 0; i < aux.size(); ++i)
-    for (auto& [name, value] : layer_losses(aux[i], targets, num_masks))
+    for (auto& [name, value] : layer_losses(aux[i], targets, num_masks, generators, class_normalizer))
       out.terms[name + "_" + std::to_string(i)] = value;
   out.total = torch::zeros({}, final_layer.class_logits.options().dtype(torch::kFloat));
-  for (const auto& [name, value] : out.terms) {
-    double w = name.rfind("loss_ce", 0) == 0     ? options_.class_weight
-               : name.rfind("loss_mask", 0) == 0 ? options_.mask_weight
-                                                 : options_.dice_weight;
-    out.total = out.total + w * value;
-  }
+  for (const auto& [name, value] : out.terms)
+    out.total = out.total + weight_of(name) * value;
   return out;
+}
+
+double SetCriterion::weight_of(const std::string& name) const {
+  return name.rfind("loss_ce", 0) == 0     ? options_.class_weight
+         : name.rfind("loss_mask", 0) == 0 ? options_.mask_weight
+                                           : options_.dice_weight;
 }
 
 }  // namespace segx::train

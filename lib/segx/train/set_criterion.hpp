@@ -35,10 +35,16 @@ struct CriterionOptions {
   double importance_ratio = 0.75;
 };
 
+// Per-image generators for the random points: with one CPU generator per image, an image's
+// draws do not depend on which other images share its batch (so a batch split over processes
+// draws what the whole batch draws in one). Null: LibTorch's default generator.
+using ImageGenerators = std::vector<at::Generator>;
+
 // Matches each image's queries to its targets; result k pairs query rows with target cols.
 std::vector<Assignment> hungarian_match(const LayerPredictions& predictions,
                                         const std::vector<InstanceTargets>& targets,
-                                        const CriterionOptions& options);
+                                        const CriterionOptions& options,
+                                        ImageGenerators* generators = nullptr);
 
 struct LossTerms {
   std::map<std::string, torch::Tensor> terms;  // loss_ce, loss_mask, loss_dice, loss_ce_0, ...
@@ -51,16 +57,23 @@ class SetCriterion {
 
   // `aux` holds the intermediate layers' predictions (deep supervision), suffixes _0, _1, ...
   // `num_masks` normalises the mask losses; <= 0 means the batch's own target count (the
-  // distributed trainer passes the all-reduced mean instead).
+  // distributed trainer passes the all-reduced mean instead). `class_normalizer` likewise
+  // replaces the weighted cross-entropy's denominator (the sum of the queries' class weights)
+  // when > 0, so that processes averaging their gradients compute the whole batch's loss.
   LossTerms operator()(const LayerPredictions& final_layer, const std::vector<LayerPredictions>& aux,
-                       const std::vector<InstanceTargets>& targets, double num_masks = 0) const;
+                       const std::vector<InstanceTargets>& targets, double num_masks = 0,
+                       ImageGenerators* generators = nullptr, double class_normalizer = 0) const;
+  // The weight of a term by its name (loss_ce*, loss_mask*, loss_dice*).
+  double weight_of(const std::string& term) const;
 
   const CriterionOptions& options() const { return options_; }
 
  private:
   std::map<std::string, torch::Tensor> layer_losses(const LayerPredictions& layer,
                                                     const std::vector<InstanceTargets>& targets,
-                                                    double num_masks) const;
+                                                    double num_masks,
+                                                    ImageGenerators* generators,
+                                                    double class_normalizer) const;
   CriterionOptions options_;
 };
 

@@ -1,0 +1,63 @@
+// The training run description (`segx train --config train.json`): datasets with sampling
+// rates and tasks, validation set, model (config path or inline), solver, input augmentation,
+// loss weights, output directory. Relative paths are resolved against the config's folder.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "segx/model/config.hpp"
+#include "segx/train/augment.hpp"
+#include "segx/train/set_criterion.hpp"
+#include "segx/train/train_data.hpp"
+
+namespace segx::train {
+
+// detectron2 SOLVER.* as Mask2Former sets it.
+struct SolverOptions {
+  double base_lr = 1e-4;
+  std::int64_t max_iter = 1000;
+  int ims_per_batch = 4;  // global batch over all processes
+  std::int64_t warmup_iters = 0;
+  double warmup_factor = 1.0;
+  double poly_power = 0.9;
+  double backbone_multiplier = 0.1;
+  double weight_decay = 0.05;
+  double weight_decay_norm = 0.0;
+  double weight_decay_embed = 0.0;
+  double clip_gradients = 0.01;  // full-model gradient L2 norm cap; <= 0: off
+  std::int64_t checkpoint_period = 1000;
+  int keep_last = 3;
+  std::int64_t eval_period = 0;  // 0: only at the end (when a validation set is given)
+  std::int64_t log_period = 20;
+};
+
+struct TrainConfig {
+  std::string source;  // the config file, for messages
+  std::vector<DatasetSpec> datasets;
+  std::optional<DatasetSpec> validation;
+  std::string model_json;    // the model config text (inline or read from "model")
+  std::string model_source;  // where it came from, for messages
+  std::string weights;       // optional initial weights (fine-tuning a converted checkpoint)
+  SolverOptions solver;
+  CriterionOptions criterion;  // num_classes filled from the label space
+  bool deep_supervision = true;
+  JitterOptions jitter;
+  int workers = 1;
+  int prefetch = 2;
+  std::string output;
+  std::uint64_t seed = 0;
+};
+
+// Error(Config) "'train.json': solver.base_lr must be positive" for bad fields, Error(NoInput)
+// when the file (or the model config it names) is missing.
+TrainConfig parse_train_config(const std::string& json_text, const std::string& source,
+                               const std::string& base_dir);
+TrainConfig load_train_config(const std::string& path);
+
+// The model config for the label space: num_classes, class_names, category_ids and
+// thing_classes come from the classes when the model JSON leaves them out; Error(Config) when
+// it disagrees with them.
+model::ModelConfig resolve_model_config(const TrainConfig& config, const TrainClasses& classes);
+
+}  // namespace segx::train

@@ -1,0 +1,101 @@
+// Metrics, checkpoint and evaluation hooks.
+#include "segx/train/trainer_hooks.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "segx/core/log.hpp"
+#include "segx/train/evaluation.hpp"
+
+namespace segx::train {
+namespace {
+
+double peak_rss_mb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+
+std::string clock_text(double seconds) {
+  const auto s = static_cast<long>(seconds);
+  return fmt::format("{}:{:02d}:{:02d}", s / 3600, (s / 60) % 60, s % 60);
+}
+
+}  // namespace
+
+void MetricsWriter::after_step(Trainer& t, const StepContext& ctx) {
+  for (const auto& [name, value] : ctx.losses->terms) sums_[name] += value.item<double>();
+  total_ += ctx.losses->total.item<double>();
+  time_ += ctx.time;
+  data_time_ += ctx.data_time;
+  ++count_;
+  // The first iteration's time (allocations, thread start-up) is left out of the ETA.
+  if (ctx.iteration > 0) {
+    elapsed_ += ctx.time;
+    ++timed_;
+  }
+  const auto done = t.iteration();
+  const auto period = t.config().solver.log_period;
+  if (!(done % period == 0 || done == t.max_iter() || done == 1)) return;
+  if (t.dist().is_main()) {
+    nlohmann::ordered_json j;
+    j["iteration"] = ctx.iteration;
+    for (const auto& [name, sum] : sums_) j[name] = sum / count_;
+    j["total_loss"] = total_ / count_;
+    j["lr"] = t.current_lr();
+    j["time"] = time_ / count_;
+    j["data_time"] = data_time_ / count_;
+    j["max_rss_mb"] = peak_rss_mb();
+    t.write_metrics(j.dump());
+    const double per_iter = timed_ > 0 ? elapsed_ / static_cast<double>(timed_) : time_ / count_;
+    log::info("iter {}/{}  loss {:.3f}  lr {:.2e}  {:.3f} s/it (data {:.3f})  eta {}", done,
+              t.max_iter(), total_ / count_, t.current_lr(), time_ / count_, data_time_ / count_,
+              clock_text(per_iter * static_cast<double>(t.max_iter() - done)));
+  }
+  sums_.clear();
+  total_ = time_ = data_time_ = 0;
+  count_ = 0;
+}
+
+void PeriodicCheckpointer::after_step(Trainer& t, const StepContext&) {
+  if (t.iteration() % t.config().solver.checkpoint_period == 0) {
+    auto path = t.save_checkpoint();
+    if (!path.empty()) log::debug("checkpoint '{}'", path.string());
+  }
+}
+
+void PanopticEvalHook::after_step(Trainer& t, const StepContext&) {
+  const auto period = t.config().solver.eval_period;
+  if (period > 0 && t.iteration() % period == 0 && t.iteration() < t.max_iter()) evaluate(t);
+}
+
+void PanopticEvalHook::after_train(Trainer& t) {
+  if (t.iteration() == t.max_iter() && last_ != t.iteration()) evaluate(t);
+}
+
+void PanopticEvalHook::evaluate(Trainer& t) {
+  last_ = t.iteration();
+  if (!t.dist().is_main()) return;
+  auto r = evaluate_panoptic(t.model(), t.model_config(), t.classes(), validation_);
+  const auto& s = r.summary;
+  nlohmann::ordered_json j;
+  j["iteration"] = t.iteration() - 1;
+  j["eval"] = {
+      {"dataset", validation_.spec.name.empty() ? validation_.spec.path : validation_.spec.name},
+      {"images", r.images},
+      {"PQ", 100 * s.all.pq},
+      {"SQ", 100 * s.all.sq},
+      {"RQ", 100 * s.all.rq},
+      {"PQ_th", 100 * s.things.pq},
+      {"PQ_st", 100 * s.stuff.pq},
+      {"seconds", r.seconds}};
+  t.write_metrics(j.dump());
+  log::info(
+      "eval at iter {}: PQ {:.2f}  SQ {:.2f}  RQ {:.2f}  (things {:.2f}, stuff {:.2f}) on {} "
+      "images in {:.1f} s",
+      t.iteration(), 100 * s.all.pq, 100 * s.all.sq, 100 * s.all.rq, 100 * s.things.pq,
+      100 * s.stuff.pq, r.images, r.seconds);
+}
+
+}  // namespace segx::train

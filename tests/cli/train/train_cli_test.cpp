@@ -1,0 +1,196 @@
+// segx train end to end: a tiny model on a tiny `segx convert synth` set; the loss falls, the
+// outputs exist and `segx infer` loads the weights; bad configs, refused folders, exit codes.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "support/fixtures.hpp"
+#include "support/run_cli.hpp"
+
+namespace segx::test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path& synth() {
+  static fs::path dir = [] {
+    auto d = temp_dir("train_cli_synth") / "synth";
+    auto r = run_segx({"convert", "synth", "--out", d.string(), "--images", "8", "--width", "128",
+                       "--height", "96", "--seed", "3"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return d;
+  }();
+  return dir;
+}
+
+json tiny_config(int iterations) {
+  return {
+      {"datasets",
+       {{{"name", "synth"}, {"path", (synth() / "manifest.jsonl").string()}, {"slice", {0, 6}}}}},
+      {"validation", {{"path", (synth() / "manifest.jsonl").string()}, {"slice", {6, 8}}}},
+      {"model",
+       {{"resnet",
+         {{"depth", 18}, {"stem_out_channels", 16}, {"res2_out_channels", 16}, {"norm", "GN"}}},
+        {"pixel_decoder",
+         {{"conv_dim", 32},
+          {"mask_dim", 32},
+          {"transformer_enc_layers", 1},
+          {"transformer_nheads", 4},
+          {"transformer_dim_feedforward", 64}}},
+        {"decoder",
+         {{"hidden_dim", 32},
+          {"num_queries", 8},
+          {"nheads", 4},
+          {"dim_feedforward", 64},
+          {"dec_layers", 3}}},
+        {"test", {{"object_mask_threshold", 0.3}, {"overlap_threshold", 0.5}}}}},
+      {"solver",
+       {{"base_lr", 3e-3},
+        {"max_iter", iterations},
+        {"ims_per_batch", 2},
+        {"checkpoint_period", 40},
+        {"log_period", 10},
+        {"eval_period", 0},
+        {"clip_gradients", 1.0}}},
+      {"input", {{"crop_size", 64}, {"min_scale", 0.5}, {"max_scale", 1.0}}},
+      {"loss", {{"num_points", 256}}},
+      {"seed", 1}};
+}
+
+fs::path write_config(const fs::path& dir, const json& j) {
+  fs::create_directories(dir);
+  auto path = dir / "train.json";
+  std::ofstream(path) << j.dump(2);
+  return path;
+}
+
+std::vector<json> metrics(const fs::path& out) {
+  std::vector<json> r;
+  std::ifstream in(out / "metrics.jsonl");
+  std::string line;
+  while (std::getline(in, line)) r.push_back(json::parse(line));
+  return r;
+}
+
+TEST(TrainCli, TinyModelLearnsAndItsWeightsLoadInInfer) {
+  auto dir = temp_dir("train_cli");
+  auto cfg = write_config(dir, tiny_config(60));
+  auto out = dir / "run";
+  auto r = run_segx({"train", "--config", cfg.string(), "--output", out.string(), "-j", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("iter 60/60"), std::string::npos) << r.err;
+  for (const char* f : {"metrics.jsonl", "model_final.safetensors", "model_config.json",
+                        "model_0000040.pt", "model_0000060.pt", "last_checkpoint"})
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+  auto m = metrics(out);
+  std::vector<double> loss;
+  json eval;
+  for (const auto& j : m) {
+    if (j.contains("total_loss")) loss.push_back(j["total_loss"].get<double>());
+    if (j.contains("eval")) eval = j["eval"];
+  }
+  ASSERT_EQ(loss.size(), 7u);  // iterations 1, 10, 20, ..., 60
+  const double early = loss[0] + loss[1], late = loss[loss.size() - 1] + loss[loss.size() - 2];
+  EXPECT_LT(late, early * 0.9) << "loss did not fall: " << early << " -> " << late;
+  ASSERT_TRUE(eval.is_object()) << "no evaluation line";
+  EXPECT_EQ(eval["images"], 2);
+  EXPECT_GE(eval["PQ"].get<double>(), 0.0);
+
+  auto image = synth() / "images" / "000000000007.jpg";
+  auto inf = run_segx({"infer", image.string(), "--config", (out / "model_config.json").string(),
+                       "--weights", (out / "model_final.safetensors").string()});
+  ASSERT_EQ(inf.exit_code, 0) << inf.err;
+  auto rec = json::parse(inf.out.substr(0, inf.out.find('\n')));
+  EXPECT_EQ(rec.at("width"), 128);
+
+  // Finished: a second run in the same folder is refused, --resume has nothing left to do.
+  r = run_segx({"train", "--config", cfg.string(), "--output", out.string()});
+  EXPECT_EQ(r.exit_code, 73) << r.err;
+  r = run_segx({"train", "--config", cfg.string(), "--output", out.string(), "--resume"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST(TrainCli, BadConfigsAndDevices) {
+  auto dir = temp_dir("train_cli_bad");
+  auto j = tiny_config(2);
+  j["solver"]["ims_per_batch"] = "four";
+  auto r = run_segx({"train", "--config", write_config(dir / "a", j).string(), "--output",
+                     (dir / "out").string()});
+  EXPECT_EQ(r.exit_code, 78);
+  EXPECT_NE(r.err.find("train.json"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("solver.ims_per_batch"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+
+  j = tiny_config(2);
+  j["datasets"][0]["path"] = (dir / "missing.jsonl").string();
+  r = run_segx({"train", "--config", write_config(dir / "b", j).string(), "--output",
+                (dir / "out").string()});
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+
+  r = run_segx(
+      {"train", "--config", (dir / "none.json").string(), "--output", (dir / "out").string()});
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+
+  r = run_segx({"train", "--config", write_config(dir / "c", tiny_config(2)).string(), "--output",
+                (dir / "out_cuda").string(), "--device", "cuda"});
+  EXPECT_EQ(r.exit_code, 69) << r.err;
+}
+
+TEST(TrainCli, MaxIterStopsWithACheckpointAndResumeFinishes) {
+  auto dir = temp_dir("train_cli_resume");
+  auto cfg = write_config(dir, tiny_config(4));
+  auto out = dir / "run";
+  auto r =
+      run_segx({"train", "--config", cfg.string(), "--output", out.string(), "--max-iter", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(out / "model_0000002.pt"));
+  EXPECT_FALSE(fs::exists(out / "model_final.safetensors"));
+  r = run_segx({"train", "--config", cfg.string(), "--output", out.string(), "--resume"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("resuming"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::exists(out / "model_final.safetensors"));
+}
+
+TEST(TrainCli, VocabularyOnStdinIsTheLabelSpace) {
+  auto dir = temp_dir("train_cli_vocab");
+  auto vocab = run_segx({"vocab", "build", (synth() / "manifest.jsonl").string()});
+  ASSERT_EQ(vocab.exit_code, 0) << vocab.err;
+  auto j = tiny_config(2);
+  j["datasets"][0]["name"] = "renamed";  // found through the manifest header's dataset name
+  auto cfg = write_config(dir, j);
+  auto r = run_segx(
+      {"train", "--config", cfg.string(), "--output", (dir / "run").string(), "--vocab", "-"},
+      vocab.out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto model = json::parse(read_file(dir / "run" / "model_config.json"));
+  EXPECT_EQ(model.at("num_classes"), 30);
+  EXPECT_EQ(model.at("class_names").at(0), "thing_1");
+}
+
+TEST(TrainCli, SigtermCheckpointsAndExits143ThenResumeContinues) {
+  auto dir = temp_dir("train_cli_signal");
+  auto cfg = write_config(dir, tiny_config(100000));
+  auto out = dir / "run";
+  const std::string cmd = "'" + segx_binary().string() + "' train --config '" + cfg.string() +
+                          "' --output '" + out.string() + "' -j 1 2>'" + (dir / "err").string() +
+                          "' & p=$!; sleep 2; kill -TERM $p; wait $p; echo $? > '" +
+                          (dir / "rc").string() + "'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  EXPECT_EQ(std::stoi(read_file(dir / "rc")), 143) << read_file(dir / "err");
+  EXPECT_NE(read_file(dir / "err").find("stopped by signal 15"), std::string::npos)
+      << read_file(dir / "err");
+  auto last = read_file(out / "last_checkpoint");
+  EXPECT_EQ(last.rfind("model_", 0), 0u) << last;
+  EXPECT_TRUE(fs::exists(out / last.substr(0, last.size() - 1)));
+  EXPECT_TRUE(fs::exists(out / "model_last.safetensors"));
+  auto r = run_segx(
+      {"train", "--config", cfg.string(), "--output", out.string(), "--resume", "--max-iter", "1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+}  // namespace
+}  // namespace segx::test

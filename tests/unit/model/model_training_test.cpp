@@ -1,0 +1,142 @@
+// The model as a trainable module: parameters collected by name with gradients, the seeded
+// from-scratch initialisation, the GroupNorm backbone option, and weights written back by name.
+#include <gtest/gtest.h>
+
+#include "segx/io/safetensors_torch.hpp"
+#include "segx/model/init.hpp"
+#include "segx/model/maskformer.hpp"
+#include "support/fixtures.hpp"
+
+namespace segx::model {
+namespace {
+
+ModelConfig tiny_config(const std::string& norm) {
+  ModelConfig c;
+  c.num_classes = 5;
+  c.resnet.depth = 18;
+  c.resnet.stem_out_channels = 16;
+  c.resnet.res2_out_channels = 16;
+  c.resnet.norm = norm;
+  c.pixel_decoder.conv_dim = 32;
+  c.pixel_decoder.mask_dim = 32;
+  c.pixel_decoder.transformer_enc_layers = 1;
+  c.pixel_decoder.transformer_nheads = 4;
+  c.pixel_decoder.transformer_dim_feedforward = 64;
+  c.decoder.hidden_dim = 32;
+  c.decoder.num_queries = 8;
+  c.decoder.nheads = 4;
+  c.decoder.dim_feedforward = 64;
+  c.decoder.dec_layers = 3;
+  return c;
+}
+
+bool contains(const std::vector<NamedTensor>& list, const std::string& name) {
+  for (const auto& t : list)
+    if (t.name == name) return true;
+  return false;
+}
+
+TEST(TrainableModel, FrozenBnStatisticsAreBuffersAndTheRestRequiresGrad) {
+  auto w = Weights::scratch(3);
+  w.set_trainable(true);
+  MaskFormer m(tiny_config("FrozenBN"), w);
+  w.finish();
+  const auto params = w.named_parameters();
+  EXPECT_TRUE(contains(params, "backbone.stem.conv1.weight"));
+  EXPECT_FALSE(contains(params, "backbone.stem.conv1.norm.running_var"));
+  EXPECT_FALSE(contains(params, "backbone.stem.conv1.norm.weight"));
+  EXPECT_TRUE(contains(w.named_tensors(), "backbone.stem.conv1.norm.running_var"));
+  EXPECT_TRUE(contains(params, "sem_seg_head.predictor.query_feat.weight"));
+  for (const auto& p : params) EXPECT_TRUE(p.tensor.requires_grad()) << p.name;
+  EXPECT_LT(params.size(), w.named_tensors().size());
+}
+
+TEST(TrainableModel, GroupNormBackboneTrainsItsNormsAndEveryParameterGetsAGradient) {
+  auto w = Weights::scratch(3);
+  w.set_trainable(true);
+  MaskFormer m(tiny_config("GN"), w);
+  w.finish();
+  const auto params = w.named_parameters();
+  EXPECT_TRUE(contains(params, "backbone.stem.conv1.norm.weight"));
+  EXPECT_FALSE(contains(w.named_tensors(), "backbone.stem.conv1.norm.running_mean"));
+  auto x = at::randn({2, 3, 64, 64});
+  auto out = m.forward(x);
+  auto loss = out.pred_masks.sigmoid().mean();
+  for (std::size_t i = 0; i < out.all.logits.size(); ++i)
+    loss = loss + out.all.logits[i].logsumexp(-1).mean() + out.all.masks[i].mean();
+  loss.backward();
+  int without = 0;
+  for (const auto& p : params)
+    if (!p.tensor.grad().defined()) {
+      ++without;
+      ADD_FAILURE() << "no gradient for " << p.name;
+    }
+  EXPECT_EQ(without, 0);
+}
+
+TEST(TrainableModel, ScratchInitIsSeededAndFollowsTheUpstreamRules) {
+  auto a = Weights::scratch(7), b = Weights::scratch(7), c = Weights::scratch(8);
+  MaskFormer ma(tiny_config("GN"), a), mb(tiny_config("GN"), b), mc(tiny_config("GN"), c);
+  const auto& ta = a.named_tensors();
+  const auto& tb = b.named_tensors();
+  const auto& tc = c.named_tensors();
+  ASSERT_EQ(ta.size(), tb.size());
+  bool any_differs = false;
+  for (std::size_t i = 0; i < ta.size(); ++i) {
+    EXPECT_TRUE(at::equal(ta[i].tensor, tb[i].tensor)) << ta[i].name;
+    any_differs = any_differs || !at::equal(ta[i].tensor, tc[i].tensor);
+  }
+  EXPECT_TRUE(any_differs);
+  auto find = [&](const std::string& name) {
+    for (const auto& t : ta)
+      if (t.name == name) return t.tensor;
+    ADD_FAILURE() << "no " << name;
+    return at::Tensor();
+  };
+  // c2_msra_fill: N(0, sqrt(2 / fan_out)); fan_out of the 7x7 stem = 16 * 49.
+  auto stem = find("backbone.stem.conv1.weight");
+  EXPECT_NEAR(stem.std().item<double>(), std::sqrt(2.0 / (16 * 49)), 0.01);
+  EXPECT_TRUE(at::equal(find("backbone.stem.conv1.norm.weight"), at::ones({16})));
+  EXPECT_EQ(find("sem_seg_head.predictor.transformer_ffn_layers.0.linear1.bias")
+                .abs()
+                .sum()
+                .item<double>(),
+            0);
+  // xavier_uniform on [64, 32]: |w| <= sqrt(6 / 96).
+  auto lin = find("sem_seg_head.predictor.transformer_ffn_layers.0.linear1.weight");
+  EXPECT_LE(lin.abs().max().item<double>(), std::sqrt(6.0 / 96) + 1e-6);
+  EXPECT_GT(lin.abs().max().item<double>(), 0.9 * std::sqrt(6.0 / 96));
+  // Deformable attention: zero offset weights, the ring as bias (4 heads: axes), p+1 away.
+  const std::string msda = "sem_seg_head.pixel_decoder.transformer.encoder.layers.0.self_attn.";
+  EXPECT_EQ(find(msda + "sampling_offsets.weight").abs().sum().item<double>(), 0);
+  auto ring = find(msda + "sampling_offsets.bias").view({4, 3, 4, 2});
+  EXPECT_FLOAT_EQ(ring[0][0][0][0].item<float>(), 1.0f);
+  EXPECT_FLOAT_EQ(ring[0][2][3][0].item<float>(), 4.0f);
+  EXPECT_FLOAT_EQ(ring[1][0][1][1].item<float>(), 2.0f);
+  EXPECT_TRUE(at::equal(ring, sampling_offsets_ring(4, 3, 4).view({4, 3, 4, 2})));
+}
+
+TEST(TrainableModel, WrittenWeightsLoadBackByName) {
+  auto w = Weights::scratch(5);
+  w.set_trainable(true);
+  auto config = tiny_config("GN");
+  MaskFormer m(config, w);
+  w.finish();
+  {
+    at::NoGradGuard g;
+    for (const auto& p : w.named_parameters()) p.tensor.add_(0.01);  // as if trained
+  }
+  io::TensorMap map;
+  for (const auto& t : w.named_tensors()) map[t.name] = t.tensor.detach();
+  auto file = test::temp_dir("model_training") / "w.safetensors";
+  io::save_tensors(file.string(), map);
+  auto loaded = load_maskformer(config, file.string());
+  auto x = at::randn({1, 3, 64, 64});
+  at::NoGradGuard g;
+  auto a = m.forward(x), b = loaded->forward(x);
+  EXPECT_TRUE(at::equal(a.pred_logits, b.pred_logits));
+  EXPECT_TRUE(at::equal(a.pred_masks, b.pred_masks));
+}
+
+}  // namespace
+}  // namespace segx::model

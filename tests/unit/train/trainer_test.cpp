@@ -1,0 +1,335 @@
+// The training loop on a tiny model and a tiny synthetic set: deterministic batches, rank
+// slices, config errors, loss going down, and resume == uninterrupted, bit for bit.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <set>
+
+#include "segx/core/error.hpp"
+#include "segx/dataset/synth.hpp"
+#include "segx/io/safetensors_torch.hpp"
+#include "segx/train/data_loader.hpp"
+#include "segx/train/trainer.hpp"
+#include "segx/train/trainer_hooks.hpp"
+#include "support/fixtures.hpp"
+
+namespace segx::train {
+namespace {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path& synth_dir() {
+  static fs::path dir = [] {
+    auto d = test::temp_dir("trainer_synth") / "synth";
+    dataset::SynthOptions o;
+    o.images = 6;
+    o.width = 96;
+    o.height = 72;
+    o.seed = 4;
+    dataset::generate_synth(o, d.string());
+    return d;
+  }();
+  return dir;
+}
+
+json tiny_model() {
+  return {{"architecture", "mask2former"},
+          {"resnet",
+           {{"depth", 18}, {"stem_out_channels", 8}, {"res2_out_channels", 8}, {"norm", "GN"}}},
+          {"pixel_decoder",
+           {{"conv_dim", 32},
+            {"mask_dim", 32},
+            {"transformer_enc_layers", 1},
+            {"transformer_nheads", 4},
+            {"transformer_dim_feedforward", 32}}},
+          {"decoder",
+           {{"hidden_dim", 32},
+            {"num_queries", 8},
+            {"nheads", 4},
+            {"dim_feedforward", 32},
+            {"dec_layers", 2}}}};
+}
+
+json tiny_run(int iterations, int batch) {
+  return {{"datasets", {{{"name", "synth"}, {"path", (synth_dir() / "manifest.jsonl").string()}}}},
+          {"model", tiny_model()},
+          {"solver",
+           {{"base_lr", 1e-3},
+            {"max_iter", iterations},
+            {"ims_per_batch", batch},
+            {"checkpoint_period", 1000},
+            {"log_period", 1},
+            {"warmup_iters", 2},
+            {"warmup_factor", 0.1}}},
+          {"input", {{"crop_size", 64}, {"min_scale", 0.5}, {"max_scale", 1.5}}},
+          {"loss", {{"num_points", 256}}},
+          {"seed", 9}};
+}
+
+TrainConfig config_of(const json& j) {
+  return parse_train_config(j.dump(), "t.json", ".");
+}
+
+struct Run {
+  std::unique_ptr<Trainer> trainer;
+  TrainStatus status;
+};
+
+Run train_run(const json& j, const fs::path& out, bool resume, std::int64_t stop_at,
+              DistributedContext& dist, int chunks = 2) {
+  auto config = config_of(j);
+  auto data = load_train_data(config, "");
+  TrainerOptions o;
+  o.output_dir = out.string();
+  o.resume = resume;
+  o.stop_at = stop_at;
+  o.chunks = chunks;
+  Run r;
+  r.trainer = std::make_unique<Trainer>(config, data.classes, data.datasets, o, dist);
+  r.trainer->add_hook(std::make_unique<MetricsWriter>());
+  r.trainer->add_hook(std::make_unique<PeriodicCheckpointer>());
+  r.status = r.trainer->train();
+  return r;
+}
+
+TEST(DataLoader, BatchesArePureFunctionsOfTheIterationAndRanksSliceThem) {
+  auto config = config_of(tiny_run(4, 3));
+  auto data = load_train_data(config, "");
+  LoaderOptions o;
+  o.batch_size = 3;
+  o.seed = 5;
+  o.jitter = config.jitter;
+  auto a = load_batch(data.datasets, o, data.classes.names, 7);
+  auto b = load_batch(data.datasets, o, data.classes.names, 7);
+  auto c = load_batch(data.datasets, o, data.classes.names, 8);
+  ASSERT_EQ(a.images.sizes(), (std::vector<std::int64_t>{3, 3, 64, 64}));
+  EXPECT_TRUE(at::equal(a.images, b.images));
+  EXPECT_FALSE(at::equal(a.images, c.images));
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_TRUE(at::equal(a.targets[i].masks, b.targets[i].masks));
+    EXPECT_EQ(a.targets[i].masks.size(0), a.targets[i].labels.size(0));
+    EXPECT_EQ(a.targets[i].masks.size(1), 64);
+  }
+  // Ranks 0 and 1 of 2 hold images [0, 2) and [2, 3) of the same global batch.
+  o.world_size = 2;
+  o.rank = 1;
+  auto r1 = load_batch(data.datasets, o, data.classes.names, 7);
+  ASSERT_EQ(r1.images.size(0), 1);
+  EXPECT_TRUE(at::equal(r1.images[0], a.images[2]));
+  EXPECT_EQ(r1.slots, std::vector<std::uint64_t>{2});
+  EXPECT_EQ(rank_slice(5, 0, 2), (std::pair<int, int>{0, 3}));
+  EXPECT_EQ(rank_slice(5, 1, 2), (std::pair<int, int>{3, 2}));
+  // Every image of an epoch once: 6 images, batch 3 -> iterations 0 and 1 cover them all.
+  o.world_size = 1;
+  o.rank = 0;
+  std::set<std::string> seen;
+  for (int it = 0; it < 2; ++it) {
+    auto batch = load_batch(data.datasets, o, data.classes.names, it);
+    for (int k = 0; k < 3; ++k)
+      seen.insert(std::to_string(batch.images[k].sum().item<std::int64_t>()));
+  }
+  EXPECT_GE(seen.size(), 5u);  // (crops of distinct images; equal sums are unlikely)
+}
+
+TEST(DataLoader, DatasetsAreDrawnByTheirRates) {
+  auto j = tiny_run(4, 1);
+  j["datasets"][0]["slice"] = {0, 3};
+  j["datasets"][0]["rate"] = 3.0;
+  j["datasets"][1] = j["datasets"][0];
+  j["datasets"][1]["name"] = "second";
+  j["datasets"][1]["slice"] = {3, 6};
+  j["datasets"][1]["rate"] = 1.0;
+  auto config = config_of(j);
+  auto data = load_train_data(config, "");
+  ASSERT_EQ(data.datasets.size(), 2u);
+  LoaderOptions o;
+  o.batch_size = 1;
+  o.seed = 3;
+  o.jitter = config.jitter;
+  o.jitter.crop_height = o.jitter.crop_width = 32;
+  int first = 0;
+  const int n = 400;
+  for (int it = 0; it < n; ++it)
+    first += load_batch(data.datasets, o, data.classes.names, it).dataset == 0;
+  EXPECT_NEAR(first / double(n), 0.75, 0.06);
+}
+
+TEST(DataLoader, PrefetchingLoaderReturnsTheSameBatchesInOrder) {
+  auto config = config_of(tiny_run(4, 2));
+  auto data = load_train_data(config, "");
+  LoaderOptions o;
+  o.batch_size = 2;
+  o.seed = 1;
+  o.jitter = config.jitter;
+  o.workers = 2;
+  o.prefetch = 3;
+  DataLoader loader(data.datasets, data.classes.names, o, 5);
+  for (std::int64_t it = 5; it < 9; ++it) {
+    auto b = loader.next();
+    EXPECT_EQ(b.iteration, it);
+    EXPECT_TRUE(at::equal(b.images, load_batch(data.datasets, o, data.classes.names, it).images));
+  }
+}
+
+std::string error_of(const json& j, ErrorKind* kind) {
+  try {
+    config_of(j);
+  } catch (const Error& e) {
+    *kind = e.kind();
+    return e.what();
+  }
+  return "";
+}
+
+TEST(TrainConfig, BadFieldsNameTheFileAndTheField) {
+  ErrorKind kind{};
+  auto j = tiny_run(4, 2);
+  j["solver"]["base_lr"] = -1;
+  auto msg = error_of(j, &kind);
+  EXPECT_EQ(kind, ErrorKind::Config);
+  EXPECT_NE(msg.find("'t.json'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("solver.base_lr"), std::string::npos) << msg;
+  j = tiny_run(4, 2);
+  j["datasets"][0]["rate"] = 0;
+  msg = error_of(j, &kind);
+  EXPECT_NE(msg.find("datasets[0].rate"), std::string::npos) << msg;
+  j = tiny_run(4, 2);
+  j["datasets"][0]["tasks"] = {"panoptic", "depth"};
+  msg = error_of(j, &kind);
+  EXPECT_NE(msg.find("datasets[0].tasks"), std::string::npos) << msg;
+  j = tiny_run(4, 2);
+  j["solver"]["max_iters"] = 3;
+  msg = error_of(j, &kind);
+  EXPECT_NE(msg.find("solver.max_iters is not a known field"), std::string::npos) << msg;
+  j = tiny_run(4, 2);
+  j["model"]["num_classes"] = 3;
+  auto config = config_of(j);
+  auto data = load_train_data(config, "");
+  try {
+    resolve_model_config(config, data.classes);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Config);
+    EXPECT_NE(std::string(e.what()).find("30 classes"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TrainConfig, EmptySliceIsAnEmptyDataset) {
+  auto j = tiny_run(4, 2);
+  j["datasets"][0]["slice"] = {6, 10};
+  auto config = config_of(j);
+  try {
+    load_train_data(config, "");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::DataError);
+    EXPECT_NE(std::string(e.what()).find("no images"), std::string::npos) << e.what();
+  }
+}
+
+std::string read_text(const fs::path& p) {
+  return test::read_file(p);
+}
+
+std::map<std::string, at::Tensor> final_weights(const fs::path& out, const char* file) {
+  return io::load_tensors((out / file).string());
+}
+
+TEST(Trainer, ResumedRunEndsWithTheUninterruptedRunsWeightsBitForBit) {
+  DistributedContext single;
+  auto root = test::temp_dir("trainer_resume");
+  auto j = tiny_run(6, 2);
+  auto straight = train_run(j, root / "straight", false, 0, single);
+  EXPECT_EQ(straight.status, TrainStatus::Finished);
+  auto first = train_run(j, root / "split", false, 3, single);
+  EXPECT_EQ(first.status, TrainStatus::Stopped);
+  EXPECT_EQ(first.trainer->iteration(), 3);
+  EXPECT_TRUE(fs::exists(root / "split" / "model_0000003.pt"));
+  first.trainer.reset();
+  auto mid = final_weights(root / "split", "model_last.safetensors");
+  auto second = train_run(j, root / "split", true, 0, single);
+  EXPECT_EQ(second.status, TrainStatus::Finished);
+  auto a = final_weights(root / "straight", "model_final.safetensors");
+  auto b = final_weights(root / "split", "model_final.safetensors");
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [name, t] : a) EXPECT_TRUE(at::equal(t, b.at(name))) << name;
+  // Training moved the weights between iterations 3 and 6.
+  EXPECT_FALSE(at::equal(mid.at("sem_seg_head.predictor.query_feat.weight"),
+                         a.at("sem_seg_head.predictor.query_feat.weight")));
+  // metrics.jsonl: one line per logged iteration (log_period 1), the resumed run appending.
+  std::ifstream in(root / "split" / "metrics.jsonl");
+  std::string line;
+  std::vector<json> lines;
+  while (std::getline(in, line)) lines.push_back(json::parse(line));
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(lines[5].at("iteration"), 5);
+  for (const char* key : {"loss_ce", "loss_mask", "loss_dice", "loss_ce_0", "total_loss", "lr",
+                          "time", "data_time", "max_rss_mb"})
+    EXPECT_TRUE(lines[0].contains(key)) << key;
+  EXPECT_DOUBLE_EQ(lines[0].at("lr").get<double>(), 1e-3 * 0.1);
+}
+
+TEST(Trainer, ParallelChunksComputeTheWholeBatchsStep) {
+  DistributedContext single;
+  auto root = test::temp_dir("trainer_chunks");
+  auto j = tiny_run(3, 4);
+  j["solver"]["base_lr"] = 1e-5;  // (AdamW turns rounding noise on ~0 gradients into steps)
+  train_run(j, root / "one", false, 0, single, 1);
+  train_run(j, root / "three", false, 0, single, 3);
+  auto a = final_weights(root / "one", "model_final.safetensors");
+  auto b = final_weights(root / "three", "model_final.safetensors");
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [name, t] : a)
+    EXPECT_LT((t - b.at(name)).abs().max().item<double>(), 1e-6) << name;
+}
+
+TEST(Trainer, NonFiniteLossStopsWithTheTermAndKeepsTheLastCheckpoint) {
+  DistributedContext single;
+  auto out = test::temp_dir("trainer_nan") / "run";
+  auto j = tiny_run(6, 2);
+  j["solver"]["checkpoint_period"] = 2;
+  auto config = config_of(j);
+  auto data = load_train_data(config, "");
+  TrainerOptions o;
+  o.output_dir = out.string();
+  Trainer trainer(config, data.classes, data.datasets, o, single);
+  trainer.add_hook(std::make_unique<PeriodicCheckpointer>());
+  trainer.add_loss([](const StepContext& ctx) {
+    std::map<std::string, torch::Tensor> extra;
+    const double v = ctx.iteration == 3 ? std::nan("") : 0.0;
+    extra["loss_extra"] = ctx.output->pred_logits.sum() * 0 + v;
+    return extra;
+  });
+  try {
+    trainer.train();
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::DataError);
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("loss is nan at iteration 3 (loss_extra = nan)"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("model_0000002.pt' is intact"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(read_text(out / "last_checkpoint"), "model_0000002.pt\n");
+}
+
+TEST(Trainer, LogitsTransformSeesEveryLayer) {
+  DistributedContext single;
+  auto out = test::temp_dir("trainer_logits") / "run";
+  auto config = config_of(tiny_run(1, 2));
+  auto data = load_train_data(config, "");
+  TrainerOptions o;
+  o.output_dir = out.string();
+  Trainer trainer(config, data.classes, data.datasets, o, single);
+  int calls = 0;
+  trainer.set_logits_transform([&](const TrainBatch& b, const torch::Tensor& logits) {
+    EXPECT_EQ(logits.size(0), static_cast<std::int64_t>(b.targets.size()));
+    ++calls;
+    return logits;
+  });
+  trainer.train();
+  EXPECT_EQ(calls, 2);  // dec_layers 2: the final layer and one auxiliary
+}
+
+}  // namespace
+}  // namespace segx::train
