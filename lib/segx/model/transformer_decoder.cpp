@@ -185,6 +185,7 @@ DecoderPredictions MaskedTransformerDecoder::operator()(const std::vector<at::Te
     output = query_feat_.unsqueeze(0).expand({b, nq, h}).contiguous();
   }
   DecoderPredictions out;
+  if (oneformer_) out.queries = output;
   at::Tensor attn_mask;
   const auto nlayers = static_cast<int>(self_attn_.size());
   heads(output, mask_features, sizes[0], 0, &attn_mask, out, trace);

@@ -4,6 +4,9 @@
 #include <torch/nn/functional.h>
 
 #include "segx/core/error.hpp"
+#include "segx/train/box_projection.hpp"
+#include "segx/train/contrastive_loss.hpp"
+#include "segx/train/label_space.hpp"
 #include "segx/train/mask_losses.hpp"
 
 namespace segx::train {
@@ -24,8 +27,19 @@ std::vector<Assignment> hungarian_match(const LayerPredictions& predictions,
       result.emplace_back();
       continue;
     }
-    auto probs = predictions.class_logits[b].softmax(-1);
-    auto cost_class = -probs.index_select(1, target.labels);
+    auto logits = predictions.class_logits[b];
+    if (target.label_space.defined()) logits = restrict_to_label_space(logits, target.label_space);
+    auto probs = logits.softmax(-1);
+    auto cost_class = -probs.index_select(1, target.labels.to(probs.device()));
+    if (target.box_only()) {
+      auto cost = options.projection_weight *
+                      batch_box_projection_cost(predictions.mask_logits[b], target.boxes) +
+                  options.class_weight * cost_class.to(torch::kFloat);
+      auto cpu = cost.reshape({num_queries, num_targets}).to(torch::kCPU, torch::kDouble).contiguous();
+      result.push_back(linear_sum_assignment(cpu.data_ptr<double>(), static_cast<int>(num_queries),
+                                             static_cast<int>(num_targets)));
+      continue;
+    }
     // All masks share one set of random points so the cost matrix is cheap to build.
     auto points = random_points(1, options.num_points, predictions.mask_logits.options(),
                                 generators ? &generators->at(b) : nullptr);
@@ -51,13 +65,23 @@ SetCriterion::SetCriterion(CriterionOptions options) : options_(options) {
 
 std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
     const LayerPredictions& layer, const std::vector<InstanceTargets>& targets, double num_masks,
-    ImageGenerators* generators, double class_normalizer) const {
+    ImageGenerators* generators, double class_normalizer,
+                                   const ContrastiveInputs& contrastive) const {
   auto indices = hungarian_match(layer, targets, options_, generators);
   const auto device = layer.class_logits.device();
   auto long_opts = torch::TensorOptions().dtype(torch::kLong).device(device);
 
   // Classification: every unmatched query is "no object", down-weighted by no_object_weight.
   auto logits = layer.class_logits.to(torch::kFloat);
+  bool restricted = false;
+  for (const auto& t : targets) restricted = restricted || t.label_space.defined();
+  if (restricted) {  // per image: images without a space keep every class
+    std::vector<torch::Tensor> spaces;
+    for (const auto& t : targets)
+      spaces.push_back(t.label_space.defined() ? t.label_space.to(torch::kCPU, torch::kBool)
+                                               : torch::ones({options_.num_classes}, torch::kBool));
+    logits = restrict_to_label_space(logits, torch::stack(spaces));
+  }
   auto target_classes = torch::full({logits.size(0), logits.size(1)}, options_.num_classes, long_opts);
   std::vector<int64_t> batch_idx, query_idx, target_batch_idx, target_idx;
   for (std::size_t b = 0; b < indices.size(); ++b) {
@@ -81,8 +105,34 @@ std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
     losses["loss_ce"] = F::cross_entropy(logits.transpose(1, 2), target_classes,
                                          F::CrossEntropyFuncOptions().weight(weight));
 
-  if (batch_idx.empty()) {  // no targets in the batch: mask losses are zero but keep the graph
-    auto zero = layer.mask_logits.sum() * 0.0;
+  // Boxes-only images: the projection loss on their matched pairs; the rest go on below.
+  bool any_box_only = false;
+  for (const auto& t : targets) any_box_only = any_box_only || t.box_only();
+  std::vector<int64_t> mask_b, mask_q, mask_t, box_b, box_q;
+  std::vector<torch::Tensor> matched_boxes;
+  for (std::size_t k = 0; k < batch_idx.size(); ++k) {
+    const auto& t = targets[batch_idx[k]];
+    if (t.box_only()) {
+      box_b.push_back(batch_idx[k]);
+      box_q.push_back(query_idx[k]);
+      matched_boxes.push_back(t.boxes[target_idx[k]]);
+    } else {
+      mask_b.push_back(batch_idx[k]);
+      mask_q.push_back(query_idx[k]);
+      mask_t.push_back(target_idx[k]);
+    }
+  }
+  auto zero = layer.mask_logits.sum() * 0.0;  // keeps the graph where a term has no pairs
+  if (any_box_only)
+    losses["loss_proj"] =
+        box_b.empty() ? zero
+                      : box_projection_loss(layer.mask_logits.index({torch::tensor(box_b, long_opts),
+                                                                     torch::tensor(box_q, long_opts)}),
+                                            torch::stack(matched_boxes).to(device), num_masks);
+  batch_idx = std::move(mask_b);
+  query_idx = std::move(mask_q);
+  target_idx = std::move(mask_t);
+  if (batch_idx.empty()) {  // no mask targets in the batch: mask losses are zero
     losses["loss_mask"] = zero;
     losses["loss_dice"] = zero;
     return losses;
@@ -125,7 +175,8 @@ std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
 LossTerms SetCriterion::operator()(const LayerPredictions& final_layer,
                                    const std::vector<LayerPredictions>& aux,
                                    const std::vector<InstanceTargets>& targets, double num_masks,
-                                   ImageGenerators* generators, double class_normalizer) const {
+                                   ImageGenerators* generators, double class_normalizer,
+                                   const ContrastiveInputs& contrastive) const {
   if (static_cast<int64_t>(targets.size()) != final_layer.class_logits.size(0))
     fail(ErrorKind::Internal, "criterion: {} targets for a batch of {}", targets.size(),
          final_layer.class_logits.size(0));
@@ -139,6 +190,9 @@ LossTerms SetCriterion::operator()(const LayerPredictions& final_layer,
   for (std::size_t i = 0; i < aux.size(); ++i)
     for (auto& [name, value] : layer_losses(aux[i], targets, num_masks, generators, class_normalizer))
       out.terms[name + "_" + std::to_string(i)] = value;
+  if (contrastive.defined())
+    out.terms["loss_contrastive"] =
+        query_text_contrastive_loss(contrastive.queries, contrastive.texts, contrastive.logit_scale);
   out.total = torch::zeros({}, final_layer.class_logits.options().dtype(torch::kFloat));
   for (const auto& [name, value] : out.terms)
     out.total = out.total + weight_of(name) * value;
@@ -148,6 +202,8 @@ LossTerms SetCriterion::operator()(const LayerPredictions& final_layer,
 double SetCriterion::weight_of(const std::string& name) const {
   return name.rfind("loss_ce", 0) == 0     ? options_.class_weight
          : name.rfind("loss_mask", 0) == 0 ? options_.mask_weight
+         : name.rfind("loss_proj", 0) == 0 ? options_.projection_weight
+         : name.rfind("loss_contrastive", 0) == 0 ? options_.contrastive_weight
                                            : options_.dice_weight;
 }
 

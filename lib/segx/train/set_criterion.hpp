@@ -1,11 +1,22 @@
 // Mask2Former's training objective: Hungarian matching of queries to ground-truth masks per image
 // (class + sigmoid-CE + dice costs on shared random points) and the matched losses (weighted
 // cross-entropy with a no-object class, point-sampled mask CE and dice) with deep supervision.
+//
+// Extensions for OneFormer and DaTaSeg co-training (all optional; defaults give Mask2Former):
+// - InstanceTargets::label_space (bool [K]): the image's dataset label space; logits of other
+//   classes are -inf in matching and loss (label_space.hpp, DatasetClasses::label_space()).
+// - InstanceTargets::boxes without masks: a boxes-only image; matched by class + box-projection
+//   cost and trained with loss_proj (box_projection.hpp) instead of loss_mask/loss_dice.
+// - ContrastiveInputs: decoder queries (DecoderPredictions::queries), text features
+//   (TextEncoder) and criterion.logit_scale add loss_contrastive (final layer only, as upstream).
+// Weights: loss_ce class_weight, loss_mask mask_weight, loss_dice dice_weight, loss_proj
+// projection_weight, loss_contrastive contrastive_weight (suffixes _0, _1, ... likewise).
 #pragma once
 #include <torch/types.h>
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "segx/train/linear_assignment.hpp"
@@ -20,8 +31,24 @@ struct LayerPredictions {
 
 // One image's ground truth: N masks with their class indices in [0, K).
 struct InstanceTargets {
+  InstanceTargets() = default;
+  InstanceTargets(torch::Tensor labels_, torch::Tensor masks_)
+      : labels(std::move(labels_)), masks(std::move(masks_)) {}
   torch::Tensor labels;  // int64 [N]
   torch::Tensor masks;   // float [N, Ht, Wt] in {0, 1} (any resolution: sampling is normalised)
+  // Boxes-only images leave `masks` undefined and give boxes (x0, y0, x1, y1) normalised to the
+  // masks' frame, float [N, 4] (normalize_boxes converts pixel boxes).
+  torch::Tensor boxes;
+  torch::Tensor label_space;  // bool [K]; undefined: every class
+  bool box_only() const { return !masks.defined() && boxes.defined(); }
+};
+
+// OneFormer's query-text contrastive term.
+struct ContrastiveInputs {
+  torch::Tensor queries;      // [B, Q, C] DecoderPredictions::queries
+  torch::Tensor texts;        // [B, Q', C'] TextEncoder output, Q' C' == Q C
+  torch::Tensor logit_scale;  // scalar criterion.logit_scale (learnable)
+  bool defined() const { return queries.defined() && texts.defined() && logit_scale.defined(); }
 };
 
 struct CriterionOptions {
@@ -33,6 +60,8 @@ struct CriterionOptions {
   int num_points = 112 * 112;     // K points per mask for matching and losses
   double oversample_ratio = 3.0;
   double importance_ratio = 0.75;
+  double projection_weight = 5.0;   // loss_proj (boxes-only images) and its matching cost
+  double contrastive_weight = 0.5;  // loss_contrastive (MODEL.ONE_FORMER.CONTRASTIVE_WEIGHT)
 };
 
 // Per-image generators for the random points: with one CPU generator per image, an image's
@@ -62,8 +91,11 @@ class SetCriterion {
   // when > 0, so that processes averaging their gradients compute the whole batch's loss.
   LossTerms operator()(const LayerPredictions& final_layer, const std::vector<LayerPredictions>& aux,
                        const std::vector<InstanceTargets>& targets, double num_masks = 0,
-                       ImageGenerators* generators = nullptr, double class_normalizer = 0) const;
-  // The weight of a term by its name (loss_ce*, loss_mask*, loss_dice*).
+                       ImageGenerators* generators = nullptr, double class_normalizer = 0,
+                       const ContrastiveInputs& contrastive = {}) const;
+  // `contrastive` (when defined) adds loss_contrastive; loss_proj appears when some image is
+  // boxes-only.
+  // The weight of a term by its name (loss_ce*, loss_mask*, loss_proj*, loss_contrastive, loss_dice*).
   double weight_of(const std::string& term) const;
 
   const CriterionOptions& options() const { return options_; }
