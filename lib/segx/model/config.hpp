@@ -57,7 +57,8 @@ struct OneFormerConfig {
 struct ClassifierConfig {
   std::string type = "linear";
   int embedding_dim = 0;   // D, for "embedding"
-  std::string embeddings;  // safetensors file with tensor "embeddings" [K, D]; relative to config
+  // safetensors file from `segx vocab embed` ("class_embeddings" [K, D]); relative to config
+  std::string embeddings;
 };
 
 struct InferenceConfig {

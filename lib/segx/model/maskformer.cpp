@@ -93,9 +93,11 @@ std::unique_ptr<MaskFormer> load_maskformer(const ModelConfig& config,
   at::Tensor embeddings;
   if (config.classifier.type == "embedding" && !config.classifier.embeddings.empty()) {
     auto map = io::load_tensors(config.classifier.embeddings);
-    auto it = map.find("embeddings");
+    // `segx vocab embed` writes "class_embeddings"; "embeddings" is accepted too.
+    auto it = map.find("class_embeddings");
+    if (it == map.end()) it = map.find("embeddings");
     if (it == map.end())
-      fail(ErrorKind::Config, "'{}': no tensor 'embeddings' (class-name embeddings)",
+      fail(ErrorKind::Config, "'{}': no tensor 'class_embeddings' (class-name embeddings)",
            config.classifier.embeddings);
     embeddings = it->second.to(device);
   }

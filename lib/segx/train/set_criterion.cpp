@@ -65,8 +65,7 @@ SetCriterion::SetCriterion(CriterionOptions options) : options_(options) {
 
 std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
     const LayerPredictions& layer, const std::vector<InstanceTargets>& targets, double num_masks,
-    ImageGenerators* generators, double class_normalizer,
-                                   const ContrastiveInputs& contrastive) const {
+    ImageGenerators* generators, double class_normalizer) const {
   auto indices = hungarian_match(layer, targets, options_, generators);
   const auto device = layer.class_logits.device();
   auto long_opts = torch::TensorOptions().dtype(torch::kLong).device(device);
