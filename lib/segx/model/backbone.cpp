@@ -17,19 +17,21 @@ at::Tensor ResNetBlock::operator()(const at::Tensor& x) const {
 }
 
 namespace {
-// detectron2's get_norm: FrozenBatchNorm2d or GroupNorm(32, C) (fewer groups for narrow layers).
+// detectron2's get_norm: FrozenBatchNorm2d or GroupNorm(norm_groups, C) (fewer groups for narrow
+// layers).
 Conv2d conv(Weights& w, const std::string& prefix, std::int64_t in, std::int64_t out,
-            std::int64_t kernel, Norm norm, std::int64_t stride = 1, std::int64_t padding = 0,
-            std::int64_t dilation = 1, std::int64_t groups = 1) {
+            std::int64_t kernel, Norm norm, std::int64_t norm_groups, std::int64_t stride = 1,
+            std::int64_t padding = 0, std::int64_t dilation = 1, std::int64_t groups = 1) {
   Conv2d c(w, prefix, in, out, kernel, norm, false, stride, padding, dilation, groups);
-  c.gn_groups = std::gcd<std::int64_t>(32, out);
+  c.gn_groups = std::gcd<std::int64_t>(norm_groups, out);
   return c;
 }
 }  // namespace
 
 ResNet::ResNet(const ResNetConfig& c, Weights& w, const std::string& prefix) {
   const Norm norm = c.norm == "GN" ? Norm::GroupNorm : Norm::FrozenBN;
-  stem_ = conv(w, prefix + "stem.conv1.", 3, c.stem_out_channels, 7, norm, 2, 3);
+  const std::int64_t g = c.norm_groups;
+  stem_ = conv(w, prefix + "stem.conv1.", 3, c.stem_out_channels, 7, norm, g, 2, 3);
   stem_.relu = true;
   const bool basic = c.depth < 50;
   std::array<int, 4> blocks{};
@@ -51,17 +53,17 @@ ResNet::ResNet(const ResNetConfig& c, Weights& w, const std::string& prefix) {
       b.bottleneck = !basic;
       b.has_shortcut = in != out;
       if (b.has_shortcut)
-        b.shortcut = conv(w, p + "shortcut.", in, out, 1, norm, stride);
+        b.shortcut = conv(w, p + "shortcut.", in, out, 1, norm, g, stride);
       if (basic) {
-        b.conv1 = conv(w, p + "conv1.", in, out, 3, norm, stride, 1);
-        b.conv2 = conv(w, p + "conv2.", out, out, 3, norm, 1, 1);
+        b.conv1 = conv(w, p + "conv1.", in, out, 3, norm, g, stride, 1);
+        b.conv2 = conv(w, p + "conv2.", out, out, 3, norm, g, 1, 1);
         b.conv1.relu = true;
       } else {
         const std::int64_t s1 = c.stride_in_1x1 ? stride : 1, s3 = c.stride_in_1x1 ? 1 : stride;
-        b.conv1 = conv(w, p + "conv1.", in, bneck, 1, norm, s1);
-        b.conv2 = conv(w, p + "conv2.", bneck, bneck, 3, norm, s3, dilation, dilation,
+        b.conv1 = conv(w, p + "conv1.", in, bneck, 1, norm, g, s1);
+        b.conv2 = conv(w, p + "conv2.", bneck, bneck, 3, norm, g, s3, dilation, dilation,
                        c.num_groups);
-        b.conv3 = conv(w, p + "conv3.", bneck, out, 1, norm);
+        b.conv3 = conv(w, p + "conv3.", bneck, out, 1, norm, g);
         b.conv1.relu = b.conv2.relu = true;
       }
       stages_[s].push_back(std::move(b));

@@ -64,6 +64,7 @@ ModelConfig parse_model_config(const std::string& text, const std::string& sourc
     get(r, "stride_in_1x1", c.resnet.stride_in_1x1, s, "resnet.");
     get(r, "res5_dilation", c.resnet.res5_dilation, s, "resnet.");
     get(r, "norm", c.resnet.norm, s, "resnet.");
+    get(r, "norm_groups", c.resnet.norm_groups, s, "resnet.");
   }
   if (j.contains("pixel_decoder")) {
     const auto& p = j["pixel_decoder"];
@@ -71,6 +72,7 @@ ModelConfig parse_model_config(const std::string& text, const std::string& sourc
     get(p, "conv_dim", o.conv_dim, s, "pixel_decoder.");
     get(p, "mask_dim", o.mask_dim, s, "pixel_decoder.");
     get(p, "norm", o.norm, s, "pixel_decoder.");
+    get(p, "norm_groups", o.norm_groups, s, "pixel_decoder.");
     get(p, "transformer_enc_layers", o.transformer_enc_layers, s, "pixel_decoder.");
     get(p, "transformer_nheads", o.transformer_nheads, s, "pixel_decoder.");
     get(p, "transformer_dim_feedforward", o.transformer_dim_feedforward, s, "pixel_decoder.");
@@ -125,6 +127,7 @@ ModelConfig parse_model_config(const std::string& text, const std::string& sourc
   // (detectron2 asserts res2_out_channels == 64 for depth 18/34; segx allows narrower basic
   // blocks for small models trained from scratch.)
   check(r.norm == "FrozenBN" || r.norm == "GN", s, "resnet.norm must be \"FrozenBN\" or \"GN\"");
+  check(r.norm_groups > 0, s, "resnet.norm_groups must be positive");
   check(c.test.min_size >= 0 && c.test.max_size >= 0, s,
         "test.min_size and test.max_size must be >= 0");
   check(r.res5_dilation == 1 || r.res5_dilation == 2, s, "resnet.res5_dilation must be 1 or 2");
@@ -132,8 +135,9 @@ ModelConfig parse_model_config(const std::string& text, const std::string& sourc
             r.num_groups > 0,
         s, "resnet channel counts must be positive");
   const auto& p = c.pixel_decoder;
-  check((p.conv_dim > 0 && p.conv_dim % 32 == 0) || p.norm != "GN", s,
-        "pixel_decoder.conv_dim must be a multiple of 32 for GroupNorm(32)");
+  check(p.norm_groups > 0, s, "pixel_decoder.norm_groups must be positive");
+  check((p.conv_dim > 0 && p.conv_dim % p.norm_groups == 0) || p.norm != "GN", s,
+        "pixel_decoder.conv_dim must be a multiple of pixel_decoder.norm_groups for GroupNorm");
   check(p.norm == "GN" || p.norm.empty(), s, "pixel_decoder.norm must be \"GN\" or \"\"");
   check(p.transformer_nheads > 0 && p.conv_dim % p.transformer_nheads == 0, s,
         "pixel_decoder.conv_dim must be divisible by transformer_nheads");
@@ -179,11 +183,13 @@ std::string model_config_to_json(const ModelConfig& c) {
                  {"num_groups", c.resnet.num_groups},
                  {"stride_in_1x1", c.resnet.stride_in_1x1},
                  {"res5_dilation", c.resnet.res5_dilation},
-                 {"norm", c.resnet.norm}};
+                 {"norm", c.resnet.norm},
+                 {"norm_groups", c.resnet.norm_groups}};
   const auto& p = c.pixel_decoder;
   j["pixel_decoder"] = {{"conv_dim", p.conv_dim},
                         {"mask_dim", p.mask_dim},
                         {"norm", p.norm},
+                        {"norm_groups", p.norm_groups},
                         {"transformer_enc_layers", p.transformer_enc_layers},
                         {"transformer_nheads", p.transformer_nheads},
                         {"transformer_dim_feedforward", p.transformer_dim_feedforward},

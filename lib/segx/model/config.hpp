@@ -18,6 +18,11 @@ struct ResNetConfig {
   // NORM: "FrozenBN" (official checkpoints) or "GN" (trainable GroupNorm for from-scratch
   // training: 32 groups as detectron2, fewer where a narrow layer has fewer channels).
   std::string norm = "FrozenBN";
+  // GroupNorm's group count (gcd with each layer's channels). 32 is detectron2's; from scratch
+  // on images whose classes differ by colour, 1 keeps each image's absolute colour: 32 groups in
+  // a 32-channel stem normalise every channel over the image (instance norm), so a crop filled
+  // by one region looks the same whatever its colour.
+  int norm_groups = 32;
 };
 
 // Mask2Former MSDeformAttnPixelDecoder (MODEL.SEM_SEG_HEAD.*).
@@ -25,6 +30,7 @@ struct PixelDecoderConfig {
   int conv_dim = 256;                 // CONVS_DIM
   int mask_dim = 256;                 // MASK_DIM
   std::string norm = "GN";            // NORM: "GN" or "" (lateral/output convs)
+  int norm_groups = 32;               // GroupNorm's groups (input_proj and FPN convs)
   int transformer_enc_layers = 6;     // TRANSFORMER_ENC_LAYERS
   int transformer_nheads = 8;         // MASK_FORMER.NHEADS (sic: the decoder's head count)
   int transformer_dim_feedforward = 1024;  // fixed to 1024 upstream

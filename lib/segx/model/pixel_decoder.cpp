@@ -83,6 +83,7 @@ PixelDecoder::PixelDecoder(const PixelDecoderConfig& c, const std::array<std::in
     const auto p = fmt::format("{}input_proj.{}.", prefix, i);
     Conv2d conv(w, p + "0.", ch[transformer_levels_[i]], dim, 1, Norm::None, true);
     conv.norm = Norm::GroupNorm;
+    conv.gn_groups = c.norm_groups;
     conv.gn_weight = w.take(p + "1.weight", {dim});
     conv.gn_bias = w.take(p + "1.bias", {dim});
     input_proj_.push_back(std::move(conv));
@@ -108,6 +109,7 @@ PixelDecoder::PixelDecoder(const PixelDecoderConfig& c, const std::array<std::in
   for (int idx = 0; idx < num_fpn; ++idx) {
     Conv2d lat(w, fmt::format("{}adapter_{}.", prefix, idx + 1), ch[idx], dim, 1, norm, !gn);
     Conv2d out(w, fmt::format("{}layer_{}.", prefix, idx + 1), dim, dim, 3, norm, !gn, 1, 1);
+    lat.gn_groups = out.gn_groups = c.norm_groups;
     out.relu = true;
     lateral_.push_back(std::move(lat));
     output_.push_back(std::move(out));
