@@ -90,8 +90,7 @@ at::Tensor OneFormerTraining::task_tokens(const TrainBatch& batch) const {
 
 OneFormerTraining::Rows OneFormerTraining::exchange(const TrainBatch& chunk,
                                                     const at::Tensor& image_rows,
-                                                    const at::Tensor& text_rows,
-                                                    int global_batch) {
+                                                    const at::Tensor& text_rows, int global_batch) {
   const auto first = static_cast<std::int64_t>(chunk.slots.front());
   const auto count = image_rows.size(0);
   std::unique_lock<std::mutex> lock(mutex_);
@@ -128,8 +127,7 @@ void OneFormerTraining::abort_step() {
 }
 
 at::Tensor OneFormerTraining::contrastive_loss(const TrainBatch& chunk,
-                                               const model::ModelOutput& output,
-                                               int global_batch) {
+                                               const model::ModelOutput& output, int global_batch) {
   const auto& queries = output.all.queries;
   auto tokens = tokenize_texts(tokenizer_, chunk.texts, context_length_);
   auto image_rows = normalized_rows(queries);

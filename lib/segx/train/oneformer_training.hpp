@@ -53,8 +53,8 @@ class OneFormerTraining {
   struct Rows {
     at::Tensor images, texts;  // detached, normalised [global_batch, N]
   };
-  Rows exchange(const TrainBatch& chunk, const at::Tensor& image_rows,
-                const at::Tensor& text_rows, int global_batch);
+  Rows exchange(const TrainBatch& chunk, const at::Tensor& image_rows, const at::Tensor& text_rows,
+                int global_batch);
 
   DistributedContext& dist_;
   double weight_ = 0;

@@ -45,9 +45,10 @@ int run_training(const TrainRunOptions& o) {
   trainer.add_hook(std::make_unique<MetricsWriter>());
   trainer.add_hook(std::make_unique<PeriodicCheckpointer>());
   if (validation && trainer.model_config().is_oneformer())  // its forward needs task tokens
-    log::warn("'{}': validation during OneFormer training is not wired yet; evaluate "
-              "model_final.safetensors with `segx infer --task panoptic | segx eval pq`",
-              o.config);
+    log::warn(
+        "'{}': validation during OneFormer training is not wired yet; evaluate "
+        "model_final.safetensors with `segx infer --task panoptic | segx eval pq`",
+        o.config);
   else if (validation)
     trainer.add_hook(std::make_unique<PanopticEvalHook>(std::move(*validation)));
   if (trainer.iteration() >= trainer.max_iter()) {

@@ -35,12 +35,12 @@ struct SolverOptions {
 // OneFormer's text side (MODEL.TEXT_ENCODER.* upstream; training only, inference ignores it):
 // "text_encoder" in the config. Used when the model's architecture is "oneformer".
 struct TextEncoderOptions {
-  std::string tokenizer;         // CLIP BPE vocabulary (bpe_simple_vocab_16e6.txt.gz); required
-  int context_length = 77;       // CONTEXT_LENGTH
-  int width = 0;                 // WIDTH; 0: the decoder's hidden_dim (upstream: both 256)
-  int layers = 6;                // NUM_LAYERS
-  int proj_num_layers = 2;       // PROJ_NUM_LAYERS
-  int n_ctx = 16;                // N_CTX learnable prompt vectors; texts = num_queries - n_ctx
+  std::string tokenizer;    // CLIP BPE vocabulary (bpe_simple_vocab_16e6.txt.gz); required
+  int context_length = 77;  // CONTEXT_LENGTH
+  int width = 0;            // WIDTH; 0: the decoder's hidden_dim (upstream: both 256)
+  int layers = 6;           // NUM_LAYERS
+  int proj_num_layers = 2;  // PROJ_NUM_LAYERS
+  int n_ctx = 16;           // N_CTX learnable prompt vectors; texts = num_queries - n_ctx
 };
 
 struct TrainConfig {

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
 #include <cmath>
+#include <fstream>
 #include <set>
 
 #include "segx/core/error.hpp"
@@ -342,7 +342,8 @@ TEST(DataLoader, TasksAreDrawnUniformlyFromTheDatasetsTaskList) {
   for (Task t : three)
     EXPECT_NEAR(count[t] / double(iterations * slots), 1.0 / 3, 0.02) << task_name(t);
   count.clear();
-  for (int it = 0; it < iterations; ++it) count[draw_task({Task::Panoptic, Task::Semantic}, 7, it, 0)]++;
+  for (int it = 0; it < iterations; ++it)
+    count[draw_task({Task::Panoptic, Task::Semantic}, 7, it, 0)]++;
   EXPECT_EQ(count.count(Task::Instance), 0u);
   EXPECT_NEAR(count[Task::Semantic] / double(iterations), 0.5, 0.03);
   EXPECT_EQ(draw_task({Task::Instance}, 7, 3, 1), Task::Instance);
@@ -432,8 +433,8 @@ TEST(OneFormerTrainer, StepLossIncludesTheWeightedContrastiveTermOverTheWholeBat
     EXPECT_EQ(saved.count(name), 1u) << name;
   EXPECT_NE(saved.at("criterion.logit_scale").item<double>(), std::log(1 / 0.07));
   auto model_config = model::load_model_config((root / "two_chunks/model_config.json").string());
-  EXPECT_NO_THROW(model::load_maskformer(model_config,
-                                         (root / "two_chunks/model_final.safetensors").string()));
+  EXPECT_NO_THROW(
+      model::load_maskformer(model_config, (root / "two_chunks/model_final.safetensors").string()));
 }
 
 TEST(OneFormerTrainer, ResumedRunEndsWithTheUninterruptedRunsWeightsBitForBit) {
