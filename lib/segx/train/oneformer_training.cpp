@@ -1,6 +1,7 @@
 // OneFormer training: task tokens, text queries through the text encoder, contrastive loss.
 #include "segx/train/oneformer_training.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "segx/core/error.hpp"
@@ -34,6 +35,12 @@ TextEncoderConfig encoder_config(const TrainConfig& c, const model::ModelConfig&
   return e;
 }
 
+bool is_text_side(const std::string& name) {
+  for (const char* p : {"text_encoder.", "text_projector.", "prompt_ctx."})
+    if (name.rfind(p, 0) == 0) return true;
+  return false;
+}
+
 model::ClipTokenizer load_tokenizer(const TrainConfig& c) {
   const auto& path = c.text_encoder.tokenizer;
   if (path.empty())
@@ -50,6 +57,28 @@ model::ClipTokenizer load_tokenizer(const TrainConfig& c) {
   }
 }
 
+// Fine-tuning: an upstream checkpoint carries the text side (a converted inference-only one may
+// not: then it starts from scratch). What it carries must fit text_encoder exactly.
+void take_from_checkpoint(io::TensorMap& tensors, const TrainConfig& c) {
+  const auto checkpoint = io::load_tensors(c.weights);
+  std::vector<std::string> unexpected, missing;
+  for (const auto& [name, t] : checkpoint)
+    if (is_text_side(name) && !tensors.count(name)) unexpected.push_back(name);
+  const bool has_text = std::any_of(checkpoint.begin(), checkpoint.end(),
+                                    [](const auto& kv) { return is_text_side(kv.first); });
+  for (auto& [name, t] : tensors) {
+    if (auto it = checkpoint.find(name); it != checkpoint.end())
+      t = it->second;
+    else if (has_text && is_text_side(name))
+      missing.push_back(name);
+  }
+  if (!unexpected.empty() || !missing.empty())
+    fail(ErrorKind::Config,
+         "'{}': its text encoder does not fit text_encoder in '{}': {} missing{}, {} unexpected{}",
+         c.weights, c.source, missing.size(), missing.empty() ? "" : " (" + missing.front() + ")",
+         unexpected.size(), unexpected.empty() ? "" : " (" + unexpected.front() + ")");
+}
+
 }  // namespace
 
 OneFormerTraining::OneFormerTraining(const TrainConfig& c, const model::ModelConfig& m,
@@ -64,9 +93,7 @@ OneFormerTraining::OneFormerTraining(const TrainConfig& c, const model::ModelCon
   tensors["criterion.logit_scale"] = initial_logit_scale(c.contrastive_temperature);
   std::string source = "<text encoder from scratch>";
   if (!c.weights.empty()) {
-    // Fine-tuning: an upstream checkpoint carries the text side; take what it has.
-    for (auto& [name, t] : io::load_tensors(c.weights))
-      if (auto it = tensors.find(name); it != tensors.end()) it->second = t;
+    take_from_checkpoint(tensors, c);
     source = c.weights;
   }
   weights_ = std::make_unique<model::Weights>(std::move(tensors), source);

@@ -473,6 +473,15 @@ TEST(OneFormerTrainer, TokenizerIsRequiredAndMustExist) {
     EXPECT_FALSE(fs::exists(root / "run"));
   };
   auto j = tiny_oneformer_run(1, 2);
+  ErrorKind kind{};
+  j["text_encoder"]["width"] = 32;
+  EXPECT_NE(error_of(j, &kind).find("text_encoder.width must be a multiple of 64"),
+            std::string::npos);
+  j["text_encoder"].erase("width");
+  j["loss"]["contrastive_temperature"] = 0;
+  EXPECT_NE(error_of(j, &kind).find("loss.contrastive_temperature must be positive"),
+            std::string::npos);
+  j["loss"].erase("contrastive_temperature");
   j.erase("text_encoder");
   expect_config_error(j, "needs text_encoder.tokenizer");
   j["text_encoder"] = {{"tokenizer", (root / "missing.txt.gz").string()}};
@@ -481,6 +490,46 @@ TEST(OneFormerTrainer, TokenizerIsRequiredAndMustExist) {
   j = tiny_oneformer_run(1, 2);
   j["text_encoder"]["n_ctx"] = 8;  // = num_queries
   expect_config_error(j, "text_encoder.n_ctx 8 leaves no text queries");
+}
+
+TEST(OneFormerTrainer, FineTuningTakesTheTextSideFromTheWeights) {
+  SEGX_REQUIRE_FIXTURES();
+  DistributedContext single;
+  auto root = test::temp_dir("trainer_oneformer_finetune");
+  auto j = tiny_oneformer_run(1, 2);
+  j["text_encoder"]["layers"] = 2;
+  train_run(j, root / "first", false, 0, single);
+  const auto first = (root / "first" / "model_final.safetensors").string();
+  auto start = [&](json k, const fs::path& out) {
+    k["weights"] = first;
+    auto config = config_of(k);
+    auto data = load_train_data(config, "");
+    TrainerOptions o;
+    o.output_dir = out.string();
+    Trainer trainer(config, data.classes, data.datasets, o, single);
+    trainer.save_weights((out / "start.safetensors").string());
+    return final_weights(out, "start.safetensors");
+  };
+  auto a = final_weights(root / "first", "model_final.safetensors");
+  auto b = start(j, root / "second");
+  for (const char* name : {"text_encoder.transformer.resblocks.1.mlp.c_fc.weight",
+                           "prompt_ctx.weight", "criterion.logit_scale"})
+    EXPECT_TRUE(at::equal(a.at(name), b.at(name))) << name;
+  // An encoder of another depth does not fit those tensors: Config errors, not silent drops.
+  for (int layers : {1, 3}) {
+    j["text_encoder"]["layers"] = layers;
+    try {
+      start(j, root / ("layers" + std::to_string(layers)));
+      ADD_FAILURE() << "no error for " << layers << " layers";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Config) << e.what();
+      EXPECT_NE(std::string(e.what()).find(layers == 1 ? "0 missing, 12 unexpected"
+                                                       : "12 missing (text_encoder.transformer."
+                                                         "resblocks.2."),
+                std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 }  // namespace
