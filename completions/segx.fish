@@ -3,7 +3,7 @@ complete -c segx -f -n '__fish_use_subcommand' -a convert -d 'convert datasets b
 complete -c segx -f -n '__fish_use_subcommand' -a eval -d 'evaluate predictions: PQ, mIoU, COCO AP'
 complete -c segx -f -n '__fish_use_subcommand' -a vocab -d 'build, check, diff and apply a unified label space across datasets'
 complete -c segx -f -n '__fish_use_subcommand' -a infer -d 'run Mask2Former/OneFormer on images: panoptic, instance or semantic output'
-complete -c segx -f -n '__fish_use_subcommand' -a train -d 'train Mask2Former from a JSON description: datasets, model, solver'
+complete -c segx -f -n '__fish_use_subcommand' -a train -d 'train Mask2Former or OneFormer from a JSON description: datasets, model, solver'
 complete -c segx -f -n '__fish_use_subcommand' -a visualize -d 'draw overlays, comparisons, contact sheets and plots'
 complete -c segx -f -n '__fish_use_subcommand' -a help -d 'show the help of a subcommand'
 complete -c segx -n '__fish_use_subcommand' -l help -d 'Print this help message and exit'

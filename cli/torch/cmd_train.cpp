@@ -1,4 +1,4 @@
-// segx train: Mask2Former training from a JSON description (datasets, model, solver, input).
+// segx train: Mask2Former / OneFormer training from a JSON description (datasets, model, solver, input).
 #include <csignal>
 
 #include "command.hpp"

@@ -80,7 +80,7 @@ Sample load_sample(const TrainRecord& r, const LoaderOptions& o,
   auto aug = large_scale_jitter(rgb, ids.ids.data(), o.jitter, o.seed,
                                 static_cast<std::uint64_t>(iteration), slot);
   const int h = o.jitter.crop_height, w = o.jitter.crop_width;
-  auto t = make_task_targets(aug.ids.data(), h, w, r.segments, names, task, 0);
+  auto t = make_task_targets(aug.ids.data(), h, w, r.segments, names, task, o.num_text_queries);
   Sample s;
   s.image = torch::from_blob(aug.image.data, {h, w, 3}, torch::kByte).permute({2, 0, 1}).clone();
   s.targets.labels = t.labels;
@@ -113,6 +113,14 @@ std::pair<int, int> rank_slice(int batch_size, int rank, int world_size) {
   return {first, per + (rank < extra ? 1 : 0)};
 }
 
+Task draw_task(const std::vector<Task>& tasks, std::uint64_t seed, std::int64_t iteration,
+               std::uint64_t slot) {
+  if (tasks.empty()) fail(ErrorKind::Internal, "draw_task: no tasks");
+  if (tasks.size() == 1) return tasks.front();
+  const double u = counter_uniform(seed, static_cast<std::uint64_t>(iteration), kTaskSlot + slot);
+  return tasks[std::min(tasks.size() - 1, static_cast<std::size_t>(u * tasks.size()))];
+}
+
 TrainBatch load_batch(const std::vector<TrainDataset>& datasets, const LoaderOptions& o,
                       const std::vector<std::string>& names, std::int64_t iteration) {
   std::vector<double> rates;
@@ -128,13 +136,7 @@ TrainBatch load_batch(const std::vector<TrainDataset>& datasets, const LoaderOpt
     const auto slot = static_cast<std::uint64_t>(first + k);
     const auto g = iteration * o.batch_size + static_cast<std::int64_t>(slot);
     const auto& rec = ds.records[static_cast<std::size_t>(record_index(o.seed, b.dataset, n, g))];
-    const auto& tasks = ds.spec.tasks;
-    Task task = tasks.front();
-    if (tasks.size() > 1) {
-      const double u =
-          counter_uniform(o.seed, static_cast<std::uint64_t>(iteration), kTaskSlot + slot);
-      task = tasks[std::min(tasks.size() - 1, static_cast<std::size_t>(u * tasks.size()))];
-    }
+    const Task task = draw_task(ds.spec.tasks, o.seed, iteration, slot);
     auto s = load_sample(rec, o, names, task, iteration, slot);
     images.push_back(s.image);
     b.targets.push_back(std::move(s.targets));

@@ -29,6 +29,8 @@ struct LoaderOptions {
   JitterOptions jitter;
   int workers = 1;   // decoding threads
   int prefetch = 2;  // batches ready ahead of the trainer
+  // OneFormer: texts per image ("a photo with a {class}" padded; num_queries - n_ctx); 0: none.
+  int num_text_queries = 0;
 };
 
 struct TrainBatch {
@@ -46,6 +48,11 @@ TrainBatch slice_batch(const TrainBatch& batch, int first, int count);
 
 // The images [first, first + count) of the global batch this rank loads.
 std::pair<int, int> rank_slice(int batch_size, int rank, int world_size);
+
+// The task of slot `slot` of iteration `iteration`: uniform over `tasks` (OneFormer's draw), a
+// pure function of (seed, iteration, slot) like the other draws, so a resumed run repeats it.
+Task draw_task(const std::vector<Task>& tasks, std::uint64_t seed, std::int64_t iteration,
+               std::uint64_t slot);
 
 // Builds one batch (what a worker does).
 TrainBatch load_batch(const std::vector<TrainDataset>& datasets, const LoaderOptions& options,

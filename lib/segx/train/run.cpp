@@ -44,7 +44,13 @@ int run_training(const TrainRunOptions& o) {
   Trainer trainer(config, std::move(data.classes), std::move(data.datasets), to, dist);
   trainer.add_hook(std::make_unique<MetricsWriter>());
   trainer.add_hook(std::make_unique<PeriodicCheckpointer>());
-  if (validation) trainer.add_hook(std::make_unique<PanopticEvalHook>(std::move(*validation)));
+  if (validation && trainer.model_config().is_oneformer())  // its forward needs task tokens
+    log::warn(
+        "'{}': validation during OneFormer training is not wired yet; evaluate "
+        "model_final.safetensors with `segx infer --task panoptic | segx eval pq`",
+        o.config);
+  else if (validation)
+    trainer.add_hook(std::make_unique<PanopticEvalHook>(std::move(*validation)));
   if (trainer.iteration() >= trainer.max_iter()) {
     log::info("'{}' has finished its {} iterations already", config.output, trainer.max_iter());
     return 0;

@@ -97,7 +97,7 @@ TrainConfig parse_train_config(const std::string& text, const std::string& sourc
   if (!j.is_object()) fail(ErrorKind::Config, "'{}': training config is not a JSON object", source);
   r.unknown_keys(j,
                  {"datasets", "validation", "model", "weights", "solver", "input", "loss", "output",
-                  "seed", "dataloader", "comment"},
+                  "seed", "dataloader", "text_encoder", "comment"},
                  "");
   TrainConfig c;
   c.source = source;
@@ -182,7 +182,8 @@ TrainConfig parse_train_config(const std::string& text, const std::string& sourc
     const std::string w = "loss.";
     r.unknown_keys(s,
                    {"class_weight", "mask_weight", "dice_weight", "no_object_weight", "num_points",
-                    "oversample_ratio", "importance_ratio", "deep_supervision"},
+                    "oversample_ratio", "importance_ratio", "deep_supervision",
+                    "contrastive_weight", "contrastive_temperature"},
                    w);
     auto& o = c.criterion;
     r.get(s, "class_weight", o.class_weight, w);
@@ -193,10 +194,34 @@ TrainConfig parse_train_config(const std::string& text, const std::string& sourc
     r.get(s, "oversample_ratio", o.oversample_ratio, w);
     r.get(s, "importance_ratio", o.importance_ratio, w);
     r.get(s, "deep_supervision", c.deep_supervision, w);
+    r.get(s, "contrastive_weight", o.contrastive_weight, w);
+    r.get(s, "contrastive_temperature", c.contrastive_temperature, w);
+    if (o.contrastive_weight < 0) r.bad("loss.contrastive_weight", "must be >= 0");
+    if (!(c.contrastive_temperature > 0)) r.bad("loss.contrastive_temperature", "must be positive");
     if (o.num_points <= 0) r.bad("loss.num_points", "must be positive");
     if (o.oversample_ratio < 1) r.bad("loss.oversample_ratio", "must be >= 1");
     if (o.importance_ratio < 0 || o.importance_ratio > 1)
       r.bad("loss.importance_ratio", "must be in [0, 1]");
+  }
+  if (j.contains("text_encoder")) {
+    const auto& s = j["text_encoder"];
+    const std::string w = "text_encoder.";
+    r.unknown_keys(
+        s, {"tokenizer", "context_length", "width", "layers", "proj_num_layers", "n_ctx"}, w);
+    auto& o = c.text_encoder;
+    r.get(s, "tokenizer", o.tokenizer, w);
+    r.get(s, "context_length", o.context_length, w);
+    r.get(s, "width", o.width, w);
+    r.get(s, "layers", o.layers, w);
+    r.get(s, "proj_num_layers", o.proj_num_layers, w);
+    r.get(s, "n_ctx", o.n_ctx, w);
+    o.tokenizer = r.path(o.tokenizer);
+    if (o.context_length <= 0) r.bad("text_encoder.context_length", "must be positive");
+    if (o.width < 0 || o.width % 64 != 0)
+      r.bad("text_encoder.width", "must be a multiple of 64 (heads = width / 64), or 0");
+    if (o.layers <= 0) r.bad("text_encoder.layers", "must be positive");
+    if (o.proj_num_layers <= 0) r.bad("text_encoder.proj_num_layers", "must be positive");
+    if (o.n_ctx < 0) r.bad("text_encoder.n_ctx", "must be >= 0");
   }
   if (j.contains("dataloader")) {
     const auto& s = j["dataloader"];

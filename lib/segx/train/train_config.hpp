@@ -32,6 +32,17 @@ struct SolverOptions {
   std::int64_t log_period = 20;
 };
 
+// OneFormer's text side (MODEL.TEXT_ENCODER.* upstream; training only, inference ignores it):
+// "text_encoder" in the config. Used when the model's architecture is "oneformer".
+struct TextEncoderOptions {
+  std::string tokenizer;    // CLIP BPE vocabulary (bpe_simple_vocab_16e6.txt.gz); required
+  int context_length = 77;  // CONTEXT_LENGTH
+  int width = 0;            // WIDTH; 0: the decoder's hidden_dim (upstream: both 256)
+  int layers = 6;           // NUM_LAYERS
+  int proj_num_layers = 2;  // PROJ_NUM_LAYERS
+  int n_ctx = 16;           // N_CTX learnable prompt vectors; texts = num_queries - n_ctx
+};
+
 struct TrainConfig {
   std::string source;  // the config file, for messages
   std::vector<DatasetSpec> datasets;
@@ -41,6 +52,8 @@ struct TrainConfig {
   std::string weights;       // optional initial weights (fine-tuning a converted checkpoint)
   SolverOptions solver;
   CriterionOptions criterion;  // num_classes filled from the label space
+  double contrastive_temperature = 0.07;  // OneFormer: initial temperature (learnable)
+  TextEncoderOptions text_encoder;
   bool deep_supervision = true;
   JitterOptions jitter;
   int workers = 1;

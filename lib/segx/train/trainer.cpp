@@ -17,6 +17,7 @@
 #include "segx/core/log.hpp"
 #include "segx/io/safetensors_torch.hpp"
 #include "segx/io/stream.hpp"
+#include "segx/train/oneformer_training.hpp"
 
 namespace segx::train {
 namespace fs = std::filesystem;
@@ -53,15 +54,18 @@ bool ends_with(const std::string& s, const std::string& x) {
 bool is_norm(const std::string& name) {
   auto module = name.substr(0, name.rfind('.'));
   auto last = module.substr(module.rfind('.') + 1);
-  if (starts_with(last, "norm") || last == "decoder_norm") return true;
+  // OneFormer's text encoder names its LayerNorms ln_1, ln_2, ln_final.
+  if (starts_with(last, "norm") || starts_with(last, "ln_") || last == "decoder_norm") return true;
   // MSDeformAttnPixelDecoder.input_proj.N = Sequential(Conv2d, GroupNorm).
   return module.find("pixel_decoder.input_proj.") != std::string::npos && last == "1";
 }
 
-// nn.Embedding weights (Mask2Former's decoder queries and level embedding).
+// nn.Embedding weights (Mask2Former's decoder queries and level embedding, OneFormer's token
+// embedding and prompt context).
 bool is_embedding(const std::string& name) {
   return ends_with(name, "query_feat.weight") || ends_with(name, "query_embed.weight") ||
-         ends_with(name, "predictor.level_embed.weight");
+         ends_with(name, "predictor.level_embed.weight") ||
+         name == "text_encoder.token_embedding.weight" || name == "prompt_ctx.weight";
 }
 
 // A 64-bit key per (seed, iteration, slot) for the image's point-sampling generator.
@@ -93,11 +97,13 @@ Trainer::Trainer(TrainConfig config, TrainClasses classes, std::vector<TrainData
   model_config_ = resolve_model_config(config_, classes_);
   chunks_ = options_.chunks > 0 ? options_.chunks : at::get_num_threads();
   if (device_.is_cuda()) chunks_ = 1;
-  if (model_config_.is_oneformer())
-    fail(ErrorKind::Config,
-         "'{}': training architecture \"oneformer\" needs the text encoder, "
-         "which this build does not have yet; use \"mask2former\"",
-         config_.model_source);
+  if (model_config_.is_oneformer()) {
+    oneformer_ = std::make_unique<OneFormerTraining>(config_, model_config_, device_, dist_);
+    add_loss([this](const StepContext& c) {
+      return std::map<std::string, torch::Tensor>{
+          {"loss_contrastive", oneformer_->contrastive_loss(*c.batch, *c.output, c.global_batch)}};
+    });
+  }
   if (config_.weights.empty()) {
     weights_ = std::make_unique<model::Weights>(model::Weights::scratch(config_.seed));
   } else {
@@ -107,7 +113,7 @@ Trainer::Trainer(TrainConfig config, TrainClasses classes, std::vector<TrainData
   weights_->set_trainable(true);
   model_ = std::make_unique<model::MaskFormer>(model_config_, *weights_);
   weights_->finish();
-  module_ = std::make_shared<NamedTensorModule>(weights_->named_tensors());
+  module_ = std::make_shared<NamedTensorModule>(all_tensors());
   build_optimizer();
   config_.criterion.num_classes = model_config_.num_classes;
   criterion_ = std::make_unique<SetCriterion>(config_.criterion);
@@ -135,13 +141,20 @@ Trainer::Trainer(TrainConfig config, TrainClasses classes, std::vector<TrainData
   }
   // Every process starts from rank 0's weights (they agree already when seeded alike).
   std::vector<torch::Tensor> all;
-  for (const auto& t : weights_->named_tensors()) all.push_back(t.tensor.detach());
+  for (const auto& t : all_tensors()) all.push_back(t.tensor.detach());
   dist_.broadcast_from_main(all);
   if (dist_.is_main())
     metrics_ = std::make_unique<std::ofstream>(output_dir() / "metrics.jsonl", std::ios::app);
 }
 
 Trainer::~Trainer() = default;
+
+std::vector<model::NamedTensor> Trainer::all_tensors() const {
+  auto all = weights_->named_tensors();
+  if (oneformer_)
+    all.insert(all.end(), oneformer_->named_tensors().begin(), oneformer_->named_tensors().end());
+  return all;
+}
 
 void Trainer::build_optimizer() {
   const auto& s = config_.solver;
@@ -150,7 +163,8 @@ void Trainer::build_optimizer() {
     std::vector<torch::Tensor> params;
   };
   std::vector<Group> groups;
-  for (const auto& p : weights_->named_parameters()) {
+  for (const auto& p : all_tensors()) {
+    if (!p.trainable) continue;
     const double mult = starts_with(p.name, "backbone.") ? s.backbone_multiplier : 1.0;
     const double decay = is_norm(p.name)        ? s.weight_decay_norm
                          : is_embedding(p.name) ? s.weight_decay_embed
@@ -221,7 +235,9 @@ void Trainer::run_chunk(const TrainBatch& batch, const StepContext& step, double
           .to(device_)
           .view({1, 3, 1, 1});
   images = (images - mean) / stdv;
-  model::ModelOutput output = model_->forward(images);
+  at::Tensor task_tokens;
+  if (oneformer_) task_tokens = oneformer_->task_tokens(batch).to(device_);
+  model::ModelOutput output = model_->forward(images, task_tokens);
 
   LayerPredictions final_layer{output.pred_logits, output.pred_masks};
   std::vector<LayerPredictions> aux;
@@ -289,6 +305,7 @@ void Trainer::run_step(StepContext& ctx) {
                 results[static_cast<std::size_t>(c)]);
     } catch (...) {
       results[static_cast<std::size_t>(c)].error = std::current_exception();
+      if (oneformer_) oneformer_->abort_step();  // chunks waiting for this one's rows
     }
   };
   std::vector<std::thread> threads;
@@ -342,6 +359,7 @@ TrainStatus Trainer::train() {
   lo.jitter = config_.jitter;
   lo.workers = config_.workers;
   lo.prefetch = config_.prefetch;
+  if (oneformer_) lo.num_text_queries = oneformer_->num_text_queries();
   if (s.ims_per_batch < dist_.world_size())
     fail(ErrorKind::Config, "'{}': solver.ims_per_batch {} is smaller than WORLD_SIZE {}",
          config_.source, s.ims_per_batch, dist_.world_size());
@@ -385,7 +403,7 @@ fs::path Trainer::save_checkpoint() {
 
 void Trainer::save_weights(const std::string& file) const {
   io::TensorMap map;
-  for (const auto& t : weights_->named_tensors()) map[t.name] = t.tensor.detach();
+  for (const auto& t : all_tensors()) map[t.name] = t.tensor.detach();
   io::save_tensors(file, map, {{"format", "pt"}, {"iteration", std::to_string(iteration_)}});
 }
 

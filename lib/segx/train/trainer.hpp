@@ -21,6 +21,10 @@
 #include "segx/train/train_config.hpp"
 
 namespace segx::train {
+class OneFormerTraining;
+}
+
+namespace segx::train {
 
 struct TrainerOptions {
   std::string output_dir;
@@ -111,6 +115,8 @@ class Trainer {
   void run_chunk(const TrainBatch& chunk, const StepContext& step, double num_masks,
                  double class_normalizer, ChunkResult& result);
   void build_optimizer();
+  // The model's tensors and OneFormer's text side: what is trained, checkpointed and saved.
+  std::vector<model::NamedTensor> all_tensors() const;
   void set_learning_rate();
   bool should_stop();
 
@@ -123,6 +129,7 @@ class Trainer {
   model::ModelConfig model_config_;
   std::unique_ptr<model::Weights> weights_;
   std::unique_ptr<model::MaskFormer> model_;
+  std::unique_ptr<OneFormerTraining> oneformer_;  // OneFormer only
   std::shared_ptr<torch::nn::Module> module_;  // the parameters by name, for checkpoints
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::vector<double> group_lr_multiplier_;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 
@@ -50,6 +51,36 @@ json config(const fs::path& synth) {
           {"seed", 2}};
 }
 
+// Trains `cfg` in two processes on loopback into `out` (one chunk each).
+void train_two_processes(const fs::path& dir, const fs::path& cfg, const fs::path& out) {
+  const int port = 20000 + static_cast<int>(getpid() % 20000);
+  const auto bin = segx_binary().string();
+  std::string cmd;
+  for (int rank = 0; rank < 2; ++rank)
+    cmd += "RANK=" + std::to_string(rank) +
+           " WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " '" + bin +
+           "' -q train --config '" + cfg.string() + "' --output '" + out.string() + "' -j 1 2>'" +
+           (dir / ("rank" + std::to_string(rank) + ".err")).string() + "' & p" +
+           std::to_string(rank) + "=$!; ";
+  cmd += "wait $p0 && wait $p1";
+  const int status = std::system(cmd.c_str());
+  ASSERT_EQ(status, 0) << read_file(dir / "rank0.err") << read_file(dir / "rank1.err");
+}
+
+// The largest absolute difference between two runs' final weights, and where.
+std::pair<double, std::string> max_difference(const fs::path& a_dir, const fs::path& b_dir) {
+  auto a = io::load_tensors((a_dir / "model_final.safetensors").string());
+  auto b = io::load_tensors((b_dir / "model_final.safetensors").string());
+  EXPECT_EQ(a.size(), b.size());
+  std::pair<double, std::string> worst{0.0, ""};
+  for (const auto& [name, t] : a) {
+    if (!b.count(name)) return {INFINITY, name + " (missing)"};
+    const double d = (t - b.at(name)).abs().max().item<double>();
+    if (d > worst.first) worst = {d, name};
+  }
+  return worst;
+}
+
 TEST(DistributedTrain, TwoProcessesEqualOneProcessWithTheCombinedBatch) {
   auto dir = temp_dir("train_dist");
   auto synth = dir / "synth";
@@ -63,39 +94,45 @@ TEST(DistributedTrain, TwoProcessesEqualOneProcessWithTheCombinedBatch) {
       {"train", "--config", cfg.string(), "--output", (dir / "single").string(), "-j", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
-  const int port = 20000 + static_cast<int>(getpid() % 20000);
-  const auto bin = segx_binary().string();
-  std::string cmd;
-  for (int rank = 0; rank < 2; ++rank)
-    cmd += "RANK=" + std::to_string(rank) +
-           " WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " '" + bin +
-           "' -q train --config '" + cfg.string() + "' --output '" + (dir / "dist").string() +
-           "' -j 1 2>'" + (dir / ("rank" + std::to_string(rank) + ".err")).string() + "' & p" +
-           std::to_string(rank) + "=$!; ";
-  cmd += "wait $p0 && wait $p1";
-  const int status = std::system(cmd.c_str());
-  ASSERT_EQ(status, 0) << read_file(dir / "rank0.err") << read_file(dir / "rank1.err");
-
-  auto single = io::load_tensors((dir / "single" / "model_final.safetensors").string());
-  auto dist = io::load_tensors((dir / "dist" / "model_final.safetensors").string());
-  ASSERT_EQ(single.size(), dist.size());
-  double worst = 0;
-  std::string where;
-  for (const auto& [name, t] : single) {
-    const double d = (t - dist.at(name)).abs().max().item<double>();
-    if (d > worst) {
-      worst = d;
-      where = name;
-    }
-  }
+  train_two_processes(dir, cfg, dir / "dist");
+  const auto [worst, where] = max_difference(dir / "single", dir / "dist");
   EXPECT_LT(worst, 1e-6) << where;
   // Training moved the weights well beyond that tolerance after the first iteration.
   r = run_segx({"train", "--config", cfg.string(), "--output", (dir / "one").string(), "-j", "1",
                 "--max-iter", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto one = io::load_tensors((dir / "one" / "model_last.safetensors").string());
+  auto single = io::load_tensors((dir / "single" / "model_final.safetensors").string());
   const auto& q = "sem_seg_head.predictor.query_feat.weight";
   EXPECT_GT((one.at(q) - single.at(q)).abs().max().item<double>(), 5e-6);
+}
+
+// OneFormer's contrastive loss sees the whole batch across processes (its rows all-gathered) as it
+// does across chunks: 2 processes of 2 images equal 1 process running 2 chunks of 2.
+TEST(DistributedTrain, OneFormerTwoProcessesEqualOneProcessInTwoChunks) {
+  SEGX_REQUIRE_FIXTURES();  // the CLIP BPE vocabulary is a fixture
+  auto dir = temp_dir("train_dist_oneformer");
+  auto synth = dir / "synth";
+  auto r = run_segx({"convert", "synth", "--out", synth.string(), "--images", "6", "--width", "96",
+                     "--height", "72", "--seed", "8"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = config(synth);
+  j["model"]["architecture"] = "oneformer";
+  j["model"]["decoder"]["hidden_dim"] = 64;
+  j["datasets"][0]["tasks"] = {"panoptic", "instance", "semantic"};
+  j["text_encoder"] = {
+      {"tokenizer",
+       (fixtures_root() / "reference-model/tokenizer/bpe_simple_vocab_16e6.txt.gz").string()},
+      {"layers", 1},
+      {"n_ctx", 2}};
+  auto cfg = dir / "train.json";
+  std::ofstream(cfg) << j.dump(2);
+  r = run_segx(
+      {"train", "--config", cfg.string(), "--output", (dir / "single").string(), "-j", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  train_two_processes(dir, cfg, dir / "dist");
+  const auto [worst, where] = max_difference(dir / "single", dir / "dist");
+  EXPECT_LT(worst, 1e-6) << where;
 }
 
 }  // namespace

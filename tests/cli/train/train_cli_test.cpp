@@ -192,5 +192,50 @@ TEST(TrainCli, SigtermCheckpointsAndExits143ThenResumeContinues) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
+TEST(TrainCli, TinyOneFormerLearnsAndInferLoadsIt) {
+  SEGX_REQUIRE_FIXTURES();  // the CLIP BPE vocabulary is a fixture
+  auto dir = temp_dir("train_cli_oneformer");
+  const auto bpe = fixtures_root() / "reference-model/tokenizer/bpe_simple_vocab_16e6.txt.gz";
+  fs::copy_file(bpe, dir / "bpe.txt.gz");
+  auto j = tiny_config(60);
+  j.erase("validation");
+  j["model"]["architecture"] = "oneformer";
+  j["model"]["decoder"]["hidden_dim"] = 64;  // a multiple of 64, as the text encoder's width
+  j["datasets"][0]["tasks"] = {"panoptic", "instance", "semantic"};
+  j["text_encoder"] = {{"tokenizer", "bpe.txt.gz"}, {"layers", 1}, {"n_ctx", 2}};  // beside it
+
+  // Without the tokenizer (or with a missing one) OneFormer cannot train: exit 78.
+  auto bad = j;
+  bad.erase("text_encoder");
+  auto r = run_segx({"train", "--config", write_config(dir / "bad", bad).string(), "--output",
+                     (dir / "bad_run").string()});
+  EXPECT_EQ(r.exit_code, 78) << r.err;
+  EXPECT_NE(r.err.find("text_encoder.tokenizer"), std::string::npos) << r.err;
+  r = run_segx({"train", "--config", write_config(dir / "bad", j).string(), "--output",
+                (dir / "bad_run").string()});
+  EXPECT_EQ(r.exit_code, 78) << r.err;
+  EXPECT_NE(r.err.find("bpe.txt.gz' does not exist"), std::string::npos) << r.err;
+
+  auto out = dir / "run";
+  r = run_segx(
+      {"train", "--config", write_config(dir, j).string(), "--output", out.string(), "-j", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<double> loss;
+  for (const auto& m : metrics(out)) {
+    EXPECT_GT(m.at("loss_contrastive").get<double>(), 0.0);
+    loss.push_back(m.at("total_loss").get<double>());
+  }
+  ASSERT_EQ(loss.size(), 7u);  // iterations 1, 10, 20, ..., 60
+  const double early = loss[0] + loss[1], late = loss[5] + loss[6];
+  EXPECT_LT(late, early * 0.9) << "loss did not fall: " << early << " -> " << late;
+
+  auto image = synth() / "images" / "000000000007.jpg";
+  auto inf = run_segx({"infer", image.string(), "--config", (out / "model_config.json").string(),
+                       "--weights", (out / "model_final.safetensors").string(), "--task",
+                       "panoptic", "--vocab", bpe.string()});
+  ASSERT_EQ(inf.exit_code, 0) << inf.err;
+  EXPECT_EQ(json::parse(inf.out.substr(0, inf.out.find('\n'))).at("width"), 128);
+}
+
 }  // namespace
 }  // namespace segx::test

@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <fstream>
 #include <set>
 
 #include "segx/core/error.hpp"
 #include "segx/dataset/synth.hpp"
 #include "segx/io/safetensors_torch.hpp"
+#include "segx/model/maskformer.hpp"
 #include "segx/train/data_loader.hpp"
 #include "segx/train/trainer.hpp"
 #include "segx/train/trainer_hooks.hpp"
@@ -329,6 +331,205 @@ TEST(Trainer, LogitsTransformSeesEveryLayer) {
   });
   trainer.train();
   EXPECT_EQ(calls, 2);  // dec_layers 2: the final layer and one auxiliary
+}
+
+TEST(DataLoader, TasksAreDrawnUniformlyFromTheDatasetsTaskList) {
+  const std::vector<Task> three{Task::Panoptic, Task::Instance, Task::Semantic};
+  std::map<Task, int> count;
+  const int iterations = 2000, slots = 3;
+  for (int it = 0; it < iterations; ++it)
+    for (std::uint64_t slot = 0; slot < slots; ++slot) count[draw_task(three, 7, it, slot)]++;
+  for (Task t : three)
+    EXPECT_NEAR(count[t] / double(iterations * slots), 1.0 / 3, 0.02) << task_name(t);
+  count.clear();
+  for (int it = 0; it < iterations; ++it)
+    count[draw_task({Task::Panoptic, Task::Semantic}, 7, it, 0)]++;
+  EXPECT_EQ(count.count(Task::Instance), 0u);
+  EXPECT_NEAR(count[Task::Semantic] / double(iterations), 0.5, 0.03);
+  EXPECT_EQ(draw_task({Task::Instance}, 7, 3, 1), Task::Instance);
+
+  // The loader uses that draw per slot and makes the task's texts.
+  auto j = tiny_run(4, 3);
+  j["datasets"][0]["tasks"] = {"panoptic", "instance", "semantic"};
+  auto config = config_of(j);
+  auto data = load_train_data(config, "");
+  LoaderOptions o;
+  o.batch_size = 3;
+  o.seed = 5;
+  o.jitter = config.jitter;
+  o.num_text_queries = 6;
+  for (std::int64_t it = 0; it < 4; ++it) {
+    auto b = load_batch(data.datasets, o, data.classes.names, it);
+    for (std::size_t k = 0; k < 3; ++k) {
+      EXPECT_EQ(b.tasks[k], draw_task(data.datasets[0].spec.tasks, 5, it, b.slots[k]));
+      // One "a photo with a {class}" per target, then the task's filler.
+      ASSERT_EQ(b.texts[k].size(), 6u);
+      const auto named = std::min<std::int64_t>(b.targets[k].labels.size(0), 6);
+      const std::string filler = b.tasks[k] == Task::Instance
+                                     ? "an instance photo"
+                                     : std::string("a ") + task_name(b.tasks[k]) + " photo";
+      for (std::int64_t t = 0; t < 6; ++t)
+        EXPECT_EQ(b.texts[k][t].rfind(t < named ? "a photo with a " : filler, 0), 0u)
+            << b.texts[k][t];
+    }
+  }
+}
+
+// A tiny OneFormer: hidden_dim 64 so that the text encoder (width a multiple of 64) can carry
+// the prompt context; one text layer.
+json tiny_oneformer_run(int iterations, int batch) {
+  auto j = tiny_run(iterations, batch);
+  j["model"]["architecture"] = "oneformer";
+  j["model"]["decoder"]["hidden_dim"] = 64;
+  j["datasets"][0]["tasks"] = {"panoptic", "instance", "semantic"};
+  j["text_encoder"] = {
+      {"tokenizer",
+       (test::fixtures_root() / "reference-model/tokenizer/bpe_simple_vocab_16e6.txt.gz").string()},
+      {"layers", 1},
+      {"n_ctx", 2}};
+  return j;
+}
+
+std::vector<json> metrics_lines(const fs::path& out) {
+  std::vector<json> lines;
+  std::ifstream in(out / "metrics.jsonl");
+  for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+  return lines;
+}
+
+TEST(OneFormerTrainer, StepLossIncludesTheWeightedContrastiveTermOverTheWholeBatch) {
+  SEGX_REQUIRE_FIXTURES();
+  DistributedContext single;
+  auto root = test::temp_dir("trainer_oneformer");
+  auto j = tiny_oneformer_run(2, 4);
+  train_run(j, root / "two_chunks", false, 0, single, 2);
+  auto m = metrics_lines(root / "two_chunks");
+  ASSERT_EQ(m.size(), 2u);
+  const double contrastive = m[0].at("loss_contrastive").get<double>();
+  EXPECT_GT(contrastive, 0.0);
+  // The total: SetCriterion's terms by their weights plus the (weighted) contrastive term.
+  auto options = config_of(j).criterion;
+  options.num_classes = 1;  // (weights only)
+  SetCriterion criterion(options);
+  double sum = contrastive;
+  for (const auto& [key, value] : m[0].items())
+    if (key.rfind("loss_", 0) == 0 && key != "loss_contrastive")
+      sum += criterion.weight_of(key) * value.get<double>();
+  EXPECT_NEAR(m[0].at("total_loss").get<double>(), sum, 1e-4 * sum);
+  // Every image is contrasted with the whole batch, however the batch is split into chunks.
+  train_run(j, root / "one_chunk", false, 0, single, 1);
+  EXPECT_NEAR(metrics_lines(root / "one_chunk")[0].at("loss_contrastive").get<double>(),
+              contrastive, 1e-5);
+  // The term carries loss.contrastive_weight (upstream default 0.5).
+  j["loss"]["contrastive_weight"] = 1.0;
+  train_run(j, root / "weight_1", false, 0, single, 2);
+  EXPECT_NEAR(metrics_lines(root / "weight_1")[0].at("loss_contrastive").get<double>(),
+              2 * contrastive, 1e-5);
+
+  // The text side is trained and saved with upstream names; inference loads the file anyway.
+  auto saved = final_weights(root / "two_chunks", "model_final.safetensors");
+  for (const char* name : {"text_encoder.token_embedding.weight", "text_projector.layers.1.bias",
+                           "prompt_ctx.weight", "criterion.logit_scale"})
+    EXPECT_EQ(saved.count(name), 1u) << name;
+  EXPECT_NE(saved.at("criterion.logit_scale").item<double>(), std::log(1 / 0.07));
+  auto model_config = model::load_model_config((root / "two_chunks/model_config.json").string());
+  EXPECT_NO_THROW(
+      model::load_maskformer(model_config, (root / "two_chunks/model_final.safetensors").string()));
+}
+
+TEST(OneFormerTrainer, ResumedRunEndsWithTheUninterruptedRunsWeightsBitForBit) {
+  SEGX_REQUIRE_FIXTURES();
+  DistributedContext single;
+  auto root = test::temp_dir("trainer_oneformer_resume");
+  auto j = tiny_oneformer_run(4, 2);
+  train_run(j, root / "straight", false, 0, single);
+  train_run(j, root / "split", false, 2, single);
+  auto mid = final_weights(root / "split", "model_last.safetensors");
+  train_run(j, root / "split", true, 0, single);
+  auto a = final_weights(root / "straight", "model_final.safetensors");
+  auto b = final_weights(root / "split", "model_final.safetensors");
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [name, t] : a) EXPECT_TRUE(at::equal(t, b.at(name))) << name;
+  EXPECT_FALSE(at::equal(mid.at("text_encoder.positional_embedding"),
+                         a.at("text_encoder.positional_embedding")));
+}
+
+TEST(OneFormerTrainer, TokenizerIsRequiredAndMustExist) {
+  DistributedContext single;
+  auto root = test::temp_dir("trainer_oneformer_bad");
+  auto expect_config_error = [&](const json& j, const std::string& part) {
+    auto config = config_of(j);
+    auto data = load_train_data(config, "");
+    TrainerOptions o;
+    o.output_dir = (root / "run").string();
+    try {
+      Trainer trainer(config, data.classes, data.datasets, o, single);
+      ADD_FAILURE() << "no error for " << part;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Config) << e.what();
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("'t.json'"), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(root / "run"));
+  };
+  auto j = tiny_oneformer_run(1, 2);
+  ErrorKind kind{};
+  j["text_encoder"]["width"] = 32;
+  EXPECT_NE(error_of(j, &kind).find("text_encoder.width must be a multiple of 64"),
+            std::string::npos);
+  j["text_encoder"].erase("width");
+  j["loss"]["contrastive_temperature"] = 0;
+  EXPECT_NE(error_of(j, &kind).find("loss.contrastive_temperature must be positive"),
+            std::string::npos);
+  j["loss"].erase("contrastive_temperature");
+  j.erase("text_encoder");
+  expect_config_error(j, "needs text_encoder.tokenizer");
+  j["text_encoder"] = {{"tokenizer", (root / "missing.txt.gz").string()}};
+  expect_config_error(j, "missing.txt.gz' does not exist");
+  if (test::fixtures_root().empty()) return;
+  j = tiny_oneformer_run(1, 2);
+  j["text_encoder"]["n_ctx"] = 8;  // = num_queries
+  expect_config_error(j, "text_encoder.n_ctx 8 leaves no text queries");
+}
+
+TEST(OneFormerTrainer, FineTuningTakesTheTextSideFromTheWeights) {
+  SEGX_REQUIRE_FIXTURES();
+  DistributedContext single;
+  auto root = test::temp_dir("trainer_oneformer_finetune");
+  auto j = tiny_oneformer_run(1, 2);
+  j["text_encoder"]["layers"] = 2;
+  train_run(j, root / "first", false, 0, single);
+  const auto first = (root / "first" / "model_final.safetensors").string();
+  auto start = [&](json k, const fs::path& out) {
+    k["weights"] = first;
+    auto config = config_of(k);
+    auto data = load_train_data(config, "");
+    TrainerOptions o;
+    o.output_dir = out.string();
+    Trainer trainer(config, data.classes, data.datasets, o, single);
+    trainer.save_weights((out / "start.safetensors").string());
+    return final_weights(out, "start.safetensors");
+  };
+  auto a = final_weights(root / "first", "model_final.safetensors");
+  auto b = start(j, root / "second");
+  for (const char* name : {"text_encoder.transformer.resblocks.1.mlp.c_fc.weight",
+                           "prompt_ctx.weight", "criterion.logit_scale"})
+    EXPECT_TRUE(at::equal(a.at(name), b.at(name))) << name;
+  // An encoder of another depth does not fit those tensors: Config errors, not silent drops.
+  for (int layers : {1, 3}) {
+    j["text_encoder"]["layers"] = layers;
+    try {
+      start(j, root / ("layers" + std::to_string(layers)));
+      ADD_FAILURE() << "no error for " << layers << " layers";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Config) << e.what();
+      EXPECT_NE(std::string(e.what()).find(layers == 1 ? "0 missing, 12 unexpected"
+                                                       : "12 missing (text_encoder.transformer."
+                                                         "resblocks.2."),
+                std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 }  // namespace
