@@ -11,6 +11,9 @@
 
 #include "segx/core/error.hpp"
 #include "segx/io/panoptic_png.hpp"
+#include "segx/io/png.hpp"
+#include "segx/mask/rle.hpp"
+#include "segx/train/box_projection.hpp"
 #include "segx/train/weighted_sampler.hpp"
 
 namespace segx::train {
@@ -65,26 +68,109 @@ struct Sample {
   std::vector<std::string> texts;
 };
 
-Sample load_sample(const TrainRecord& r, const LoaderOptions& o,
+// The record's annotation as a panoptic-style id map + segments, so that one augmentation path
+// serves every kind: semantic-only records become one segment per class (id = class + 1),
+// instance-only records one per instance (id = index + 1; where instances overlap the later one
+// keeps the pixel), boxes-only records an empty map (their boxes follow the jitter's geometry).
+void annotation_ids(const TrainRecord& r, const TrainDataset& ds, int height, int width,
+                    std::vector<std::uint32_t>& ids, std::vector<SegmentInfo>& segments) {
+  const auto pixels = static_cast<std::size_t>(height) * static_cast<std::size_t>(width);
+  auto check_size = [&](const std::string& file, int h, int w) {
+    if (w != width || h != height)
+      fail(ErrorKind::DataError, "'{}' is {}x{} but its image '{}' is {}x{}", file, w, h, r.image,
+           width, height);
+  };
+  switch (r.kind) {
+    case AnnotationKind::Panoptic: {
+      thread_local io::PanopticIds pan;
+      io::read_panoptic_png(r.panoptic, pan);
+      check_size(r.panoptic, pan.height, pan.width);
+      ids = pan.ids;
+      segments = r.segments;
+      return;
+    }
+    case AnnotationKind::Semantic: {
+      auto png = io::read_png(r.semantic);
+      if (png.channels != 1)
+        fail(ErrorKind::DataError, "'{}': a semantic label PNG has one channel, not {}", r.semantic,
+             png.channels);
+      check_size(r.semantic, png.height, png.width);
+      ids.assign(pixels, 0);
+      for (std::size_t p = 0; p < pixels; ++p) {
+        const std::uint32_t v = png.bit_depth == 16 ? png.data16()[p] : png.data[p];
+        const auto c = ds.semantic_classes[v];
+        if (c == metrics::LabelMap::kInvalid)
+          fail(ErrorKind::DataError, "'{}': label value {} is not in its header's scheme",
+               r.semantic, v);
+        if (c >= 0) ids[p] = static_cast<std::uint32_t>(c) + 1;
+      }
+      segments.clear();
+      for (std::size_t k = 0; k < ds.label_space.size(); ++k)
+        if (ds.label_space[k])
+          segments.push_back({static_cast<std::uint32_t>(k) + 1, static_cast<int>(k), false, false});
+      return;
+    }
+    case AnnotationKind::Instances:
+    case AnnotationKind::Boxes: {
+      ids.assign(pixels, 0);
+      segments.clear();
+      for (std::size_t k = 0; k < r.instances.size(); ++k) {
+        const auto& inst = r.instances[k];
+        const auto id = static_cast<std::uint32_t>(k) + 1;
+        segments.push_back({id, inst.class_index, inst.iscrowd, true});
+        if (r.kind == AnnotationKind::Boxes) continue;
+        check_size(r.image_id, static_cast<int>(inst.mask.height),
+                   static_cast<int>(inst.mask.width));
+        const auto bits = mask::decode_row_major(inst.mask);
+        for (std::size_t p = 0; p < pixels; ++p)
+          if (bits[p]) ids[p] = id;
+      }
+      return;
+    }
+  }
+}
+
+// Boxes-only targets: the non-crowd boxes the crop keeps, normalised to the crop's frame.
+InstanceTargets box_targets(const TrainRecord& r, const JitterGeometry& g, int height, int width) {
+  std::vector<std::int64_t> labels;
+  std::vector<float> boxes;
+  for (const auto& inst : r.instances) {
+    if (inst.iscrowd) continue;
+    const auto b = jitter_box(inst.box, g);
+    if (b[2] - b[0] < 1 || b[3] - b[1] < 1) continue;  // cut away (or thinner than a pixel)
+    labels.push_back(inst.class_index);
+    boxes.insert(boxes.end(), {static_cast<float>(b[0]), static_cast<float>(b[1]),
+                               static_cast<float>(b[2]), static_cast<float>(b[3])});
+  }
+  const auto n = static_cast<std::int64_t>(labels.size());
+  InstanceTargets t;
+  t.labels = torch::tensor(labels, torch::kLong).reshape({n});
+  t.boxes = normalize_boxes(torch::tensor(boxes, torch::kFloat).reshape({n, 4}), height, width);
+  return t;
+}
+
+Sample load_sample(const TrainRecord& r, const TrainDataset& ds, const LoaderOptions& o,
                    const std::vector<std::string>& names, Task task, std::int64_t iteration,
                    std::uint64_t slot) {
   cv::Mat bgr = cv::imread(r.image, cv::IMREAD_COLOR);
   if (bgr.empty()) fail(ErrorKind::NoInput, "cannot read image '{}'", r.image);
   cv::Mat rgb;
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-  thread_local io::PanopticIds ids;
-  io::read_panoptic_png(r.panoptic, ids);
-  if (ids.width != rgb.cols || ids.height != rgb.rows)
-    fail(ErrorKind::DataError, "'{}' is {}x{} but its image '{}' is {}x{}", r.panoptic, ids.width,
-         ids.height, r.image, rgb.cols, rgb.rows);
-  auto aug = large_scale_jitter(rgb, ids.ids.data(), o.jitter, o.seed,
+  thread_local std::vector<std::uint32_t> ids;
+  std::vector<SegmentInfo> segments;
+  annotation_ids(r, ds, rgb.rows, rgb.cols, ids, segments);
+  auto aug = large_scale_jitter(rgb, ids.data(), o.jitter, o.seed,
                                 static_cast<std::uint64_t>(iteration), slot);
   const int h = o.jitter.crop_height, w = o.jitter.crop_width;
-  auto t = make_task_targets(aug.ids.data(), h, w, r.segments, names, task, 0);
+  auto t = make_task_targets(aug.ids.data(), h, w, segments, names, task, 0);
   Sample s;
   s.image = torch::from_blob(aug.image.data, {h, w, 3}, torch::kByte).permute({2, 0, 1}).clone();
-  s.targets.labels = t.labels;
-  s.targets.masks = t.masks;
+  if (r.kind == AnnotationKind::Boxes) {
+    s.targets = box_targets(r, aug.geometry, h, w);
+  } else {
+    s.targets.labels = t.labels;
+    s.targets.masks = t.masks;
+  }
   s.texts = std::move(t.texts);
   return s;
 }
@@ -135,7 +221,7 @@ TrainBatch load_batch(const std::vector<TrainDataset>& datasets, const LoaderOpt
           counter_uniform(o.seed, static_cast<std::uint64_t>(iteration), kTaskSlot + slot);
       task = tasks[std::min(tasks.size() - 1, static_cast<std::size_t>(u * tasks.size()))];
     }
-    auto s = load_sample(rec, o, names, task, iteration, slot);
+    auto s = load_sample(rec, ds, o, names, task, iteration, slot);
     images.push_back(s.image);
     b.targets.push_back(std::move(s.targets));
     b.texts.push_back(std::move(s.texts));

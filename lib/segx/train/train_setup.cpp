@@ -41,6 +41,7 @@ TrainData load_train_data(const TrainConfig& config, const std::string& vocab_pa
       out.classes.names.push_back(c.name);
       out.classes.isthing.push_back(c.isthing);
     }
+    out.classes.vocabulary = shown;
     if (out.classes.names.empty())
       fail(ErrorKind::Config, "'{}': the vocabulary has no classes", shown);
     for (auto& s : specs) attach_vocabulary(s, v, shown);

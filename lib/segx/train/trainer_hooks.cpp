@@ -27,6 +27,9 @@ std::string clock_text(double seconds) {
 void MetricsWriter::after_step(Trainer& t, const StepContext& ctx) {
   for (const auto& [name, value] : ctx.losses->terms) sums_[name] += value.item<double>();
   total_ += ctx.losses->total.item<double>();
+  auto& drawn = per_dataset_[ctx.batch->dataset];
+  ++drawn.first;
+  drawn.second += ctx.losses->total.item<double>();
   time_ += ctx.time;
   data_time_ += ctx.data_time;
   ++count_;
@@ -47,6 +50,12 @@ void MetricsWriter::after_step(Trainer& t, const StepContext& ctx) {
     j["time"] = time_ / count_;
     j["data_time"] = data_time_ / count_;
     j["max_rss_mb"] = peak_rss_mb();
+    if (t.datasets().size() > 1)
+      for (const auto& [d, stats] : per_dataset_) {
+        const auto& spec = t.datasets()[static_cast<std::size_t>(d)].spec;
+        j["datasets"][spec.name.empty() ? spec.path : spec.name] = {
+            {"iterations", stats.first}, {"total_loss", stats.second / stats.first}};
+      }
     t.write_metrics(j.dump());
     const double per_iter = timed_ > 0 ? elapsed_ / static_cast<double>(timed_) : time_ / count_;
     log::info("iter {}/{}  loss {:.3f}  lr {:.2e}  {:.3f} s/it (data {:.3f})  eta {}", done,
@@ -54,6 +63,7 @@ void MetricsWriter::after_step(Trainer& t, const StepContext& ctx) {
               clock_text(per_iter * static_cast<double>(t.max_iter() - done)));
   }
   sums_.clear();
+  per_dataset_.clear();
   total_ = time_ = data_time_ = 0;
   count_ = 0;
 }
@@ -89,13 +99,16 @@ void PanopticEvalHook::evaluate(Trainer& t) {
       {"RQ", 100 * s.all.rq},
       {"PQ_th", 100 * s.things.pq},
       {"PQ_st", 100 * s.stuff.pq},
+      {"mIoU", r.miou},
+      {"mask_AP", r.mask_ap},
+      {"mask_AP50", r.mask_ap50},
       {"seconds", r.seconds}};
   t.write_metrics(j.dump());
   log::info(
-      "eval at iter {}: PQ {:.2f}  SQ {:.2f}  RQ {:.2f}  (things {:.2f}, stuff {:.2f}) on {} "
-      "images in {:.1f} s",
+      "eval at iter {}: PQ {:.2f}  SQ {:.2f}  RQ {:.2f}  (things {:.2f}, stuff {:.2f})  mIoU "
+      "{:.2f}  mask AP {:.2f} (AP50 {:.2f}) on {} images in {:.1f} s",
       t.iteration(), 100 * s.all.pq, 100 * s.all.sq, 100 * s.all.rq, 100 * s.things.pq,
-      100 * s.stuff.pq, r.images, r.seconds);
+      100 * s.stuff.pq, r.miou, r.mask_ap, r.mask_ap50, r.images, r.seconds);
 }
 
 }  // namespace segx::train
