@@ -25,7 +25,10 @@ std::string clock_text(double seconds) {
 }  // namespace
 
 void MetricsWriter::after_step(Trainer& t, const StepContext& ctx) {
-  for (const auto& [name, value] : ctx.losses->terms) sums_[name] += value.item<double>();
+  for (const auto& [name, value] : ctx.losses->terms) {
+    sums_[name].first += value.item<double>();
+    ++sums_[name].second;
+  }
   total_ += ctx.losses->total.item<double>();
   auto& drawn = per_dataset_[ctx.batch->dataset];
   ++drawn.first;
@@ -44,7 +47,7 @@ void MetricsWriter::after_step(Trainer& t, const StepContext& ctx) {
   if (t.dist().is_main()) {
     nlohmann::ordered_json j;
     j["iteration"] = ctx.iteration;
-    for (const auto& [name, sum] : sums_) j[name] = sum / count_;
+    for (const auto& [name, sum] : sums_) j[name] = sum.first / sum.second;
     j["total_loss"] = total_ / count_;
     j["lr"] = t.current_lr();
     j["time"] = time_ / count_;

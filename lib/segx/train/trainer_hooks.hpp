@@ -10,7 +10,7 @@
 namespace segx::train {
 
 // Every log period (and the last iteration): one metrics.jsonl object with the window's mean of
-// each loss term and the total, lr, time, data_time, memory, and when several datasets train
+// each loss term (over the iterations that had it) and the total, lr, time, data_time, memory, and when several datasets train
 // together, per dataset the window's iterations drawn from it and their mean total loss
 // ("datasets": {"name": {"iterations", "total_loss"}}); one progress line on stderr.
 class MetricsWriter : public TrainHook {
@@ -18,7 +18,8 @@ class MetricsWriter : public TrainHook {
   void after_step(Trainer& trainer, const StepContext& ctx) override;
 
  private:
-  std::map<std::string, double> sums_;
+  // Each term's sum and the iterations that had it (loss_proj only on boxes-only batches).
+  std::map<std::string, std::pair<double, int>> sums_;
   std::map<int, std::pair<int, double>> per_dataset_;  // dataset -> (iterations, loss sum)
   double total_ = 0, time_ = 0, data_time_ = 0;
   int count_ = 0;

@@ -208,6 +208,56 @@ TEST(CoTraining, TasksTheAnnotationsCannotSupplyAndMissingCategoriesAreConfigErr
   }
 }
 
+// A dataset the vocabulary was not built from maps onto its classes by category name.
+TEST(CoTraining, DatasetsTheVocabularyDoesNotListMapByName) {
+  auto vocab = write_vocabulary({path_of("manifest.jsonl")});  // lists "synth" only
+  auto data = load_train_data(config_of(run_config({{"instances", path_of("instances.jsonl")}})),
+                              vocab);
+  const auto& d = data.datasets.front();
+  ASSERT_FALSE(d.records.front().instances.empty());
+  for (const auto& r : d.records)
+    for (std::size_t k = 0; k < r.instances.size(); ++k)
+      EXPECT_EQ(data.classes.names[static_cast<std::size_t>(r.instances[k].class_index)],
+                d.categories.find(r.category_ids[k])->name);
+  // ... and one of its categories the vocabulary lacks is an error naming both.
+  auto j = run_config({{"instances", path_of("instances.jsonl")}});
+  const auto extra = data_dir() / "instances_extra.jsonl";
+  {
+    std::ifstream in(path_of("instances.jsonl"));
+    std::string line;
+    std::getline(in, line);
+    auto header = json::parse(line);
+    header["categories"].push_back({{"id", 998}, {"name", "griffin"}, {"isthing", 1}});
+    std::ofstream out(extra);
+    out << header.dump() << '\n' << in.rdbuf();
+  }
+  j["datasets"][0]["path"] = extra.string();
+  try {
+    load_train_data(config_of(j), vocab);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Config);
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("dataset 'instances'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("category 998 'griffin' is not in the vocabulary"), std::string::npos)
+        << msg;
+  }
+}
+
+TEST(CoTraining, ValidationNeedsPanopticAnnotations) {
+  auto j = run_config({{"synth", path_of("manifest.jsonl")}});
+  j["validation"] = {{"name", "sem"}, {"path", path_of("semantic.jsonl")}};
+  try {
+    load_train_data(config_of(j), "");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Config);
+    EXPECT_NE(std::string(e.what()).find("validation needs panoptic annotations"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 // One step on the boxes-only set: logits of classes outside its space are -inf in matching and
 // CE, so with no weight decay the linear classifier's rows of those classes do not move.
 TEST(CoTraining, RestrictedLogitsLeaveClassesOutsideTheSpaceUntouched) {
