@@ -10,10 +10,7 @@
 #include <tuple>
 
 #include "segx/core/error.hpp"
-#include "segx/io/panoptic_png.hpp"
-#include "segx/io/png.hpp"
-#include "segx/mask/rle.hpp"
-#include "segx/train/box_projection.hpp"
+#include "segx/train/record_annotations.hpp"
 #include "segx/train/weighted_sampler.hpp"
 
 namespace segx::train {
@@ -68,87 +65,6 @@ struct Sample {
   std::vector<std::string> texts;
 };
 
-// The record's annotation as a panoptic-style id map + segments, so that one augmentation path
-// serves every kind: semantic-only records become one segment per class (id = class + 1),
-// instance-only records one per instance (id = index + 1; where instances overlap the later one
-// keeps the pixel), boxes-only records an empty map (their boxes follow the jitter's geometry).
-void annotation_ids(const TrainRecord& r, const TrainDataset& ds, int height, int width,
-                    std::vector<std::uint32_t>& ids, std::vector<SegmentInfo>& segments) {
-  const auto pixels = static_cast<std::size_t>(height) * static_cast<std::size_t>(width);
-  auto check_size = [&](const std::string& file, int h, int w) {
-    if (w != width || h != height)
-      fail(ErrorKind::DataError, "'{}' is {}x{} but its image '{}' is {}x{}", file, w, h, r.image,
-           width, height);
-  };
-  switch (r.kind) {
-    case AnnotationKind::Panoptic: {
-      thread_local io::PanopticIds pan;
-      io::read_panoptic_png(r.panoptic, pan);
-      check_size(r.panoptic, pan.height, pan.width);
-      ids = pan.ids;
-      segments = r.segments;
-      return;
-    }
-    case AnnotationKind::Semantic: {
-      auto png = io::read_png(r.semantic);
-      if (png.channels != 1)
-        fail(ErrorKind::DataError, "'{}': a semantic label PNG has one channel, not {}", r.semantic,
-             png.channels);
-      check_size(r.semantic, png.height, png.width);
-      ids.assign(pixels, 0);
-      for (std::size_t p = 0; p < pixels; ++p) {
-        const std::uint32_t v = png.bit_depth == 16 ? png.data16()[p] : png.data[p];
-        const auto c = ds.semantic_classes[v];
-        if (c == metrics::LabelMap::kInvalid)
-          fail(ErrorKind::DataError, "'{}': label value {} is not in its header's scheme",
-               r.semantic, v);
-        if (c >= 0) ids[p] = static_cast<std::uint32_t>(c) + 1;
-      }
-      segments.clear();
-      for (std::size_t k = 0; k < ds.label_space.size(); ++k)
-        if (ds.label_space[k])
-          segments.push_back({static_cast<std::uint32_t>(k) + 1, static_cast<int>(k), false, false});
-      return;
-    }
-    case AnnotationKind::Instances:
-    case AnnotationKind::Boxes: {
-      ids.assign(pixels, 0);
-      segments.clear();
-      for (std::size_t k = 0; k < r.instances.size(); ++k) {
-        const auto& inst = r.instances[k];
-        const auto id = static_cast<std::uint32_t>(k) + 1;
-        segments.push_back({id, inst.class_index, inst.iscrowd, true});
-        if (r.kind == AnnotationKind::Boxes) continue;
-        check_size(r.image_id, static_cast<int>(inst.mask.height),
-                   static_cast<int>(inst.mask.width));
-        const auto bits = mask::decode_row_major(inst.mask);
-        for (std::size_t p = 0; p < pixels; ++p)
-          if (bits[p]) ids[p] = id;
-      }
-      return;
-    }
-  }
-}
-
-// Boxes-only targets: the non-crowd boxes the crop keeps, normalised to the crop's frame.
-InstanceTargets box_targets(const TrainRecord& r, const JitterGeometry& g, int height, int width) {
-  std::vector<std::int64_t> labels;
-  std::vector<float> boxes;
-  for (const auto& inst : r.instances) {
-    if (inst.iscrowd) continue;
-    const auto b = jitter_box(inst.box, g);
-    if (b[2] - b[0] < 1 || b[3] - b[1] < 1) continue;  // cut away (or thinner than a pixel)
-    labels.push_back(inst.class_index);
-    boxes.insert(boxes.end(), {static_cast<float>(b[0]), static_cast<float>(b[1]),
-                               static_cast<float>(b[2]), static_cast<float>(b[3])});
-  }
-  const auto n = static_cast<std::int64_t>(labels.size());
-  InstanceTargets t;
-  t.labels = torch::tensor(labels, torch::kLong).reshape({n});
-  t.boxes = normalize_boxes(torch::tensor(boxes, torch::kFloat).reshape({n, 4}), height, width);
-  return t;
-}
-
 Sample load_sample(const TrainRecord& r, const TrainDataset& ds, const LoaderOptions& o,
                    const std::vector<std::string>& names, Task task, std::int64_t iteration,
                    std::uint64_t slot) {
@@ -156,10 +72,9 @@ Sample load_sample(const TrainRecord& r, const TrainDataset& ds, const LoaderOpt
   if (bgr.empty()) fail(ErrorKind::NoInput, "cannot read image '{}'", r.image);
   cv::Mat rgb;
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-  thread_local std::vector<std::uint32_t> ids;
   std::vector<SegmentInfo> segments;
-  annotation_ids(r, ds, rgb.rows, rgb.cols, ids, segments);
-  auto aug = large_scale_jitter(rgb, ids.data(), o.jitter, o.seed,
+  const std::uint32_t* ids = record_id_map(r, ds, rgb.rows, rgb.cols, segments);
+  auto aug = large_scale_jitter(rgb, ids, o.jitter, o.seed,
                                 static_cast<std::uint64_t>(iteration), slot);
   const int h = o.jitter.crop_height, w = o.jitter.crop_width;
   auto t = make_task_targets(aug.ids.data(), h, w, segments, names, task, 0);
