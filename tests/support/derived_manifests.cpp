@@ -36,8 +36,10 @@ void derive_manifest(const fs::path& panoptic, const fs::path& out, DerivedKind 
   while (std::getline(in, line)) {
     auto r = json::parse(line);
     r["file_name"] = (base / r["file_name"].get<std::string>()).string();
-    const auto ids = io::read_panoptic_png((base / r["pan_seg_file_name"].get<std::string>()).string());
-    const auto h = static_cast<std::uint32_t>(ids.height), w = static_cast<std::uint32_t>(ids.width);
+    const auto ids =
+        io::read_panoptic_png((base / r["pan_seg_file_name"].get<std::string>()).string());
+    const auto h = static_cast<std::uint32_t>(ids.height),
+               w = static_cast<std::uint32_t>(ids.width);
     if (kind == DerivedKind::Semantic) {
       io::Image label;
       label.width = ids.width;
@@ -55,7 +57,8 @@ void derive_manifest(const fs::path& panoptic, const fs::path& out, DerivedKind 
       json anns = json::array();
       for (const auto& s : r["segments_info"]) {
         if (!things.count(s["category_id"].get<std::int64_t>())) continue;
-        json a = {{"category_id", s["category_id"]}, {"iscrowd", s["iscrowd"]}, {"bbox", s["bbox"]}};
+        json a = {
+            {"category_id", s["category_id"]}, {"iscrowd", s["iscrowd"]}, {"bbox", s["bbox"]}};
         if (kind == DerivedKind::Instances) {
           auto rle = mask::encode_label(ids.ids.data(), h, w, s["id"].get<std::uint32_t>());
           a["segmentation"] = {{"size", {h, w}}, {"counts", mask::to_string(rle)}};

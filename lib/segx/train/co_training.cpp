@@ -66,8 +66,10 @@ ClassEmbeddingSource load_class_embeddings(model::ModelConfig& model, const Trai
          "vocabulary the run trains with)",
          out.file, e.dim() > 0 ? e.size(0) : 0, classes.size());
   if (e.size(1) != c.embedding_dim)
-    fail(ErrorKind::Config, "'{}': class embeddings have dimension {} but the model's "
-         "classifier.embedding_dim is {}", out.file, e.size(1), c.embedding_dim);
+    fail(ErrorKind::Config,
+         "'{}': class embeddings have dimension {} but the model's "
+         "classifier.embedding_dim is {}",
+         out.file, e.size(1), c.embedding_dim);
   if (auto ids = tensors.find("class_ids"); ids != tensors.end()) {
     auto rows = ids->second.to(torch::kLong).contiguous();
     for (int k = 0; k < classes.size(); ++k)

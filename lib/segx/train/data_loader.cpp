@@ -74,8 +74,8 @@ Sample load_sample(const TrainRecord& r, const TrainDataset& ds, const LoaderOpt
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
   std::vector<SegmentInfo> segments;
   const std::uint32_t* ids = record_id_map(r, ds, rgb.rows, rgb.cols, segments);
-  auto aug = large_scale_jitter(rgb, ids, o.jitter, o.seed,
-                                static_cast<std::uint64_t>(iteration), slot);
+  auto aug =
+      large_scale_jitter(rgb, ids, o.jitter, o.seed, static_cast<std::uint64_t>(iteration), slot);
   const int h = o.jitter.crop_height, w = o.jitter.crop_width;
   auto t = make_task_targets(aug.ids.data(), h, w, segments, names, task, 0);
   Sample s;

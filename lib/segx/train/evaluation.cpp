@@ -20,8 +20,9 @@ namespace segx::train {
 namespace {
 
 // Per-pixel category position + 1 (0 = void) of a panoptic id map, for the confusion matrix.
-std::vector<std::uint32_t> semantic_values(const std::uint32_t* ids, std::size_t pixels,
-                                           const std::unordered_map<std::uint32_t, std::uint32_t>& value_of) {
+std::vector<std::uint32_t> semantic_values(
+    const std::uint32_t* ids, std::size_t pixels,
+    const std::unordered_map<std::uint32_t, std::uint32_t>& value_of) {
   std::vector<std::uint32_t> out(pixels, 0);
   for (std::size_t p = 0; p < pixels; ++p)
     if (auto it = value_of.find(ids[p]); it != value_of.end()) out[p] = it->second;
@@ -158,8 +159,8 @@ PanopticEvaluation evaluate_panoptic(const model::MaskFormer& model,
     const auto pred_sem = semantic_values(pred_map.data(), pred_map.size(), pred_value);
     confusion.add(gt_sem.data(), pred_sem.data(), pred_map.size(), label_map, label_map);
 
-    const auto image_index = ap.add_image(r.image_id, static_cast<std::uint32_t>(h),
-                                    static_cast<std::uint32_t>(w));
+    const auto image_index =
+        ap.add_image(r.image_id, static_cast<std::uint32_t>(h), static_cast<std::uint32_t>(w));
     for (std::size_t k = 0; k < r.segments.size(); ++k)
       ap.add(ap.gt.annotations, image_index, r.category_ids[k],
              mask::encode_label(gt.ids.data(), static_cast<std::uint32_t>(h),

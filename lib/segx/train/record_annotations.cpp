@@ -97,8 +97,8 @@ InstanceTargets box_targets(const TrainRecord& r, const JitterGeometry& g, int c
   const auto n = static_cast<std::int64_t>(labels.size());
   InstanceTargets t;
   t.labels = torch::tensor(labels, torch::kLong).reshape({n});
-  t.boxes = normalize_boxes(torch::tensor(boxes, torch::kFloat).reshape({n, 4}), crop_height,
-                            crop_width);
+  t.boxes =
+      normalize_boxes(torch::tensor(boxes, torch::kFloat).reshape({n, 4}), crop_height, crop_width);
   return t;
 }
 

@@ -35,20 +35,27 @@ int TrainClasses::index_of(const dataset::Category& category) const {
 
 const char* annotation_name(AnnotationKind kind) {
   switch (kind) {
-    case AnnotationKind::Panoptic: return "panoptic";
-    case AnnotationKind::Semantic: return "semantic-only";
-    case AnnotationKind::Instances: return "instance-only";
-    case AnnotationKind::Boxes: return "boxes-only";
+    case AnnotationKind::Panoptic:
+      return "panoptic";
+    case AnnotationKind::Semantic:
+      return "semantic-only";
+    case AnnotationKind::Instances:
+      return "instance-only";
+    case AnnotationKind::Boxes:
+      return "boxes-only";
   }
   return "panoptic";
 }
 
 bool supports(AnnotationKind kind, Task task) {
   switch (kind) {
-    case AnnotationKind::Panoptic: return true;
-    case AnnotationKind::Semantic: return task == Task::Semantic;
+    case AnnotationKind::Panoptic:
+      return true;
+    case AnnotationKind::Semantic:
+      return task == Task::Semantic;
     case AnnotationKind::Instances:
-    case AnnotationKind::Boxes: return task == Task::Instance;
+    case AnnotationKind::Boxes:
+      return task == Task::Instance;
   }
   return false;
 }
@@ -125,15 +132,17 @@ void read_instances(const dataset::JsonValue& rec, const dataset::JsonValue& ann
     const auto category = dataset::get_int(a, "category_id", at);
     auto it = map.find(category);
     if (it == map.end())
-      fail(ErrorKind::DataError, "{}: an annotation has category {}, which the header does not list",
-           at, category);
+      fail(ErrorKind::DataError,
+           "{}: an annotation has category {}, which the header does not list", at, category);
     TrainInstance inst;
     inst.class_index = it->second;
-    if (const auto* c = dataset::find_member(a, "iscrowd"); c && c->IsInt()) inst.iscrowd = c->GetInt() != 0;
+    if (const auto* c = dataset::find_member(a, "iscrowd"); c && c->IsInt())
+      inst.iscrowd = c->GetInt() != 0;
     if (masks) {
       const auto* seg = dataset::find_member(a, "segmentation");
       if (!seg)
-        fail(ErrorKind::DataError, "{}: an annotation has no segmentation while others have one", at);
+        fail(ErrorKind::DataError, "{}: an annotation has no segmentation while others have one",
+             at);
       inst.mask = dataset::segmentation_to_rle(*seg, height, width, at);
     } else {
       const auto& b = dataset::get_array(a, "bbox", at);

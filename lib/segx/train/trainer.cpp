@@ -109,10 +109,9 @@ Trainer::Trainer(TrainConfig config, TrainClasses classes, std::vector<TrainData
   auto embeddings = load_class_embeddings(model_config_, config_, classes_);
   if (embeddings.embeddings.defined())  // a copy beside model_config.json, for segx infer
     model_config_.classifier.embeddings = "class_embeddings.safetensors";
-  model_ = std::make_unique<model::MaskFormer>(model_config_, *weights_,
-                                               embeddings.embeddings.defined()
-                                                   ? embeddings.embeddings.to(device_)
-                                                   : at::Tensor());
+  model_ = std::make_unique<model::MaskFormer>(
+      model_config_, *weights_,
+      embeddings.embeddings.defined() ? embeddings.embeddings.to(device_) : at::Tensor());
   weights_->finish();
   module_ = std::make_shared<NamedTensorModule>(weights_->named_tensors());
   build_optimizer();

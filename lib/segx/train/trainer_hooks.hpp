@@ -10,8 +10,9 @@
 namespace segx::train {
 
 // Every log period (and the last iteration): one metrics.jsonl object with the window's mean of
-// each loss term (over the iterations that had it) and the total, lr, time, data_time, memory, and when several datasets train
-// together, per dataset the window's iterations drawn from it and their mean total loss
+// each loss term (over the iterations that had it) and the total, lr, time, data_time, memory, and
+// when several datasets train together, per dataset the window's iterations drawn from it and their
+// mean total loss
 // ("datasets": {"name": {"iterations", "total_loss"}}); one progress line on stderr.
 class MetricsWriter : public TrainHook {
  public:

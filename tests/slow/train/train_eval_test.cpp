@@ -102,9 +102,9 @@ TEST(TrainEval, ValidationMetricsEqualSegxEvalOnTheFinalModel) {
                        (data / "pred.jsonl").string(), "--json", "-"});
   EXPECT_NEAR(eval["PQ"].get<double>(), 100 * pq["All"]["pq"].get<double>(), 1e-9);
   EXPECT_NEAR(eval["PQ_th"].get<double>(), 100 * pq["Things"]["pq"].get<double>(), 1e-9);
-  auto miou = eval_json({"eval", "miou", "--averaging", "detectron2", "--gt-manifest",
-                         manifest.string(), "--pred-manifest", (data / "pred.jsonl").string(),
-                         "--json", "-"});
+  auto miou =
+      eval_json({"eval", "miou", "--averaging", "detectron2", "--gt-manifest", manifest.string(),
+                 "--pred-manifest", (data / "pred.jsonl").string(), "--json", "-"});
   EXPECT_NEAR(eval["mIoU"].get<double>(), 100 * miou["mIoU"].get<double>(), 1e-9);
 
   // Instances: COCO AP over the thing categories (what the hook scores, as detectron2 does

@@ -86,7 +86,8 @@ json run_config(const std::vector<std::pair<std::string, std::string>>& datasets
             {"input", {{"crop_size", 48}, {"min_scale", 0.8}, {"max_scale", 1.2}}},
             {"loss", {{"num_points", 64}}},
             {"seed", 2}};
-  for (const auto& [name, path] : datasets) j["datasets"].push_back({{"name", name}, {"path", path}});
+  for (const auto& [name, path] : datasets)
+    j["datasets"].push_back({{"name", name}, {"path", path}});
   return j;
 }
 
@@ -96,9 +97,9 @@ TrainConfig config_of(const json& j) {
 
 TEST(CoTraining, CategoriesMapByNameOntoTheVocabularyAndSpacesFollowThem) {
   auto vocab = write_vocabulary({path_of("manifest.jsonl"), path_of("boxes.jsonl")});
-  auto data = load_train_data(
-      config_of(run_config({{"synth", path_of("manifest.jsonl")}, {"boxes", path_of("boxes.jsonl")}})),
-      vocab);
+  auto data = load_train_data(config_of(run_config({{"synth", path_of("manifest.jsonl")},
+                                                    {"boxes", path_of("boxes.jsonl")}})),
+                              vocab);
   ASSERT_EQ(data.datasets.size(), 2u);
   const auto& classes = data.classes;
   const auto& synth = data.datasets[0];
@@ -142,7 +143,8 @@ TEST(CoTraining, EachAnnotationKindYieldsTheTargetsOfItsTask) {
     for (const auto& t : batch.targets) {
       const auto n = t.labels.size(0);
       for (std::int64_t i = 0; i < n; ++i)
-        EXPECT_TRUE(data.datasets[d].label_space[static_cast<std::size_t>(t.labels[i].item<std::int64_t>())]);
+        EXPECT_TRUE(data.datasets[d]
+                        .label_space[static_cast<std::size_t>(t.labels[i].item<std::int64_t>())]);
       switch (data.datasets[d].records.front().kind) {
         case AnnotationKind::Boxes:
           ASSERT_TRUE(t.box_only());
@@ -161,11 +163,13 @@ TEST(CoTraining, EachAnnotationKindYieldsTheTargetsOfItsTask) {
           if (n > 0) EXPECT_LE(t.masks.sum(0).max().item<float>(), 1.0f);
           break;
         }
-        default: ADD_FAILURE();
+        default:
+          ADD_FAILURE();
       }
     }
-    EXPECT_GT(std::accumulate(batch.targets.begin(), batch.targets.end(), std::int64_t{0},
-                              [](std::int64_t s, const InstanceTargets& t) { return s + t.labels.size(0); }),
+    EXPECT_GT(std::accumulate(
+                  batch.targets.begin(), batch.targets.end(), std::int64_t{0},
+                  [](std::int64_t s, const InstanceTargets& t) { return s + t.labels.size(0); }),
               0)
         << data.datasets[d].spec.name;
   }
@@ -211,8 +215,8 @@ TEST(CoTraining, TasksTheAnnotationsCannotSupplyAndMissingCategoriesAreConfigErr
 // A dataset the vocabulary was not built from maps onto its classes by category name.
 TEST(CoTraining, DatasetsTheVocabularyDoesNotListMapByName) {
   auto vocab = write_vocabulary({path_of("manifest.jsonl")});  // lists "synth" only
-  auto data = load_train_data(config_of(run_config({{"instances", path_of("instances.jsonl")}})),
-                              vocab);
+  auto data =
+      load_train_data(config_of(run_config({{"instances", path_of("instances.jsonl")}})), vocab);
   const auto& d = data.datasets.front();
   ASSERT_FALSE(d.records.front().instances.empty());
   for (const auto& r : d.records)
