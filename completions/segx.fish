@@ -254,7 +254,7 @@ complete -c segx -n '__fish_seen_subcommand_from train' -l threads -d 'CPU threa
 complete -c segx -n '__fish_seen_subcommand_from train' -s j -d 'CPU threads: the batch runs as this many parallel chunks (0: LibTorch'\''s count)'
 complete -c segx -n '__fish_seen_subcommand_from train' -l device -d 'cpu or cuda (exit 69 without CUDA)'
 complete -c segx -n '__fish_seen_subcommand_from train' -l seed -d 'random seed (default: the config'\''s)'
-complete -c segx -n '__fish_seen_subcommand_from train' -l vocab -d 'vocabulary JSON from `segx vocab build` ('\''-'\'': stdin): its classes are the label space'
+complete -c segx -n '__fish_seen_subcommand_from train' -l vocab -d 'vocabulary JSON from `segx vocab build` ('\''-'\'': stdin): its classes are the label space, each dataset trains on its own classes (DaTaSeg co-training)'
 complete -c segx -f -n '__fish_seen_subcommand_from visualize' -a overlay -d 'annotations or predictions drawn over their images'
 complete -c segx -f -n '__fish_seen_subcommand_from visualize' -a compare -d 'ground truth | prediction side by side'
 complete -c segx -f -n '__fish_seen_subcommand_from visualize' -a errors -d 'PQ error view: true/false positives, false negatives, crowd, void'

@@ -39,22 +39,45 @@ bool is_image_name(const fs::path& p) {
          e == ".tiff" || e == ".webp";
 }
 
+// One image to predict. Images named by a manifest record keep the record's image_id, so the
+// predictions pair with that manifest's ground truth in `segx eval`.
+struct InputImage {
+  std::string file;
+  json image_id;  // the record's image_id; null: the file's stem
+};
+
+struct Inputs {
+  std::vector<InputImage> images;
+  json header;  // the stdin manifest's header record, when it had one
+};
+
 // Files, directories (their images, sorted) and "-" (a manifest on stdin: JSON Lines records
 // with file_name, or one path per line).
-std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs) {
-  std::vector<std::string> files;
+Inputs expand_inputs(const std::vector<std::string>& inputs) {
+  Inputs out;
   for (const auto& in : inputs) {
     if (in == "-") {
       std::string line;
+      std::size_t number = 0;
       while (std::getline(std::cin, line)) {
+        ++number;
         if (line.empty()) continue;
         if (line[0] == '{') {
           auto j = json::parse(line, nullptr, false);
-          if (j.is_discarded())
-            fail(ErrorKind::DataError, "stdin: a manifest line is not JSON");
-          if (j.contains("file_name")) files.push_back(j["file_name"].get<std::string>());
+          if (j.is_discarded() || !j.is_object())
+            fail(ErrorKind::DataError, "stdin line {}: a manifest line is not a JSON object",
+                 number);
+          if (j.value("type", "") == "header") {
+            out.header = std::move(j);
+          } else if (j.contains("file_name") && j["file_name"].is_string()) {
+            out.images.push_back({j["file_name"].get<std::string>(),
+                                  j.contains("image_id") ? j["image_id"] : json()});
+          } else {
+            fail(ErrorKind::DataError, "stdin line {}: a manifest record without file_name",
+                 number);
+          }
         } else {
-          files.push_back(line);
+          out.images.push_back({line, json()});
         }
       }
     } else if (fs::is_directory(in)) {
@@ -62,12 +85,40 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs) {
       for (const auto& e : fs::directory_iterator(in))
         if (e.is_regular_file() && is_image_name(e.path())) found.push_back(e.path().string());
       std::sort(found.begin(), found.end());
-      files.insert(files.end(), found.begin(), found.end());
+      for (auto& f : found) out.images.push_back({std::move(f), json()});
     } else {
-      files.push_back(in);
+      out.images.push_back({in, json()});
     }
   }
-  return files;
+  return out;
+}
+
+// The header of the output manifest: the input manifest's (its categories are the ids the
+// model was trained on, and `segx eval` pairs the two), else one naming the model's classes.
+json output_header(const Inputs& inputs, const infer::Predictor& predictor) {
+  if (!inputs.header.is_null()) {
+    json h = inputs.header;
+    h["dataset"] = h.value("dataset", std::string("segx")) + "_pred";
+    return h;
+  }
+  json cats = json::array();
+  for (const auto& c : predictor.categories())
+    cats.push_back({{"id", c.id}, {"name", c.name}, {"isthing", c.isthing ? 1 : 0}});
+  return {{"type", "header"}, {"segx_manifest", 1}, {"dataset", "segx_infer"},
+          {"categories", cats}};
+}
+
+// COCO panoptic categories for panoptic.json: the header's.
+json coco_categories(const json& header) {
+  json cats = json::array();
+  for (const auto& c : header.at("categories")) {
+    json x = {{"id", c.at("id")}, {"name", c.value("name", std::string())},
+              {"isthing", c.value("isthing", 0)}};
+    if (c.contains("supercategory")) x["supercategory"] = c["supercategory"];
+    if (c.contains("color")) x["color"] = c["color"];
+    cats.push_back(std::move(x));
+  }
+  return cats;
 }
 
 // 8-bit RGB, as detectron2's read_image(format="RGB"): grayscale is replicated, alpha dropped
@@ -110,7 +161,8 @@ json instance_json(const infer::PredictedInstance& ins, int h, int w) {
 }
 
 int run_infer(const InferOptions& o) {
-  auto files = expand_inputs(o.inputs);
+  const auto inputs = expand_inputs(o.inputs);
+  const auto& files = inputs.images;
   if (files.empty()) fail(ErrorKind::Usage, "no input images");
   if (o.batch_size < 1) fail(ErrorKind::Usage, "--batch-size must be >= 1");
   infer::Predictor predictor(o.predictor);
@@ -120,17 +172,23 @@ int run_infer(const InferOptions& o) {
     if (task != "instance") fs::create_directories(fs::path(o.out_dir) / task);
   }
   io::AtomicOutput out(o.output);
-  json panoptic_annotations = json::array(), results = json::array();
+  const json header = output_header(inputs, predictor);
+  out.stream() << header.dump() << '\n';
+  json panoptic_images = json::array(), panoptic_annotations = json::array(),
+       results = json::array();
   for (std::size_t start = 0; start < files.size(); start += o.batch_size) {
     std::vector<infer::RgbImage> batch;
     const auto end = std::min(files.size(), start + static_cast<std::size_t>(o.batch_size));
-    for (std::size_t i = start; i < end; ++i) batch.push_back(load_rgb(files[i]));
+    for (std::size_t i = start; i < end; ++i) batch.push_back(load_rgb(files[i].file));
     auto preds = predictor.predict(batch);
     for (std::size_t k = 0; k < preds.size(); ++k) {
       const auto& p = preds[k];
-      const auto& file = files[start + k];
+      const auto& file = files[start + k].file;
       const auto stem = fs::path(file).stem().string();
-      json rec = {{"file_name", file}, {"height", p.height}, {"width", p.width}};
+      const json image_id = files[start + k].image_id.is_null() ? json(stem)
+                                                                : files[start + k].image_id;
+      json rec = {{"type", "image"}, {"image_id", image_id}, {"file_name", file},
+                  {"height", p.height}, {"width", p.width}};
       if (task == "panoptic") {
         json segs = json::array();
         for (const auto& s : p.segments)
@@ -142,8 +200,10 @@ int run_infer(const InferOptions& o) {
           io::write_panoptic_png((fs::path(o.out_dir) / task / png).string(), p.width, p.height,
                                  p.panoptic.data());
           rec["pan_seg_file_name"] = (fs::path(o.out_dir) / task / png).string();
+          panoptic_images.push_back({{"id", image_id}, {"file_name", fs::path(file).filename()},
+                                     {"height", p.height}, {"width", p.width}});
           panoptic_annotations.push_back(
-              {{"image_id", stem}, {"file_name", png}, {"segments_info", segs}});
+              {{"image_id", image_id}, {"file_name", png}, {"segments_info", segs}});
         }
       } else if (task == "semantic" && !o.out_dir.empty()) {
         io::Image im;
@@ -168,7 +228,7 @@ int run_infer(const InferOptions& o) {
         for (const auto& ins : p.instances) {
           auto a = instance_json(ins, p.height, p.width);
           anns.push_back(a);
-          a["image_id"] = stem;
+          a["image_id"] = image_id;
           results.push_back(a);
         }
         rec["annotations"] = anns;
@@ -179,7 +239,11 @@ int run_infer(const InferOptions& o) {
   }
   if (!o.out_dir.empty() && task == "panoptic")
     io::write_file_atomic((fs::path(o.out_dir) / "panoptic.json").string(),
-                          json{{"annotations", panoptic_annotations}}.dump() + "\n");
+                          json{{"images", panoptic_images},
+                               {"annotations", panoptic_annotations},
+                               {"categories", coco_categories(header)}}
+                                  .dump() +
+                              "\n");
   if (!o.out_dir.empty() && task == "instance")
     io::write_file_atomic((fs::path(o.out_dir) / "results.json").string(), results.dump() + "\n");
   out.commit();
@@ -209,7 +273,11 @@ Runner setup_infer(CLI::App& app) {
                  "keep queries above this class probability (default: the config's)");
   app.add_option("--overlap-threshold", o->predictor.overlap_threshold,
                  "minimum visible fraction of a segment's mask (default: the config's)");
-  app.add_option("-o,--output", o->output, "JSON Lines records to write ('-': stdout)")
+  app.add_option("-o,--output", o->output,
+                 "segx manifest of the predictions to write ('-': stdout): a header (the input "
+                 "manifest's, else the model's classes), then one record per image keeping the "
+                 "input record's image_id, so `segx infer - < gt.jsonl | segx eval pq "
+                 "--gt-manifest gt.jsonl --pred-manifest -` pairs them")
       ->capture_default_str();
   app.add_option("--out-dir", o->out_dir,
                  "write PNGs and panoptic.json / results.json into this folder");

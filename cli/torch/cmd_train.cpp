@@ -44,7 +44,8 @@ Runner setup_train(CLI::App& app) {
   auto* seed_opt = app.add_option("--seed", *seed, "random seed (default: the config's)");
   app.add_option(
       "--vocab", o->vocab,
-      "vocabulary JSON from `segx vocab build` ('-': stdin): its classes are the label space");
+      "vocabulary JSON from `segx vocab build` ('-': stdin): its classes are the label space, "
+      "each dataset trains on its own classes (DaTaSeg co-training)");
   return [o, seed, seed_opt]() {
     if (seed_opt->count() > 0) o->seed = *seed;
     return run_train(*o);

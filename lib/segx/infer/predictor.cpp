@@ -58,6 +58,20 @@ Predictor::Predictor(const PredictorOptions& o) : impl_(std::make_unique<Impl>()
 
 Predictor::~Predictor() = default;
 
+std::vector<PredictedCategory> Predictor::categories() const {
+  const auto& c = impl_->config;
+  std::vector<PredictedCategory> out;
+  for (int k = 0; k < c.num_classes; ++k) {
+    const auto i = static_cast<std::size_t>(k);
+    PredictedCategory p;
+    p.id = i < c.category_ids.size() ? c.category_ids[i] : k;
+    p.name = i < c.class_names.size() ? c.class_names[i] : "class_" + std::to_string(p.id);
+    p.isthing = c.is_thing(k);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 at::Tensor resize_for_test(const at::Tensor& image, const model::InferenceConfig& test) {
   if (test.min_size <= 0) return image;
   const auto h = image.size(1), w = image.size(2);

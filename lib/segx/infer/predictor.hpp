@@ -46,6 +46,13 @@ struct Prediction {
   std::vector<PredictedInstance> instances;  // task instance
 };
 
+// One class the model predicts, as its outputs name it.
+struct PredictedCategory {
+  int id = 0;        // dataset id (config category_ids) or contiguous id
+  std::string name;  // config class_names, else "class_{id}"
+  bool isthing = false;
+};
+
 class Predictor {
  public:
   explicit Predictor(const PredictorOptions& options);
@@ -53,6 +60,8 @@ class Predictor {
   Predictor(const Predictor&) = delete;
   Predictor& operator=(const Predictor&) = delete;
   std::vector<Prediction> predict(const std::vector<RgbImage>& images);
+  // The model's classes (background excluded), in contiguous order.
+  std::vector<PredictedCategory> categories() const;
 
  private:
   struct Impl;

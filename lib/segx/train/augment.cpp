@@ -26,6 +26,15 @@ std::vector<std::uint32_t> resize_nearest(const std::uint32_t* ids, int height, 
   return out;
 }
 
+std::array<double, 4> jitter_box(const std::array<double, 4>& b, const JitterGeometry& g) {
+  const double x0 = std::clamp(b[0] * g.scale_x - g.off_x, 0.0, static_cast<double>(g.copy_w));
+  const double x1 = std::clamp(b[2] * g.scale_x - g.off_x, 0.0, static_cast<double>(g.copy_w));
+  const double y0 = std::clamp(b[1] * g.scale_y - g.off_y, 0.0, static_cast<double>(g.copy_h));
+  const double y1 = std::clamp(b[3] * g.scale_y - g.off_y, 0.0, static_cast<double>(g.copy_h));
+  if (g.flip) return {g.crop_w - x1, y0, g.crop_w - x0, y1};
+  return {x0, y0, x1, y1};
+}
+
 AugmentedSample large_scale_jitter(const cv::Mat& image, const std::uint32_t* ids,
                                    const JitterOptions& options, std::uint64_t seed,
                                    std::uint64_t iteration, std::uint64_t draw_key) {
@@ -51,6 +60,8 @@ AugmentedSample large_scale_jitter(const cv::Mat& image, const std::uint32_t* id
   bool flip = options.flip && uniform(3) < 0.5;
 
   AugmentedSample out;
+  out.geometry = {static_cast<double>(new_w) / w, static_cast<double>(new_h) / h, off_x, off_y,
+                  copy_w, copy_h, options.crop_width, flip};
   out.image = cv::Mat(options.crop_height, options.crop_width, CV_8UC3,
                       cv::Scalar::all(options.image_pad));
   out.valid = cv::Mat::zeros(options.crop_height, options.crop_width, CV_8U);

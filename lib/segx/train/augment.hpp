@@ -5,6 +5,7 @@
 #pragma once
 #include <opencv2/core.hpp>
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -19,11 +20,24 @@ struct JitterOptions {
   std::uint8_t image_pad = 128;  // FixedSizeCrop's pad value
 };
 
+// Where the jitter put the image: resized by (scale_x, scale_y), shifted by -(off_x, off_y),
+// cut to copy_w x copy_h at the crop's top left, then mirrored when `flip`.
+struct JitterGeometry {
+  double scale_x = 1, scale_y = 1;
+  int off_x = 0, off_y = 0, copy_w = 0, copy_h = 0, crop_w = 0;
+  bool flip = false;
+};
+
 struct AugmentedSample {
   cv::Mat image;                   // CV_8UC3, crop_height x crop_width
   std::vector<std::uint32_t> ids;  // crop_height x crop_width panoptic ids, 0 (void) in padding
   cv::Mat valid;                   // CV_8U, 1 where the crop covers the image (not padding)
+  JitterGeometry geometry;
 };
+
+// A pixel box (x0, y0, x1, y1) of the source image in the crop's pixels, clipped to the part
+// of the crop the image covers; empty (x1 <= x0 or y1 <= y0) when the crop cuts it away.
+std::array<double, 4> jitter_box(const std::array<double, 4>& box, const JitterGeometry& g);
 
 // `ids` is row-major with the image's size. `draw_key` identifies the sample (e.g. its position
 // in the iteration's batch) among the draws of one iteration.

@@ -10,7 +10,7 @@
 #include <tuple>
 
 #include "segx/core/error.hpp"
-#include "segx/io/panoptic_png.hpp"
+#include "segx/train/record_annotations.hpp"
 #include "segx/train/weighted_sampler.hpp"
 
 namespace segx::train {
@@ -65,26 +65,27 @@ struct Sample {
   std::vector<std::string> texts;
 };
 
-Sample load_sample(const TrainRecord& r, const LoaderOptions& o,
+Sample load_sample(const TrainRecord& r, const TrainDataset& ds, const LoaderOptions& o,
                    const std::vector<std::string>& names, Task task, std::int64_t iteration,
                    std::uint64_t slot) {
   cv::Mat bgr = cv::imread(r.image, cv::IMREAD_COLOR);
   if (bgr.empty()) fail(ErrorKind::NoInput, "cannot read image '{}'", r.image);
   cv::Mat rgb;
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-  thread_local io::PanopticIds ids;
-  io::read_panoptic_png(r.panoptic, ids);
-  if (ids.width != rgb.cols || ids.height != rgb.rows)
-    fail(ErrorKind::DataError, "'{}' is {}x{} but its image '{}' is {}x{}", r.panoptic, ids.width,
-         ids.height, r.image, rgb.cols, rgb.rows);
-  auto aug = large_scale_jitter(rgb, ids.ids.data(), o.jitter, o.seed,
-                                static_cast<std::uint64_t>(iteration), slot);
+  std::vector<SegmentInfo> segments;
+  const std::uint32_t* ids = record_id_map(r, ds, rgb.rows, rgb.cols, segments);
+  auto aug =
+      large_scale_jitter(rgb, ids, o.jitter, o.seed, static_cast<std::uint64_t>(iteration), slot);
   const int h = o.jitter.crop_height, w = o.jitter.crop_width;
-  auto t = make_task_targets(aug.ids.data(), h, w, r.segments, names, task, o.num_text_queries);
+  auto t = make_task_targets(aug.ids.data(), h, w, segments, names, task, o.num_text_queries);
   Sample s;
   s.image = torch::from_blob(aug.image.data, {h, w, 3}, torch::kByte).permute({2, 0, 1}).clone();
-  s.targets.labels = t.labels;
-  s.targets.masks = t.masks;
+  if (r.kind == AnnotationKind::Boxes) {
+    s.targets = box_targets(r, aug.geometry, h, w);
+  } else {
+    s.targets.labels = t.labels;
+    s.targets.masks = t.masks;
+  }
   s.texts = std::move(t.texts);
   return s;
 }
@@ -137,7 +138,7 @@ TrainBatch load_batch(const std::vector<TrainDataset>& datasets, const LoaderOpt
     const auto g = iteration * o.batch_size + static_cast<std::int64_t>(slot);
     const auto& rec = ds.records[static_cast<std::size_t>(record_index(o.seed, b.dataset, n, g))];
     const Task task = draw_task(ds.spec.tasks, o.seed, iteration, slot);
-    auto s = load_sample(rec, o, names, task, iteration, slot);
+    auto s = load_sample(rec, ds, o, names, task, iteration, slot);
     images.push_back(s.image);
     b.targets.push_back(std::move(s.targets));
     b.texts.push_back(std::move(s.texts));

@@ -1,5 +1,7 @@
-// Evaluation during training: the model's panoptic predictions on a validation dataset, made
-// with the inference post-processing (segx infer's), scored with segx's own PQ.
+// Evaluation during training: the model's predictions on a validation dataset, made with the
+// inference post-processing (segx infer's), scored with segx's own metrics: PQ of the panoptic
+// prediction, mIoU of its semantic map (panoptic2semantic on both sides, detectron2's averaging
+// over classes with GT pixels) and COCO mask AP of the instance prediction on the thing classes.
 #pragma once
 #include <ATen/ATen.h>
 
@@ -11,12 +13,18 @@ namespace segx::train {
 
 struct PanopticEvaluation {
   metrics::PqSummary summary;
+  double miou = 0;        // percent
+  double mask_ap = -1;    // percent, COCO AP@[.5:.95]; -1: the set has no thing instances
+  double mask_ap50 = -1;  // percent
   std::size_t images = 0;
   double seconds = 0;
 };
 
+// `task_tokens`: OneFormer's panoptic prompt [1, L] (the one forward serves all three metrics,
+// as `segx infer --task panoptic` would); undefined for Mask2Former.
 PanopticEvaluation evaluate_panoptic(const model::MaskFormer& model,
                                      const model::ModelConfig& config, const TrainClasses& classes,
-                                     const TrainDataset& dataset);
+                                     const TrainDataset& dataset,
+                                     const at::Tensor& task_tokens = {});
 
 }  // namespace segx::train

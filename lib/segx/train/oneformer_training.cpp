@@ -115,6 +115,11 @@ at::Tensor OneFormerTraining::task_tokens(const TrainBatch& batch) const {
   return out;
 }
 
+at::Tensor OneFormerTraining::task_tokens(Task task) const {
+  const auto& row = task_rows_[static_cast<std::size_t>(task)];
+  return at::tensor(row, at::kLong).view({1, static_cast<std::int64_t>(row.size())});
+}
+
 OneFormerTraining::Rows OneFormerTraining::exchange(const TrainBatch& chunk,
                                                     const at::Tensor& image_rows,
                                                     const at::Tensor& text_rows, int global_batch) {

@@ -41,6 +41,8 @@ class OneFormerTraining {
   int num_text_queries() const { return num_text_queries_; }
   // int64 [B, task_seq_len]: each image's task prompt, tokenized.
   at::Tensor task_tokens(const TrainBatch& batch) const;
+  // int64 [1, task_seq_len]: one task's prompt, tokenized (validation's forward).
+  at::Tensor task_tokens(Task task) const;
   // The weighted loss_contrastive of a chunk of the step's batch (`global_batch` images over all
   // chunks and processes), its images' share of the batch mean. Blocks until every chunk of this
   // process has given its rows.

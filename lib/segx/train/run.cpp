@@ -6,6 +6,7 @@
 
 #include "segx/core/error.hpp"
 #include "segx/core/log.hpp"
+#include "segx/train/co_training.hpp"
 #include "segx/train/trainer.hpp"
 #include "segx/train/trainer_hooks.hpp"
 
@@ -42,14 +43,14 @@ int run_training(const TrainRunOptions& o) {
   to.chunks = threads;
   auto validation = std::move(data.validation);
   Trainer trainer(config, std::move(data.classes), std::move(data.datasets), to, dist);
+  // DaTaSeg: each iteration's logits restricted to its dataset's label space.
+  if (auto transform = label_space_transform(trainer.datasets())) {
+    trainer.set_logits_transform(std::move(transform));
+    log::info("class logits restricted to each dataset's label space");
+  }
   trainer.add_hook(std::make_unique<MetricsWriter>());
   trainer.add_hook(std::make_unique<PeriodicCheckpointer>());
-  if (validation && trainer.model_config().is_oneformer())  // its forward needs task tokens
-    log::warn(
-        "'{}': validation during OneFormer training is not wired yet; evaluate "
-        "model_final.safetensors with `segx infer --task panoptic | segx eval pq`",
-        o.config);
-  else if (validation)
+  if (validation)
     trainer.add_hook(std::make_unique<PanopticEvalHook>(std::move(*validation)));
   if (trainer.iteration() >= trainer.max_iter()) {
     log::info("'{}' has finished its {} iterations already", config.output, trainer.max_iter());

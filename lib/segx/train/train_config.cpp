@@ -67,6 +67,7 @@ DatasetSpec parse_dataset(const Reader& r, const json& j, const std::string& whe
     r.get(j, "tasks", tasks, where);
     if (tasks.empty()) r.bad(where + "tasks", "is empty");
     d.tasks.clear();
+    d.tasks_given = true;
     for (const auto& t : tasks) {
       if (t != "panoptic" && t != "instance" && t != "semantic")
         r.bad(where + "tasks", "holds '" + t + "' (panoptic, instance or semantic)");

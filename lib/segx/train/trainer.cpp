@@ -17,6 +17,7 @@
 #include "segx/core/log.hpp"
 #include "segx/io/safetensors_torch.hpp"
 #include "segx/io/stream.hpp"
+#include "segx/train/co_training.hpp"
 #include "segx/train/oneformer_training.hpp"
 
 namespace segx::train {
@@ -111,7 +112,12 @@ Trainer::Trainer(TrainConfig config, TrainClasses classes, std::vector<TrainData
   }
   weights_->set_device(device_);
   weights_->set_trainable(true);
-  model_ = std::make_unique<model::MaskFormer>(model_config_, *weights_);
+  auto embeddings = load_class_embeddings(model_config_, config_, classes_);
+  if (embeddings.embeddings.defined())  // a copy beside model_config.json, for segx infer
+    model_config_.classifier.embeddings = "class_embeddings.safetensors";
+  model_ = std::make_unique<model::MaskFormer>(
+      model_config_, *weights_,
+      embeddings.embeddings.defined() ? embeddings.embeddings.to(device_) : at::Tensor());
   weights_->finish();
   module_ = std::make_shared<NamedTensorModule>(all_tensors());
   build_optimizer();
@@ -128,6 +134,11 @@ Trainer::Trainer(TrainConfig config, TrainClasses classes, std::vector<TrainData
     io::prepare_output_dir(options_.output_dir, options_.resume);
     io::write_file_atomic((output_dir() / "model_config.json").string(),
                           model::model_config_to_json(model_config_));
+    if (embeddings.embeddings.defined())
+      io::save_tensors((output_dir() / model_config_.classifier.embeddings).string(),
+                       {{"class_embeddings", embeddings.embeddings},
+                        {"class_ids", torch::tensor(classes_.category_ids, torch::kLong)}},
+                       {{"format", "pt"}, {"source", embeddings.file}});
   }
   checkpointer_ = std::make_unique<Checkpointer>(output_dir(), s.keep_last);
   if (options_.resume) {
@@ -148,6 +159,10 @@ Trainer::Trainer(TrainConfig config, TrainClasses classes, std::vector<TrainData
 }
 
 Trainer::~Trainer() = default;
+
+at::Tensor Trainer::task_tokens(Task task) const {
+  return oneformer_ ? oneformer_->task_tokens(task).to(device_) : at::Tensor();
+}
 
 std::vector<model::NamedTensor> Trainer::all_tensors() const {
   auto all = weights_->named_tensors();
@@ -249,8 +264,13 @@ void Trainer::run_chunk(const TrainBatch& batch, const StepContext& step, double
     for (auto& layer : aux) layer.class_logits = logits_transform_(batch, layer.class_logits);
   }
   std::vector<InstanceTargets> targets;
-  for (const auto& t : batch.targets)
-    targets.push_back({t.labels.to(device_), t.masks.to(device_)});
+  for (const auto& t : batch.targets) {
+    InstanceTargets d = t;  // boxes-only images carry boxes instead of masks
+    d.labels = t.labels.to(device_);
+    if (t.masks.defined()) d.masks = t.masks.to(device_);
+    if (t.boxes.defined()) d.boxes = t.boxes.to(device_);
+    targets.push_back(std::move(d));
+  }
   ImageGenerators generators;
   for (auto slot : batch.slots)
     generators.push_back(

@@ -101,6 +101,9 @@ class Trainer {
   model::MaskFormer& model() { return *model_; }
   const model::Weights& weights() const { return *weights_; }
   DistributedContext& dist() { return dist_; }
+  // OneFormer: the task prompt "the task is {task}" as the decoder's task tokens [1, L];
+  // undefined for Mask2Former.
+  at::Tensor task_tokens(Task task) const;
   const TrainerOptions& options() const { return options_; }
   std::filesystem::path output_dir() const { return options_.output_dir; }
   at::Device device() const { return device_; }

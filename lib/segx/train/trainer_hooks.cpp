@@ -25,8 +25,14 @@ std::string clock_text(double seconds) {
 }  // namespace
 
 void MetricsWriter::after_step(Trainer& t, const StepContext& ctx) {
-  for (const auto& [name, value] : ctx.losses->terms) sums_[name] += value.item<double>();
+  for (const auto& [name, value] : ctx.losses->terms) {
+    sums_[name].first += value.item<double>();
+    ++sums_[name].second;
+  }
   total_ += ctx.losses->total.item<double>();
+  auto& drawn = per_dataset_[ctx.batch->dataset];
+  ++drawn.first;
+  drawn.second += ctx.losses->total.item<double>();
   time_ += ctx.time;
   data_time_ += ctx.data_time;
   ++count_;
@@ -41,12 +47,18 @@ void MetricsWriter::after_step(Trainer& t, const StepContext& ctx) {
   if (t.dist().is_main()) {
     nlohmann::ordered_json j;
     j["iteration"] = ctx.iteration;
-    for (const auto& [name, sum] : sums_) j[name] = sum / count_;
+    for (const auto& [name, sum] : sums_) j[name] = sum.first / sum.second;
     j["total_loss"] = total_ / count_;
     j["lr"] = t.current_lr();
     j["time"] = time_ / count_;
     j["data_time"] = data_time_ / count_;
     j["max_rss_mb"] = peak_rss_mb();
+    if (t.datasets().size() > 1)
+      for (const auto& [d, stats] : per_dataset_) {
+        const auto& spec = t.datasets()[static_cast<std::size_t>(d)].spec;
+        j["datasets"][spec.name.empty() ? spec.path : spec.name] = {
+            {"iterations", stats.first}, {"total_loss", stats.second / stats.first}};
+      }
     t.write_metrics(j.dump());
     const double per_iter = timed_ > 0 ? elapsed_ / static_cast<double>(timed_) : time_ / count_;
     log::info("iter {}/{}  loss {:.3f}  lr {:.2e}  {:.3f} s/it (data {:.3f})  eta {}", done,
@@ -54,6 +66,7 @@ void MetricsWriter::after_step(Trainer& t, const StepContext& ctx) {
               clock_text(per_iter * static_cast<double>(t.max_iter() - done)));
   }
   sums_.clear();
+  per_dataset_.clear();
   total_ = time_ = data_time_ = 0;
   count_ = 0;
 }
@@ -77,7 +90,8 @@ void PanopticEvalHook::after_train(Trainer& t) {
 void PanopticEvalHook::evaluate(Trainer& t) {
   last_ = t.iteration();
   if (!t.dist().is_main()) return;
-  auto r = evaluate_panoptic(t.model(), t.model_config(), t.classes(), validation_);
+  auto r = evaluate_panoptic(t.model(), t.model_config(), t.classes(), validation_,
+                             t.task_tokens(Task::Panoptic));
   const auto& s = r.summary;
   nlohmann::ordered_json j;
   j["iteration"] = t.iteration() - 1;
@@ -89,13 +103,16 @@ void PanopticEvalHook::evaluate(Trainer& t) {
       {"RQ", 100 * s.all.rq},
       {"PQ_th", 100 * s.things.pq},
       {"PQ_st", 100 * s.stuff.pq},
+      {"mIoU", r.miou},
+      {"mask_AP", r.mask_ap},
+      {"mask_AP50", r.mask_ap50},
       {"seconds", r.seconds}};
   t.write_metrics(j.dump());
   log::info(
-      "eval at iter {}: PQ {:.2f}  SQ {:.2f}  RQ {:.2f}  (things {:.2f}, stuff {:.2f}) on {} "
-      "images in {:.1f} s",
+      "eval at iter {}: PQ {:.2f}  SQ {:.2f}  RQ {:.2f}  (things {:.2f}, stuff {:.2f})  mIoU "
+      "{:.2f}  mask AP {:.2f} (AP50 {:.2f}) on {} images in {:.1f} s",
       t.iteration(), 100 * s.all.pq, 100 * s.all.sq, 100 * s.all.rq, 100 * s.things.pq,
-      100 * s.stuff.pq, r.images, r.seconds);
+      100 * s.stuff.pq, r.miou, r.mask_ap, r.mask_ap50, r.images, r.seconds);
 }
 
 }  // namespace segx::train

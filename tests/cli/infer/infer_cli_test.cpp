@@ -37,13 +37,62 @@ TEST(InferCli, PanopticRecordsAndFiles) {
                      "--batch-size", "2", "--out-dir", dir.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto recs = lines(r.out);
-  ASSERT_EQ(recs.size(), 2u);
-  EXPECT_EQ(recs[0].at("width"), 640);
-  EXPECT_EQ(recs[0].at("height"), 480);
-  EXPECT_EQ(recs[0].at("segments_info"), recs[1].at("segments_info"));
+  ASSERT_EQ(recs.size(), 3u);
+  // Without an input manifest the header names the model's classes.
+  EXPECT_EQ(recs[0].at("type"), "header");
+  EXPECT_EQ(recs[0].at("categories").size(), 133u);
+  EXPECT_EQ(recs[1].at("type"), "image");
+  EXPECT_EQ(recs[1].at("image_id"), "000000000001");
+  EXPECT_EQ(recs[1].at("width"), 640);
+  EXPECT_EQ(recs[1].at("height"), 480);
+  EXPECT_EQ(recs[1].at("segments_info"), recs[2].at("segments_info"));
   EXPECT_TRUE(fs::exists(dir / "panoptic" / "000000000001.png"));
   auto pan = json::parse(read_file(dir / "panoptic.json"));
   EXPECT_EQ(pan.at("annotations").size(), 2u);
+  EXPECT_EQ(pan.at("images").size(), 2u);
+  EXPECT_EQ(pan.at("categories"), recs[0].at("categories"));
+}
+
+// A manifest on stdin: its header and image ids carry over, so the output pairs with the
+// ground truth in `segx eval pq` (through a pipe, as the README shows).
+TEST(InferCli, ManifestInputPipesIntoEval) {
+  SEGX_REQUIRE_FIXTURES();
+  auto dir = temp_dir("infer_pipe");
+  const auto n200 = fixtures_root() / "synth/n200";
+  auto m = run_segx({"convert", "panoptic2manifest", (n200 / "panoptic_gt.json").string(),
+                     "--images-dir", (n200 / "images").string(), "-o",
+                     (dir / "all.jsonl").string()});
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  std::ifstream all(dir / "all.jsonl");
+  std::ofstream gt(dir / "gt.jsonl");
+  std::string line;
+  for (int i = 0; i < 3 && std::getline(all, line); ++i) gt << line << '\n';  // header + 2
+  gt.close();
+  // The reference model's 133 classes are not n200's: a threshold of 1 keeps no segment, so
+  // what is checked here is that images pair up, not the score.
+  auto r = run_segx({"infer", "-", "--config", config(), "--weights", weights(),
+                     "--object-mask-threshold", "1", "--out-dir", (dir / "pred").string(), "-o",
+                     (dir / "pred.jsonl").string()},
+                    read_file(dir / "gt.jsonl"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto recs = lines(read_file(dir / "pred.jsonl"));
+  ASSERT_EQ(recs.size(), 3u);
+  EXPECT_EQ(recs[0].at("type"), "header");
+  EXPECT_EQ(recs[1].at("image_id"), 1);
+  EXPECT_EQ(recs[2].at("image_id"), 2);
+  auto pan = json::parse(read_file(dir / "pred" / "panoptic.json"));
+  EXPECT_EQ(pan.at("images").at(0).at("id"), 1);
+  EXPECT_EQ(pan.at("annotations").at(1).at("image_id"), 2);
+  // Piped into eval, and the same through the COCO panoptic files: one result.
+  auto piped = run_segx({"eval", "pq", "--gt-manifest", (dir / "gt.jsonl").string(),
+                         "--pred-manifest", "-", "--json", "-"},
+                        read_file(dir / "pred.jsonl"));
+  ASSERT_EQ(piped.exit_code, 0) << piped.err;
+  auto files = run_segx({"eval", "pq", "--gt-manifest", (dir / "gt.jsonl").string(),
+                         "--pred-json", (dir / "pred" / "panoptic.json").string(), "--json", "-"});
+  ASSERT_EQ(files.exit_code, 0) << files.err;
+  EXPECT_EQ(json::parse(piped.out).at("All"), json::parse(files.out).at("All"));
+  EXPECT_EQ(json::parse(piped.out).at("images"), 2);
 }
 
 TEST(InferCli, InstancesCarryRleAndBoxes) {
@@ -53,8 +102,8 @@ TEST(InferCli, InstancesCarryRleAndBoxes) {
                     image() + "\n");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto recs = lines(r.out);
-  ASSERT_EQ(recs.size(), 1u);
-  const auto& anns = recs[0].at("annotations");
+  ASSERT_EQ(recs.size(), 2u);
+  const auto& anns = recs[1].at("annotations");
   ASSERT_EQ(anns.size(), 20u);  // topk_per_image of the config, no thing filter for instances
   EXPECT_EQ(anns[0].at("segmentation").at("size"), json({480, 640}));
   EXPECT_TRUE(anns[0].at("segmentation").at("counts").is_string());

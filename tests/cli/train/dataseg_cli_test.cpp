@@ -1,0 +1,193 @@
+// DaTaSeg co-training through `segx vocab build | segx train --vocab -`: a panoptic set and a
+// boxes-only set share a vocabulary and its class embeddings; each dataset's share of the
+// iterations follows its rate, the loss falls, validation reports PQ, mIoU and mask AP; bad
+// inputs (a category the vocabulary lacks, a task the annotations cannot supply, rate 0, an
+// empty dataset) are one-line errors with sysexits codes.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+#include "support/derived_manifests.hpp"
+#include "support/fixtures.hpp"
+#include "support/run_cli.hpp"
+
+namespace segx::test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct Sets {
+  fs::path panoptic, boxes, vocab;
+  std::string vocab_text;
+};
+
+const Sets& sets() {
+  static Sets s = [] {
+    auto d = temp_dir("dataseg_cli");
+    Sets out;
+    for (const char* seed : {"3", "4"}) {
+      auto r = run_segx({"convert", "synth", "--out", (d / seed).string(), "--images", "8",
+                         "--width", "128", "--height", "96", "--seed", seed});
+      EXPECT_EQ(r.exit_code, 0) << r.err;
+    }
+    out.panoptic = d / "3" / "manifest.jsonl";
+    out.boxes = d / "4" / "boxes.jsonl";
+    derive_manifest(d / "4" / "manifest.jsonl", out.boxes, DerivedKind::Boxes, "boxes");
+    auto v = run_segx({"vocab", "build", out.panoptic.string(), out.boxes.string()});
+    EXPECT_EQ(v.exit_code, 0) << v.err;
+    out.vocab_text = v.out;
+    out.vocab = d / "vocab.json";
+    std::ofstream(out.vocab) << v.out;
+    auto e = run_segx({"vocab", "embed", out.vocab.string(), "-o",
+                       (d / "classes.safetensors").string(), "--dim", "32"});
+    EXPECT_EQ(e.exit_code, 0) << e.err;
+    return out;
+  }();
+  return s;
+}
+
+json co_training_config(int iterations) {
+  const auto& s = sets();
+  return {{"datasets",
+           {{{"name", "synth"}, {"path", s.panoptic.string()}, {"slice", {0, 6}}, {"rate", 3}},
+            {{"name", "boxes"}, {"path", s.boxes.string()}, {"rate", 1}}}},
+          {"validation", {{"path", s.panoptic.string()}, {"slice", {6, 8}}}},
+          {"model",
+           {{"resnet",
+             {{"depth", 18}, {"stem_out_channels", 16}, {"res2_out_channels", 16}, {"norm", "GN"}}},
+            {"pixel_decoder",
+             {{"conv_dim", 32},
+              {"mask_dim", 32},
+              {"transformer_enc_layers", 1},
+              {"transformer_nheads", 4},
+              {"transformer_dim_feedforward", 64}}},
+            {"decoder",
+             {{"hidden_dim", 32},
+              {"num_queries", 8},
+              {"nheads", 4},
+              {"dim_feedforward", 64},
+              {"dec_layers", 3}}},
+            {"classifier",
+             {{"type", "embedding"},
+              {"embedding_dim", 32},
+              {"embeddings", (s.vocab.parent_path() / "classes.safetensors").string()}}},
+            {"test", {{"object_mask_threshold", 0.3}, {"overlap_threshold", 0.5}}}}},
+          {"solver",
+           {{"base_lr", 3e-3},
+            {"max_iter", iterations},
+            {"ims_per_batch", 2},
+            {"checkpoint_period", 1000},
+            {"log_period", 10},
+            {"eval_period", 0},
+            {"clip_gradients", 1.0}}},
+          {"input", {{"crop_size", 64}, {"min_scale", 0.5}, {"max_scale", 1.0}}},
+          {"loss", {{"num_points", 256}}},
+          {"seed", 1}};
+}
+
+fs::path write_config(const fs::path& dir, const json& j) {
+  fs::create_directories(dir);
+  auto path = dir / "train.json";
+  std::ofstream(path) << j.dump(2);
+  return path;
+}
+
+TEST(DaTaSegCli, PanopticAndBoxesOnlySetsCoTrainOnAVocabularyFromStdin) {
+  auto dir = temp_dir("dataseg_cli_run");
+  auto cfg = write_config(dir, co_training_config(80));
+  auto out = dir / "run";
+  auto r = run_segx(
+      {"train", "--config", cfg.string(), "--output", out.string(), "--vocab", "-", "-j", "2"},
+      sets().vocab_text);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("class embeddings of dimension 32"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("restricted to each dataset's label space"), std::string::npos) << r.err;
+
+  std::ifstream in(out / "metrics.jsonl");
+  std::string line;
+  std::map<std::string, int> drawn;
+  std::vector<double> synth_loss;
+  bool projection = false;
+  json eval;
+  while (std::getline(in, line)) {
+    auto j = json::parse(line);
+    if (j.contains("eval")) eval = j["eval"];
+    projection = projection || j.contains("loss_proj");
+    if (!j.contains("datasets")) continue;
+    for (const auto& [name, d] : j["datasets"].items()) drawn[name] += d["iterations"].get<int>();
+    if (j["datasets"].contains("synth"))
+      synth_loss.push_back(j["datasets"]["synth"]["total_loss"].get<double>());
+  }
+  // Rates 3 : 1 over 80 iterations (binomial sd 3.9 iterations).
+  EXPECT_EQ(drawn["synth"] + drawn["boxes"], 80);
+  EXPECT_NEAR(drawn["synth"] / 80.0, 0.75, 0.12) << drawn["synth"] << " of 80";
+  EXPECT_TRUE(projection) << "no box-projection loss";
+  ASSERT_GE(synth_loss.size(), 4u);
+  const double early = synth_loss[0] + synth_loss[1];
+  const double late = synth_loss[synth_loss.size() - 1] + synth_loss[synth_loss.size() - 2];
+  EXPECT_LT(late, early * 0.9) << "loss did not fall: " << early << " -> " << late;
+  ASSERT_TRUE(eval.is_object()) << "no evaluation line";
+  for (const char* key : {"PQ", "mIoU", "mask_AP", "mask_AP50"})
+    EXPECT_TRUE(eval.contains(key)) << key;
+  EXPECT_GE(eval["mIoU"].get<double>(), 0.0);
+
+  // The trained classifier's embeddings travel with the model: segx infer loads them.
+  auto model = json::parse(read_file(out / "model_config.json"));
+  EXPECT_EQ(model["classifier"]["embeddings"], "class_embeddings.safetensors");
+  auto image = sets().panoptic.parent_path() / "images" / "000000000007.jpg";
+  auto inf = run_segx({"infer", image.string(), "--config", (out / "model_config.json").string(),
+                       "--weights", (out / "model_final.safetensors").string()});
+  EXPECT_EQ(inf.exit_code, 0) << inf.err;
+}
+
+CliResult train_once(const std::string& tag, const json& j) {
+  auto dir = temp_dir(tag);
+  return run_segx({"train", "--config", write_config(dir, j).string(), "--output",
+                   (dir / "run").string(), "--vocab", sets().vocab.string(), "--max-iter", "1"});
+}
+
+TEST(DaTaSegCli, BadInputsNameTheDatasetAndTheProblem) {
+  // A category the vocabulary lacks.
+  auto extra = sets().boxes.parent_path() / "boxes_extra.jsonl";
+  {
+    std::ifstream in(sets().boxes);
+    std::string line;
+    std::getline(in, line);
+    auto header = json::parse(line);
+    header["categories"].push_back({{"id", 999}, {"name", "unicorn"}, {"isthing", 1}});
+    std::ofstream o(extra);
+    o << header.dump() << '\n' << in.rdbuf();
+  }
+  auto j = co_training_config(2);
+  j["datasets"][1]["path"] = extra.string();
+  auto r = train_once("dataseg_missing", j);
+  EXPECT_EQ(r.exit_code, 78) << r.err;
+  EXPECT_NE(r.err.find("dataset 'boxes'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("category 999 'unicorn' is not in the vocabulary"), std::string::npos)
+      << r.err;
+
+  // A task the boxes cannot supply.
+  j = co_training_config(2);
+  j["datasets"][1]["tasks"] = {"panoptic"};
+  r = train_once("dataseg_task", j);
+  EXPECT_EQ(r.exit_code, 78) << r.err;
+  EXPECT_NE(r.err.find("dataset 'boxes'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("task 'panoptic'"), std::string::npos) << r.err;
+
+  // Rate 0, and an empty dataset.
+  j = co_training_config(2);
+  j["datasets"][1]["rate"] = 0;
+  r = train_once("dataseg_rate", j);
+  EXPECT_EQ(r.exit_code, 78) << r.err;
+  EXPECT_NE(r.err.find("datasets[1].rate must be positive"), std::string::npos) << r.err;
+  j = co_training_config(2);
+  j["datasets"][1]["slice"] = {0, 0};
+  r = train_once("dataseg_empty", j);
+  EXPECT_EQ(r.exit_code, 65) << r.err;
+  EXPECT_NE(r.err.find("has no images to train on"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace segx::test
