@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The learning benchmark of `segx train`: trains a recipe from scratch on the first 160 images of
-# the synthetic n200 fixture (a dataset segx did not generate), then predicts the last 40 with
-# `segx infer` and scores them with `segx eval pq | miou | ap`. Appends the numbers to
-# scripts/bench_train_n200.results.txt. Run with the machine otherwise idle: training time is
-# part of the result.
+# the synthetic n200 fixture (a dataset segx did not generate), predicts the last 40 with
+# `segx infer` and scores them with `segx eval pq | miou | ap`. Appends the summary lines to
+# scripts/bench_train_n200.results.txt and leaves the tables, reports and a training-curve
+# picture in RUN_DIR/eval_last40. Run it on an otherwise idle machine: the training time is part
+# of the result.
 #
 #   scripts/bench_train_n200.sh [RECIPE] [RUN_DIR]
 #
@@ -28,49 +29,34 @@ resume=()
 "$segx" train --config "$recipe" --output "$run" -j 2 "${resume[@]}"
 train_s=$(($(date +%s) - start))
 
-eval_dir=$run/eval_last40
-rm -rf "$eval_dir"
-mkdir -p "$eval_dir"
-# The validation split: the manifest's header and its last 40 records.
+out=$run/eval_last40
+rm -rf "$out"
+mkdir -p "$out"
+# The validation split as a manifest: the header and the last 40 records.
 "$segx" convert panoptic2manifest "$n200/panoptic_gt.json" --images-dir "$n200/images" \
-  -o "$eval_dir/all.jsonl"
-{ head -n 1 "$eval_dir/all.jsonl"; tail -n 40 "$eval_dir/all.jsonl"; } > "$eval_dir/gt.jsonl"
-"$segx" convert manifest2panoptic "$eval_dir/gt.jsonl" -o "$eval_dir/gt.json"
+  -o "$out/all.jsonl"
+{ head -n 1 "$out/all.jsonl"; tail -n 40 "$out/all.jsonl"; } > "$out/gt.jsonl"
 
+# infer keeps the records' image ids and writes PNGs + COCO panoptic JSON beside its manifest.
 "$segx" infer - --config "$run/model_config.json" --weights "$run/model_final.safetensors" \
-  --out-dir "$eval_dir/pred" -o /dev/null < "$eval_dir/gt.jsonl"
-"$segx" eval pq --gt-json "$eval_dir/gt.json" --gt-dir "$n200/panoptic_gt" \
-  --pred-json "$eval_dir/pred/panoptic.json" --pred-dir "$eval_dir/pred/panoptic" \
-  --json "$eval_dir/pq.json" | tee "$eval_dir/pq.txt"
-"$segx" eval miou --gt-json "$eval_dir/gt.json" --gt-dir "$n200/panoptic_gt" \
-  --pred-json "$eval_dir/pred/panoptic.json" --pred-dir "$eval_dir/pred/panoptic" \
-  --json "$eval_dir/miou.json" > "$eval_dir/miou.txt"
-"$segx" convert panoptic2instances "$eval_dir/gt.json" --png-dir "$n200/panoptic_gt" \
-  --things-only --id-start 1 -o "$eval_dir/instances_gt.json"
-"$segx" convert panoptic2results "$eval_dir/pred/panoptic.json" \
-  --png-dir "$eval_dir/pred/panoptic" --things-only -o "$eval_dir/results_segm.json"
-"$segx" eval ap --gt "$eval_dir/instances_gt.json" --results "$eval_dir/results_segm.json" \
-  --iou-type segm --json "$eval_dir/ap.json" > "$eval_dir/ap.txt"
-"$segx" visualize plot "$run/metrics.jsonl" -o "$eval_dir/training_curve.png"
+  --out-dir "$out/pred" -o "$out/pred.jsonl" < "$out/gt.jsonl"
+"$segx" eval pq --gt-manifest "$out/gt.jsonl" --pred-manifest "$out/pred.jsonl" \
+  --json "$out/pq.json" > "$out/pq.txt"
+"$segx" eval miou --gt-manifest "$out/gt.jsonl" --pred-manifest "$out/pred.jsonl" \
+  --json "$out/miou.json" > "$out/miou.txt"
+# Mask AP of the thing segments (scored by the model) against the GT things.
+"$segx" convert manifest2panoptic "$out/gt.jsonl" --out-json "$out/gt_panoptic.json" \
+  --out-dir "$out/gt_panoptic"
+"$segx" convert panoptic2instances "$out/gt_panoptic.json" --png-dir "$out/gt_panoptic" \
+  --things-only --id-start 1 -o "$out/instances_gt.json"
+"$segx" convert panoptic2results "$out/pred.jsonl" --things-only -o "$out/results_segm.json"
+"$segx" eval ap --gt "$out/instances_gt.json" --results "$out/results_segm.json" \
+  --iou-type segm --json "$out/ap.json" > "$out/ap.txt"
+"$segx" visualize plot "$run/metrics.jsonl" -o "$out/training_curve.png"
 
-summary=$(python3 - "$eval_dir" "$run/metrics.jsonl" <<'PY'
-import json, sys
-d, metrics = sys.argv[1], sys.argv[2]
-pq = json.load(open(f"{d}/pq.json"))
-miou = json.load(open(f"{d}/miou.json"))
-ap = json.load(open(f"{d}/ap.json"))
-def find(obj, *keys):
-    for k in keys:
-        obj = obj[k]
-    return obj
-losses = [json.loads(l) for l in open(metrics) if '"total_loss"' in l]
-print(json.dumps({"pq": pq.get("summary", pq), "miou": miou.get("summary", {}),
-                  "ap_segm": ap.get("stats", ap.get("summary")),
-                  "iterations": losses[-1]["iteration"] + 1,
-                  "loss_first": losses[0]["total_loss"], "loss_last": losses[-1]["total_loss"]}))
-PY
-)
 {
-  echo "$(date -u +%FT%TZ) recipe=$(basename "$recipe") train_wall_s=$train_s"
-  echo "  $summary"
+  echo "$(date -u +%FT%TZ) recipe=$(basename "$recipe") run=$run train_wall_s=$train_s"
+  grep -E '^(All|Things|Stuff) ' "$out/pq.txt" | sed 's/^/  PQ  /'
+  grep -E 'mIoU' "$out/miou.txt" | head -n 2 | sed 's/^/  /'
+  head -n 1 "$out/ap.txt" | sed 's/^/  segm /'
 } | tee -a "$results"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job on an embedded default: install, build, generate a synthetic dataset with
 # perturbed predictions, convert and lint it, build a vocabulary, evaluate (PQ, mIoU, COCO AP),
-# run the reference-shaped model, and draw pictures. Everything lands in demo/ (or $1).
-# Training (`segx train`) joins this pipeline once it exists.
+# draw pictures, then train Mask2Former from scratch on 160 generated images, predict the 40
+# held-out ones with the trained model and score them. Everything lands in demo/ (or $1).
+# Training takes about 25 minutes on 2 idle cores; SEGX_DEMO_MAX_ITER=N stops it after N
+# iterations (the model then comes from the last checkpoint).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/demo}
@@ -36,15 +38,8 @@ step "eval miou"
 "$segx" eval miou --gt-json "$out/data/panoptic_gt.json" --gt-dir "$out/data/panoptic_gt" \
   --pred-json "$out/data/panoptic_pred.json" --pred-dir "$out/data/panoptic_pred" --json "$out/miou.json"
 
-step "eval ap (pycocotools' 12 lines), segm from the converted predictions"
-python3 - "$out/instances_pred.json" "$out/results_segm.json" <<'PY'
-import json, sys
-pred = json.load(open(sys.argv[1]))
-# Prediction segments carry their score in the panoptic JSON; the synthetic generator keeps it.
-res = [{"image_id": a["image_id"], "category_id": a["category_id"], "segmentation": a["segmentation"],
-        "score": a.get("score", 1.0)} for a in pred["annotations"]]
-json.dump(res, open(sys.argv[2], "w"))
-PY
+step "eval ap (pycocotools' 12 lines), segm from the scored prediction segments"
+"$segx" convert panoptic2results "$out/data/panoptic_pred.json" --things-only -o "$out/results_segm.json"
 "$segx" eval ap --gt "$out/instances_gt.json" --results "$out/results_segm.json" --iou-type segm --json "$out/ap.json"
 
 step "visualize: overlays of the ground truth, GT | prediction, a contact sheet, a PQ bar chart"
@@ -53,6 +48,26 @@ step "visualize: overlays of the ground truth, GT | prediction, a contact sheet,
   --images "$out/data/images" --limit 2 -o "$out/compare"
 "$segx" visualize sheet --coco-panoptic "$out/data/panoptic_gt.json" --images "$out/data/images" --limit 16 -o "$out/sheet.png"
 "$segx" visualize plot "$out/pq.json" -o "$out/pq_per_class.png"
+
+step "train Mask2Former from scratch on 160 generated images (datasets/recipes/synth_demo.json)"
+"$segx" convert synth --images 200 --out "$out/synth"
+# The recipe names demo/synth; point it at this run's folder.
+sed "s#\.\./\.\./demo/synth/#$out/synth/#g" "$root/datasets/recipes/synth_demo.json" > "$out/train.json"
+max_iter=()
+if [[ -n ${SEGX_DEMO_MAX_ITER:-} ]]; then max_iter=(--max-iter "$SEGX_DEMO_MAX_ITER"); fi
+"$segx" train --config "$out/train.json" --output "$out/run" -j 2 "${max_iter[@]}"
+weights=$out/run/model_final.safetensors
+[[ -f $weights ]] || weights=$out/run/model_last.safetensors
+
+step "infer the 40 held-out images with the trained model; eval pq and miou on them"
+{ head -n 1 "$out/synth/manifest.jsonl"; tail -n 40 "$out/synth/manifest.jsonl"; } > "$out/synth/val.jsonl"
+# The manifest's file names are relative to its folder.
+(cd "$out/synth" && "$segx" infer - --config "$out/run/model_config.json" --weights "$weights" \
+  --out-dir "$out/infer" -o "$out/infer.jsonl" < val.jsonl)
+"$segx" eval pq --gt-manifest "$out/synth/val.jsonl" --pred-manifest "$out/infer.jsonl" --json "$out/model_pq.json"
+"$segx" eval miou --gt-manifest "$out/synth/val.jsonl" --pred-manifest "$out/infer.jsonl" --json "$out/model_miou.json"
+"$segx" visualize plot "$out/run/metrics.jsonl" -o "$out/training_curve.png"
+"$segx" visualize overlay --manifest "$out/infer.jsonl" --images "$out/synth/images" --limit 4 -o "$out/model_overlay"
 
 step "done: results in $out"
 ls "$out" >&2

@@ -194,7 +194,17 @@ int run_infer(const InferOptions& o) {
         for (const auto& s : p.segments)
           segs.push_back({{"id", s.id}, {"category_id", s.category_id}, {"iscrowd", 0},
                           {"isthing", s.isthing}, {"score", s.score}, {"area", s.area}});
-        rec["segments_info"] = segs;
+        // The records carry each segment as COCO RLE too: `segx eval pq` reads them without
+        // any PNG (and without --out-dir there is none).
+        json rec_segs = segs;
+        const auto masks = mask::encode_labels(p.panoptic.data(), static_cast<uint32_t>(p.height),
+                                               static_cast<uint32_t>(p.width));
+        for (auto& seg : rec_segs)
+          for (const auto& [id, rle] : masks)
+            if (id == seg.at("id").get<std::uint32_t>())
+              seg["segmentation"] = {{"size", {p.height, p.width}},
+                                     {"counts", mask::to_string(rle)}};
+        rec["segments_info"] = rec_segs;
         if (!o.out_dir.empty()) {
           auto png = stem + ".png";
           io::write_panoptic_png((fs::path(o.out_dir) / task / png).string(), p.width, p.height,

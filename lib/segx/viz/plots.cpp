@@ -187,9 +187,14 @@ TrainingLog read_training_log(const std::string& path) {
     if (!record.is_object() || !record.contains("iteration") || !record["iteration"].is_number())
       continue;
     double it = record["iteration"].get<double>();
-    for (const auto& [key, value] : record.items())
+    for (const auto& [key, value] : record.items()) {
       if (key != "iteration" && value.is_number())
         log.fields[key].emplace_back(it, value.get<double>());
+      // segx train's validation records nest their metrics: {"eval": {"PQ": ...}} -> "eval.PQ".
+      if (value.is_object())
+        for (const auto& [sub, v] : value.items())
+          if (v.is_number()) log.fields[key + "." + sub].emplace_back(it, v.get<double>());
+    }
   }
   if (in->bad()) fail(ErrorKind::IoError, "cannot read '{}'", path);
   if (log.fields.empty())
@@ -197,12 +202,27 @@ TrainingLog read_training_log(const std::string& path) {
   return log;
 }
 
+namespace {
+// Deep supervision's per-layer copies ("loss_ce_0", "loss_dice_3", ...).
+bool is_layer_copy(const std::string& name) {
+  const auto underscore = name.rfind('_');
+  return underscore != std::string::npos && underscore + 1 < name.size() &&
+         name.find_first_not_of("0123456789", underscore + 1) == std::string::npos;
+}
+
+// The validation metrics segx train logs, in the order they are drawn.
+const std::vector<std::string> kValidationFields = {"eval.PQ", "eval.PQ_th", "eval.PQ_st",
+                                                    "eval.mIoU", "eval.mask_AP"};
+}  // namespace
+
 std::vector<std::string> default_training_fields(const TrainingLog& log) {
   std::vector<std::string> fields;
   if (log.fields.count("total_loss")) fields.push_back("total_loss");
   for (const auto& [name, unused] : log.fields) {
     (void)unused;
-    if (name != "total_loss" && name.find("loss") != std::string::npos) fields.push_back(name);
+    if (name != "total_loss" && name.find("loss") != std::string::npos &&
+        name.rfind("eval.", 0) != 0 && !is_layer_copy(name))
+      fields.push_back(name);
   }
   return fields;
 }
@@ -239,9 +259,27 @@ cv::Mat3b render_training_curves(const TrainingLog& log, const std::vector<std::
   }
   chart.series = raw;
   chart.series.insert(chart.series.end(), smooth.begin(), smooth.end());
-  cv::Mat3b losses = render_line_chart(chart);
+  std::vector<cv::Mat3b> charts{render_line_chart(chart)};
+  // Periodic validation (segx train's "eval" records) in percent, when the log has any.
+  LineChart validation;
+  validation.x_label = "iteration";
+  validation.y_label = "validation (%)";
+  validation.size = {820, 300};
+  validation.y_min = 0;
+  for (const auto& name : kValidationFields) {
+    auto it = log.fields.find(name);
+    if (it == log.fields.end()) continue;
+    Series s;
+    s.color = series_color(validation.series.size());
+    s.name = name.substr(5);
+    for (const auto& [x, y] : it->second)
+      if (y >= 0) s.x.push_back(x), s.y.push_back(y);  // -1: not measured (no things)
+    if (!s.x.empty()) validation.series.push_back(std::move(s));
+  }
+  if (!validation.series.empty()) charts.push_back(render_line_chart(validation));
   auto lr = log.fields.find("lr");
-  if (lr == log.fields.end()) return losses;
+  if (lr == log.fields.end())
+    return charts.size() == 1 ? charts[0] : stack_vertically(charts, {255, 255, 255});
   LineChart rate;
   rate.x_label = "iteration";
   rate.y_label = "learning rate";
@@ -251,8 +289,8 @@ cv::Mat3b render_training_curves(const TrainingLog& log, const std::vector<std::
   s.color = series_color(7);
   for (const auto& [x, y] : lr->second) s.x.push_back(x), s.y.push_back(y);
   rate.series.push_back(s);
-  cv::Mat3b lower = render_line_chart(rate);
-  return stack_vertically({losses, lower}, {255, 255, 255});
+  charts.push_back(render_line_chart(rate));
+  return stack_vertically(charts, {255, 255, 255});
 }
 
 }  // namespace segx::viz

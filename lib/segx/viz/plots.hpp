@@ -57,11 +57,15 @@ struct TrainingLog {
 // Reads metrics.jsonl ("-" = stdin); a malformed line fails with its file and line number.
 TrainingLog read_training_log(const std::string& path);
 
-// The fields plotted by default: every field whose name contains "loss", "total_loss" first.
+// Records are flat JSON objects with an "iteration"; numbers nested one level deep are named
+// "outer.inner" (segx train's {"eval": {"PQ": ...}} gives "eval.PQ").
+// The fields plotted by default: every field whose name contains "loss", "total_loss" first,
+// without deep supervision's per-layer copies ("loss_ce_0", ...).
 std::vector<std::string> default_training_fields(const TrainingLog& log);
 
 // Loss curves (raw in a light shade, smoothed by an exponential moving average of weight
-// `smoothing` on top), with the learning rate in a second chart below when the log has "lr".
+// `smoothing` on top), then the validation metrics (eval.PQ, eval.PQ_th, eval.PQ_st, eval.mIoU,
+// eval.mask_AP) when the log has them, then the learning rate when it has "lr".
 cv::Mat3b render_training_curves(const TrainingLog& log, const std::vector<std::string>& fields,
                                  double smoothing, bool log_scale, const std::string& title);
 

@@ -104,7 +104,9 @@ TEST(TrainCli, TinyModelLearnsAndItsWeightsLoadInInfer) {
   auto inf = run_segx({"infer", image.string(), "--config", (out / "model_config.json").string(),
                        "--weights", (out / "model_final.safetensors").string()});
   ASSERT_EQ(inf.exit_code, 0) << inf.err;
-  auto rec = json::parse(inf.out.substr(0, inf.out.find('\n')));
+  // The first line is the output manifest's header, the second the image's record.
+  const auto second = inf.out.find('\n') + 1;
+  auto rec = json::parse(inf.out.substr(second, inf.out.find('\n', second) - second));
   EXPECT_EQ(rec.at("width"), 128);
 
   // Finished: a second run in the same folder is refused, --resume has nothing left to do.
@@ -234,7 +236,9 @@ TEST(TrainCli, TinyOneFormerLearnsAndInferLoadsIt) {
                        "--weights", (out / "model_final.safetensors").string(), "--task",
                        "panoptic", "--vocab", bpe.string()});
   ASSERT_EQ(inf.exit_code, 0) << inf.err;
-  EXPECT_EQ(json::parse(inf.out.substr(0, inf.out.find('\n'))).at("width"), 128);
+  const auto second = inf.out.find('\n') + 1;
+  EXPECT_EQ(json::parse(inf.out.substr(second, inf.out.find('\n', second) - second)).at("width"),
+            128);
 }
 
 }  // namespace

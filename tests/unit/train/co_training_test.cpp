@@ -160,7 +160,9 @@ TEST(CoTraining, EachAnnotationKindYieldsTheTargetsOfItsTask) {
           ASSERT_TRUE(t.masks.defined());
           // One mask per class: labels are distinct, masks disjoint.
           EXPECT_EQ(std::get<0>(at::_unique(t.labels)).size(0), n);
-          if (n > 0) EXPECT_LE(t.masks.sum(0).max().item<float>(), 1.0f);
+          if (n > 0) {
+            EXPECT_LE(t.masks.sum(0).max().item<float>(), 1.0f);
+          }
           break;
         }
         default:

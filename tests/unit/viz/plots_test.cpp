@@ -137,6 +137,34 @@ TEST(Plots, TrainingCurvesFromMetricsJsonl) {
   EXPECT_THROW(read_training_log((dir / "missing.jsonl").string()), Error);
 }
 
+// segx train's logs: per-layer loss copies stay out of the default, and validation records
+// ({"eval": {...}}) become a chart of their own.
+TEST(Plots, TrainingCurvesWithValidationRecords) {
+  auto dir = segx::test::temp_dir("viz_training_eval");
+  auto path = (dir / "metrics.jsonl").string();
+  {
+    std::ofstream out(path);
+    for (int i = 0; i < 100; i += 10)
+      out << "{\"iteration\": " << i << ", \"total_loss\": " << 10 - 0.05 * i
+          << ", \"loss_ce\": 1, \"loss_ce_0\": 2, \"loss_dice_12\": 3, \"lr\": 0.001}\n";
+    out << "{\"iteration\": 49, \"eval\": {\"dataset\": \"val\", \"PQ\": 20, \"mIoU\": 30, "
+           "\"mask_AP\": -1}}\n";
+    out << "{\"iteration\": 99, \"eval\": {\"dataset\": \"val\", \"PQ\": 40, \"mIoU\": 50, "
+           "\"mask_AP\": -1}}\n";
+  }
+  TrainingLog log = read_training_log(path);
+  EXPECT_EQ(log.fields.at("eval.PQ").size(), 2u);
+  EXPECT_EQ(log.fields.at("eval.PQ").back().second, 40);
+  EXPECT_EQ(log.fields.count("eval.dataset"), 0u);
+  EXPECT_EQ(default_training_fields(log), (std::vector<std::string>{"total_loss", "loss_ce"}));
+  cv::Mat3b with_eval = render_training_curves(log, {"total_loss"}, 0, false, "t");
+  log.fields.erase("eval.PQ");
+  log.fields.erase("eval.mIoU");
+  log.fields.erase("eval.mask_AP");
+  cv::Mat3b without = render_training_curves(log, {"total_loss"}, 0, false, "t");
+  EXPECT_GT(with_eval.rows, without.rows + 200);
+}
+
 }  // namespace
 }  // namespace segx::viz
 
