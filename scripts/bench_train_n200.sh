@@ -28,6 +28,7 @@ resume=()
 [[ -d $run ]] && resume=(--resume)
 "$segx" train --config "$recipe" --output "$run" -j 2 "${resume[@]}"
 train_s=$(($(date +%s) - start))
+[[ ${#resume[@]} -eq 0 ]] || train_s="$train_s (resumed)"
 
 out=$run/eval_last40
 rm -rf "$out"
@@ -57,6 +58,6 @@ mkdir -p "$out"
 {
   echo "$(date -u +%FT%TZ) recipe=$(basename "$recipe") run=$run train_wall_s=$train_s"
   grep -E '^(All|Things|Stuff) ' "$out/pq.txt" | sed 's/^/  PQ  /'
-  grep -E 'mIoU' "$out/miou.txt" | head -n 2 | sed 's/^/  /'
+  grep -A 1 -E '^ +mIoU' "$out/miou.txt" | sed 's/^/  /'
   head -n 1 "$out/ap.txt" | sed 's/^/  segm /'
 } | tee -a "$results"

@@ -129,7 +129,7 @@ TrainConfig parse_train_config(const std::string& text, const std::string& sourc
         s,
         {"base_lr", "max_iter", "ims_per_batch", "warmup_iters", "warmup_factor", "poly_power",
          "backbone_multiplier", "weight_decay", "weight_decay_norm", "weight_decay_embed",
-         "clip_gradients", "checkpoint_period", "keep_last", "eval_period", "log_period"},
+         "clip_gradients", "checkpoint_period", "keep_last", "eval_period", "log_period", "amp"},
         w);
     auto& o = c.solver;
     r.get(s, "base_lr", o.base_lr, w);
@@ -147,6 +147,7 @@ TrainConfig parse_train_config(const std::string& text, const std::string& sourc
     r.get(s, "keep_last", o.keep_last, w);
     r.get(s, "eval_period", o.eval_period, w);
     r.get(s, "log_period", o.log_period, w);
+    r.get(s, "amp", o.amp, w);
     if (!(o.base_lr > 0)) r.bad("solver.base_lr", "must be positive");
     if (o.max_iter <= 0) r.bad("solver.max_iter", "must be positive");
     if (o.ims_per_batch <= 0) r.bad("solver.ims_per_batch", "must be positive");

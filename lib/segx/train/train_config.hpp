@@ -30,6 +30,9 @@ struct SolverOptions {
   int keep_last = 3;
   std::int64_t eval_period = 0;  // 0: only at the end (when a validation set is given)
   std::int64_t log_period = 20;
+  // Mixed precision on CUDA (SOLVER.AMP.ENABLED): the forward pass under bfloat16 autocast, the
+  // losses in float32. Ignored on the CPU.
+  bool amp = false;
 };
 
 // OneFormer's text side (MODEL.TEXT_ENCODER.* upstream; training only, inference ignores it):

@@ -18,6 +18,7 @@
 #include "segx/io/safetensors_torch.hpp"
 #include "segx/io/stream.hpp"
 #include "segx/train/co_training.hpp"
+#include "segx/train/mixed_precision.hpp"
 #include "segx/train/oneformer_training.hpp"
 
 namespace segx::train {
@@ -252,7 +253,12 @@ void Trainer::run_chunk(const TrainBatch& batch, const StepContext& step, double
   images = (images - mean) / stdv;
   at::Tensor task_tokens;
   if (oneformer_) task_tokens = oneformer_->task_tokens(batch).to(device_);
-  model::ModelOutput output = model_->forward(images, task_tokens);
+  model::ModelOutput output;
+  {
+    CudaAutocast autocast(device_.is_cuda() && config_.solver.amp);
+    output = model_->forward(images, task_tokens);
+  }
+  to_float32(output);
 
   LayerPredictions final_layer{output.pred_logits, output.pred_masks};
   std::vector<LayerPredictions> aux;

@@ -532,5 +532,18 @@ TEST(OneFormerTrainer, FineTuningTakesTheTextSideFromTheWeights) {
   }
 }
 
+// solver.amp (SOLVER.AMP.ENABLED) is a documented boolean; it only acts on CUDA.
+TEST(TrainConfig, AmpIsABooleanSolverField) {
+  auto j = tiny_run(4, 2);
+  EXPECT_FALSE(config_of(j).solver.amp);
+  j["solver"]["amp"] = true;
+  EXPECT_TRUE(config_of(j).solver.amp);
+  j["solver"]["amp"] = "yes";
+  ErrorKind kind{};
+  auto msg = error_of(j, &kind);
+  EXPECT_EQ(kind, ErrorKind::Config);
+  EXPECT_NE(msg.find("solver.amp"), std::string::npos) << msg;
+}
+
 }  // namespace
 }  // namespace segx::train
