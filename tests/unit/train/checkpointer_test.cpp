@@ -2,6 +2,11 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
 
 #include "segx/core/error.hpp"
@@ -75,6 +80,48 @@ TEST(Checkpointer, KeepsTheLastN) {
   EXPECT_FALSE(std::filesystem::exists(dir / "model_0000010.pt"));
   EXPECT_TRUE(std::filesystem::exists(dir / "model_0000020.pt"));
   EXPECT_EQ(ckpt.latest()->filename(), "model_0000030.pt");
+}
+
+// A full disk while checkpointing: the write fails with an I/O error, and the previous
+// checkpoint, the pointer to it and the folder (no temporary left) are as they were. The child
+// process simulates the full disk with a file-size limit (writes past it fail with EFBIG).
+TEST(Checkpointer, FullDiskLeavesThePreviousCheckpointIntact) {
+  auto dir = segx::test::temp_dir("ckpt_full");
+  TinyNet net;
+  torch::optim::AdamW opt(net.parameters(), torch::optim::AdamWOptions(1e-3));
+  Checkpointer ckpt(dir, 3);
+  ckpt.save(net, opt, {10});
+  const auto before = weights(net);
+  step(net, opt);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    signal(SIGXFSZ, SIG_IGN);
+    rlimit limit{512, 512};
+    setrlimit(RLIMIT_FSIZE, &limit);
+    try {
+      ckpt.save(net, opt, {20});
+    } catch (const Error& e) {
+      _exit(e.kind() == ErrorKind::IoError ? 0 : 2);
+    }
+    _exit(1);  // the save succeeded: the limit did not bite
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(ckpt.latest()->filename(), "model_0000010.pt");
+  std::size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    ++files;
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
+  }
+  EXPECT_EQ(files, 2u);  // model_0000010.pt and last_checkpoint
+  TinyNet restored;
+  torch::optim::AdamW opt2(restored.parameters(), torch::optim::AdamWOptions(1e-3));
+  EXPECT_EQ(Checkpointer::load(*ckpt.latest(), restored, opt2).iteration, 10);
+  auto after = weights(restored);
+  for (std::size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(after[i].equal(before[i]));
 }
 
 TEST(Checkpointer, CorruptCheckpointIsADataError) {
