@@ -34,6 +34,12 @@ struct Command {
 
 const std::vector<Command>& commands();
 
+// Shuts down OpenBLAS's idle thread pool where OpenBLAS is loaded (blas_threads.cpp); segx calls
+// it at start-up, segx-torch does not (LibTorch uses BLAS).
+void stop_idle_blas_threads();
+// Process-wide preparation before the command line is parsed (per binary: see commands.cpp).
+void prepare_process();
+
 // Setup functions, one per cli/cmd_<name>.cpp (cli/torch/cmd_<name>.cpp for LibTorch commands).
 Runner setup_generate(CLI::App& app);
 Runner setup_eval(CLI::App& app);

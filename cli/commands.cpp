@@ -40,6 +40,12 @@ const std::vector<Command>& commands() {
   return table;
 }
 
+void prepare_process() {
+#ifndef SEGX_WITH_TORCH
+  stop_idle_blas_threads();
+#endif
+}
+
 CliTree build_cli() {
   CliTree tree;
   tree.app = std::make_unique<CLI::App>(

@@ -40,6 +40,7 @@ const segx::cli::Runner* find_runner(const segx::cli::CliTree& tree) {
 int main(int argc, char** argv) {
   // A closed pipe (`segx ... | head`) should end the program quietly, as for other Unix tools.
   signal(SIGPIPE, SIG_DFL);
+  segx::cli::prepare_process();
   segx::cli::set_command_line(argc, argv);
   auto tree = segx::cli::build_cli();
   CLI::App& app = *tree.app;

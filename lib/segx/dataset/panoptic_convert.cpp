@@ -13,6 +13,7 @@
 #include "segx/io/panoptic_png.hpp"
 #include "segx/io/png.hpp"
 #include "segx/io/staged_dir.hpp"
+#include "segx/mask/label_encoder.hpp"
 #include "segx/mask/rle.hpp"
 
 namespace segx::dataset {
@@ -24,6 +25,22 @@ void read_ids(const CocoPanoptic& in, const PanopticAnnotation& a, io::PanopticI
   if ((a.width && a.width != ids.width) || (a.height && a.height != ids.height))
     fail(ErrorKind::DataError, "{}: PNG '{}' is {}x{} but the image is {}x{}", in.where(a),
          in.png_path(a), ids.width, ids.height, a.width, a.height);
+}
+
+// Reads an annotation's PNG like read_ids and returns the mask of every segment id, sorted by id:
+// the masks are encoded row by row as the PNG decodes, while each row is still in cache.
+std::vector<std::pair<uint32_t, mask::Rle>> read_segment_masks(const CocoPanoptic& in,
+                                                               const PanopticAnnotation& a,
+                                                               io::PanopticIds& ids) {
+  thread_local mask::LabelEncoder encoder;
+  io::read_panoptic_png(in.png_path(a), ids, true, [&](int y, const uint32_t* row) {
+    if (y == 0) encoder.start(uint32_t(ids.height), uint32_t(ids.width));
+    encoder.add_row(uint32_t(y), row, y ? row - ids.width : nullptr);
+  });
+  if ((a.width && a.width != ids.width) || (a.height && a.height != ids.height))
+    fail(ErrorKind::DataError, "{}: PNG '{}' is {}x{} but the image is {}x{}", in.where(a),
+         in.png_path(a), ids.width, ids.height, a.width, a.height);
+  return encoder.finish(ids.ids.data() + std::size_t(ids.height - 1) * ids.width);
 }
 
 // The mask of `id` among encode_labels' sorted output, or the empty mask (pycocotools encodes an
@@ -114,9 +131,8 @@ void panoptic_to_instances(const CocoPanoptic& in, const PanopticToInstancesOpti
       keep.push_back(&s);
     }
     io::PanopticIds& ids = buffers[std::size_t(worker)];
-    read_ids(in, a, ids);
+    const auto labels = read_segment_masks(in, a, ids);
     r.height = uint32_t(ids.height), r.width = uint32_t(ids.width);
-    auto labels = mask::encode_labels(ids.ids.data(), r.height, r.width);
     for (const PanopticSegment* s : keep)
       r.instances.push_back({s, mask::to_string(find_rle(labels, s->id, r.height, r.width))});
     progress.advance();

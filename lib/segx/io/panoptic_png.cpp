@@ -6,6 +6,11 @@
 namespace segx::io {
 
 void read_panoptic_png(const std::string& path, PanopticIds& out, bool check_crc) {
+  read_panoptic_png(path, out, check_crc, nullptr);
+}
+
+void read_panoptic_png(const std::string& path, PanopticIds& out, bool check_crc,
+                       const PanopticRowFn& on_row) {
   bool palette = false;
   decode_png_rows(
       path,
@@ -44,6 +49,7 @@ void read_panoptic_png(const std::string& path, PanopticIds& out, bool check_crc
                 dst[x] = (row[x / per] >> (8 - d * (1 + int(x % per)))) & ((1u << d) - 1);
             }
         }
+        if (on_row) on_row(y, dst);
       },
       check_crc);
   if (palette) {
@@ -55,6 +61,8 @@ void read_panoptic_png(const std::string& path, PanopticIds& out, bool check_crc
     out.ids.resize(std::size_t(img.width) * img.height);
     const uint8_t* p = img.data.data();
     for (std::size_t i = 0; i < out.ids.size(); ++i, p += img.channels) out.ids[i] = rgb2id(p[0], p[1], p[2]);
+    if (on_row)
+      for (int y = 0; y < out.height; ++y) on_row(y, out.ids.data() + std::size_t(y) * out.width);
   }
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,11 @@ struct PanopticIds {
 PanopticIds read_panoptic_png(const std::string& path, bool check_crc = true);
 // The same into a caller's buffer (reused across images by a worker thread).
 void read_panoptic_png(const std::string& path, PanopticIds& out, bool check_crc = true);
+// The same, handing each finished row of ids to on_row(y, row) in order while it is still in
+// cache (row points into out.ids; earlier rows stay valid).
+using PanopticRowFn = std::function<void(int y, const uint32_t* row)>;
+void read_panoptic_png(const std::string& path, PanopticIds& out, bool check_crc,
+                       const PanopticRowFn& on_row);
 
 // Encodes ids (< 2^24) as an 8-bit RGB PNG.
 Image panoptic_to_image(int width, int height, const uint32_t* ids);

@@ -1,61 +1,97 @@
-// One pass over an id map producing the RLE of every non-zero id: the map is walked in
-// column-major order (through a blocked transpose, which keeps the reads cache-friendly), and each
-// run of one id extends that id's RLE by the gap since its previous run plus the run itself.
+// One pass over an id map producing the RLE of every non-zero id.
+//
+// COCO RLE runs over the column-major pixel sequence, but id maps are row-major. Rather than
+// transposing every pixel, the rows are read in their own order and compared with the row above:
+// a pixel that differs from the one above closes that column's current run. Runs are far fewer
+// than pixels (a 640x480 panoptic map has a few thousand), so the column-major walk at the end
+// touches runs only, and the per-pixel work is a compare done 16 pixels at a time.
 #include <algorithm>
 #include <unordered_map>
 
-#include "segx/mask/rle.hpp"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "segx/mask/label_encoder.hpp"
 
 namespace segx::mask {
 
 namespace {
+
+// True when the 16 ids at a and b are equal.
+inline bool same16(const uint32_t* a, const uint32_t* b) {
+#if defined(__SSE2__)
+  __m128i diff = _mm_setzero_si128();
+  for (int k = 0; k < 16; k += 4)
+    diff = _mm_or_si128(diff, _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + k)),
+                                            _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + k))));
+  return _mm_movemask_epi8(_mm_cmpeq_epi8(diff, _mm_setzero_si128())) == 0xFFFF;
+#else
+  uint32_t diff = 0;
+  for (int k = 0; k < 16; ++k) diff |= a[k] ^ b[k];
+  return diff == 0;
+#endif
+}
 
 struct Builder {
   uint64_t end = 0;  // column-major position just past the id's last pixel
   Rle rle;
 };
 
-// Row-major h x w -> column-major, in tiles so that both sides stay in cache.
-void transpose(const uint32_t* in, uint32_t h, uint32_t w, std::vector<uint32_t>& out) {
-  constexpr uint32_t kTile = 32;
-  out.resize(size_t(h) * w);
-  for (uint32_t y0 = 0; y0 < h; y0 += kTile)
-    for (uint32_t x0 = 0; x0 < w; x0 += kTile) {
-      const uint32_t y1 = std::min(h, y0 + kTile), x1 = std::min(w, x0 + kTile);
-      for (uint32_t y = y0; y < y1; ++y)
-        for (uint32_t x = x0; x < x1; ++x) out[size_t(x) * h + y] = in[size_t(y) * w + x];
-    }
-}
-
 }  // namespace
 
-std::vector<std::pair<uint32_t, Rle>> encode_labels(const uint32_t* ids, uint32_t height,
-                                                    uint32_t width) {
-  std::vector<uint32_t> col;
-  transpose(ids, height, width, col);
+void LabelEncoder::start(uint32_t height, uint32_t width) {
+  height_ = height, width_ = width;
+  if (columns_.size() < width) columns_.resize(width);
+  for (uint32_t x = 0; x < width; ++x) columns_[x].clear();
+  open_since_.assign(width, 0);
+}
+
+void LabelEncoder::add_row(uint32_t y, const uint32_t* row, const uint32_t* above) {
+  if (y == 0) return;
+  uint32_t x = 0;
+  // Blocks with no change from the row above are the common case.
+  for (; x + 16 <= width_; x += 16) {
+    if (same16(row + x, above + x)) continue;
+    for (uint32_t k = x; k < x + 16; ++k)
+      if (row[k] != above[k]) close(k, above[k], y);
+  }
+  for (; x < width_; ++x)
+    if (row[x] != above[x]) close(x, above[x], y);
+}
+
+std::vector<std::pair<uint32_t, Rle>> LabelEncoder::finish(const uint32_t* last_row) {
+  std::vector<std::pair<uint32_t, Rle>> out;
+  if (height_ == 0 || width_ == 0) return out;
+  for (uint32_t x = 0; x < width_; ++x) close(x, last_row[x], height_);
+
   std::unordered_map<uint32_t, Builder> builders;
   Builder* last = nullptr;
   uint32_t last_id = 0;
-  const uint64_t n = col.size();
-  uint64_t pos = 0;
-  while (pos < n) {
-    const uint32_t id = col[pos];
-    uint64_t end = pos + 1;
-    while (end < n && col[end] == id) ++end;
-    if (id != 0) {
-      if (!last || id != last_id) {
-        auto [it, fresh] = builders.try_emplace(id);
-        if (fresh) it->second.rle = Rle{height, width, {}};
+  for (uint32_t x = 0; x < width_; ++x) {
+    const uint64_t column = uint64_t(x) * height_;
+    for (const ColumnRun& run : columns_[x]) {
+      if (run.id == 0) continue;
+      if (!last || run.id != last_id) {
+        auto [it, fresh] = builders.try_emplace(run.id);
+        if (fresh) it->second.rle = Rle{height_, width_, {}};
         last = &it->second;
-        last_id = id;
+        last_id = run.id;
       }
-      last->rle.counts.push_back(uint32_t(pos - last->end));
-      last->rle.counts.push_back(uint32_t(end - pos));
+      const uint64_t pos = column + run.start, end = column + run.end;
+      auto& counts = last->rle.counts;
+      // A run that continues from the bottom of the previous column is one run in column-major
+      // order.
+      if (!counts.empty() && pos == last->end) {
+        counts.back() += uint32_t(end - pos);
+      } else {
+        counts.push_back(uint32_t(pos - last->end));
+        counts.push_back(uint32_t(end - pos));
+      }
       last->end = end;
     }
-    pos = end;
   }
-  std::vector<std::pair<uint32_t, Rle>> out;
+  const uint64_t n = uint64_t(height_) * width_;
   out.reserve(builders.size());
   for (auto& [id, b] : builders) {
     // A mask that ends in foreground has no trailing zero run (as rleEncode).
@@ -64,6 +100,15 @@ std::vector<std::pair<uint32_t, Rle>> encode_labels(const uint32_t* ids, uint32_
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
+}
+
+std::vector<std::pair<uint32_t, Rle>> encode_labels(const uint32_t* ids, uint32_t height,
+                                                    uint32_t width) {
+  thread_local LabelEncoder encoder;
+  encoder.start(height, width);
+  for (uint32_t y = 0; y < height; ++y)
+    encoder.add_row(y, ids + std::size_t(y) * width, y ? ids + std::size_t(y - 1) * width : nullptr);
+  return encoder.finish(height ? ids + std::size_t(height - 1) * width : nullptr);
 }
 
 }  // namespace segx::mask

@@ -1,6 +1,9 @@
 // COCO RLE on hand-made masks: run layout, compressed strings worked out by hand, box, merge.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+
 #include "segx/core/error.hpp"
 #include "segx/mask/rle.hpp"
 
@@ -46,6 +49,31 @@ TEST(RleEncode, LabelsInOnePassEqualOneLabelAtATime) {
   EXPECT_EQ(all[3].second.counts, (Counts{15, 1, 3, 1}));
   // id 7: column 1 rows 0-1 (positions 4,5) and column 2 rows 0-1 (8,9).
   EXPECT_EQ(all[2].second.counts, (Counts{4, 2, 2, 2, 10}));
+}
+
+// Random maps of few ids (long vertical runs that cross column ends, blocks of 16 with and
+// without changes, widths that are not multiples of 16) against the one-id encoder.
+TEST(RleEncode, LabelsMatchOneIdAtATimeOnRandomMaps) {
+  std::mt19937 rng(7);
+  const std::pair<uint32_t, uint32_t> sizes[] = {{1, 1}, {1, 37}, {29, 1}, {7, 16}, {16, 33}, {48, 64}, {23, 50}};
+  for (const auto& [h, w] : sizes)
+    for (int trial = 0; trial < 20; ++trial) {
+      // Few ids and a high chance of repeating the pixel above keep the runs long.
+      const uint32_t n_ids = 1 + rng() % 4;
+      std::vector<uint32_t> ids(size_t(h) * w);
+      for (size_t i = 0; i < ids.size(); ++i)
+        ids[i] = (i >= w && rng() % 4 != 0) ? ids[i - w] : uint32_t(rng() % n_ids) * 3;
+      const auto all = encode_labels(ids.data(), h, w);
+      std::vector<uint32_t> distinct;
+      for (uint32_t v : ids)
+        if (v && std::find(distinct.begin(), distinct.end(), v) == distinct.end()) distinct.push_back(v);
+      std::sort(distinct.begin(), distinct.end());
+      ASSERT_EQ(all.size(), distinct.size()) << h << "x" << w;
+      for (size_t i = 0; i < all.size(); ++i) {
+        EXPECT_EQ(all[i].first, distinct[i]);
+        EXPECT_EQ(all[i].second, encode_label(ids.data(), h, w, distinct[i])) << h << "x" << w << " id " << distinct[i];
+      }
+    }
 }
 
 TEST(RleString, MatchesHandEncodedExamples) {
