@@ -1,9 +1,134 @@
 // COCO panoptic PNG <-> segment ids.
 #include "segx/io/panoptic_png.hpp"
 
+#include <cstring>
+
+#include "segx/core/blocks.hpp"
 #include "segx/core/error.hpp"
 
 namespace segx::io {
+
+namespace {
+
+// R + 256 G + 256^2 B for a row of packed RGB pixels. On little-endian machines an unaligned
+// 4-byte load of pixel x reads R, G, B and the next pixel's R: masking that byte off gives the id
+// in one load (the scalar form costs three loads and two shifts a pixel, and this loop ran longer
+// than the inflate itself). The last pixel has no byte after it in the row and is done apart.
+void rgb_row_to_ids(const uint8_t* row, std::size_t width, uint32_t* dst) {
+  std::size_t x = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  for (; x + 1 < width; ++x) {
+    uint32_t word;
+    std::memcpy(&word, row + 3 * x, 4);
+    dst[x] = word & 0xFFFFFFu;
+  }
+#endif
+  for (; x < width; ++x) dst[x] = rgb2id(row[3 * x], row[3 * x + 1], row[3 * x + 2]);
+}
+
+// rgb_row_to_ids and ids_row_to_runs in one pass: the common case of stream_panoptic_runs, where
+// comparing each id with the one before costs little next to computing it.
+std::size_t rgb_row_to_runs(const uint8_t* row, std::size_t width, uint32_t* ids, uint32_t* ends) {
+  std::size_t n = 0;
+  uint32_t current = rgb2id(row[0], row[1], row[2]);
+  std::size_t x = 1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  for (; x + 1 < width; ++x) {
+    uint32_t word;
+    std::memcpy(&word, row + 3 * x, 4);
+    const uint32_t id = word & 0xFFFFFFu;
+    if (id != current) ids[n] = current, ends[n++] = uint32_t(x), current = id;
+  }
+#endif
+  for (; x < width; ++x) {
+    const uint32_t id = rgb2id(row[3 * x], row[3 * x + 1], row[3 * x + 2]);
+    if (id != current) ids[n] = current, ends[n++] = uint32_t(x), current = id;
+  }
+  ids[n] = current, ends[n++] = uint32_t(width);
+  return n;
+}
+
+// The ids of one row as stored in the file (colour type 2, 6 or grey).
+void row_to_ids(const PngHeader& h, const uint8_t* row, uint32_t* dst) {
+  const std::size_t w = std::size_t(h.width);
+  switch (h.color_type) {
+    case 2:
+      rgb_row_to_ids(row, w, dst);
+      break;
+    case 6:
+      for (std::size_t x = 0; x < w; ++x, row += 4) dst[x] = rgb2id(row[0], row[1], row[2]);
+      break;
+    default:  // grey
+      if (h.bit_depth == 16) {
+        for (std::size_t x = 0; x < w; ++x) dst[x] = uint32_t(row[2 * x]) << 8 | row[2 * x + 1];
+      } else if (h.bit_depth == 8) {
+        for (std::size_t x = 0; x < w; ++x) dst[x] = row[x];
+      } else {
+        const int d = h.bit_depth, per = 8 / d;
+        for (std::size_t x = 0; x < w; ++x)
+          dst[x] = (row[x / per] >> (8 - d * (1 + int(x % per)))) & ((1u << d) - 1);
+      }
+  }
+}
+
+void check_layout(const PngHeader& h, const std::string& path) {
+  if ((h.color_type == 2 || h.color_type == 6) && h.bit_depth != 8)
+    fail(ErrorKind::DataError, "cannot read panoptic PNG '{}': {}-bit colour is not supported", path,
+         h.bit_depth);
+  if (h.color_type == 4)
+    fail(ErrorKind::DataError, "cannot read panoptic PNG '{}': grey+alpha is not supported", path);
+}
+
+// Decodes `path` to ids row by row. With `whole`, the rows go into whole->ids and stay there;
+// without, into one reused row buffer, so that a pass that needs each row once never writes the
+// 4 bytes a pixel of a full map (on 640x480 maps that store stream cost a fifth of the decode).
+void decode_ids(const std::string& path, bool check_crc, PanopticIds* whole,
+                const PanopticRowFn& on_row, int& width, int& height) {
+  thread_local std::vector<uint32_t> one_row;
+  auto destination = [&](int y) {
+    return whole ? whole->ids.data() + std::size_t(y) * std::size_t(width) : one_row.data();
+  };
+  auto begin = [&](int w, int h) {
+    width = w, height = h;
+    if (whole) {
+      whole->width = w, whole->height = h;
+      whole->ids.resize(std::size_t(w) * std::size_t(h));
+    } else {
+      one_row.resize(std::size_t(w));
+    }
+  };
+  bool palette = false;
+  decode_png_rows(
+      path,
+      [&](const PngHeader& h, int y, const uint8_t* row) {
+        if (y == 0) {
+          if (h.color_type == 3) palette = true;
+          if (palette) return;
+          check_layout(h, path);
+          begin(h.width, h.height);
+        }
+        if (palette) return;
+        uint32_t* dst = destination(y);
+        row_to_ids(h, row, dst);
+        if (on_row) on_row(y, dst);
+      },
+      check_crc);
+  if (!palette) return;
+  // Palette files are rare in panoptic sets: expand the whole image, then hand over its rows.
+  PngReadOptions options;
+  options.palette = PaletteMode::Expand;
+  options.check_crc = check_crc;
+  Image img = read_png(path, options);
+  begin(img.width, img.height);
+  const uint8_t* p = img.data.data();
+  for (int y = 0; y < img.height; ++y) {
+    uint32_t* dst = destination(y);
+    for (int x = 0; x < img.width; ++x, p += img.channels) dst[x] = rgb2id(p[0], p[1], p[2]);
+    if (on_row) on_row(y, dst);
+  }
+}
+
+}  // namespace
 
 void read_panoptic_png(const std::string& path, PanopticIds& out, bool check_crc) {
   read_panoptic_png(path, out, check_crc, nullptr);
@@ -11,59 +136,60 @@ void read_panoptic_png(const std::string& path, PanopticIds& out, bool check_crc
 
 void read_panoptic_png(const std::string& path, PanopticIds& out, bool check_crc,
                        const PanopticRowFn& on_row) {
-  bool palette = false;
+  int width = 0, height = 0;
+  decode_ids(path, check_crc, &out, on_row, width, height);
+}
+
+void stream_panoptic_png(const std::string& path, const PanopticRowFn& on_row, int& width,
+                         int& height, bool check_crc) {
+  decode_ids(path, check_crc, nullptr, on_row, width, height);
+}
+
+std::size_t ids_row_to_runs(const uint32_t* row, std::size_t width, uint32_t* ids, uint32_t* ends) {
+  std::size_t n = 0;
+  for (std::size_t x = 0; x < width;) {
+    const uint32_t id = row[x];
+    std::size_t end = x + 1;
+    while (end + 16 <= width && all16(row + end, id)) end += 16;
+    while (end < width && row[end] == id) ++end;
+    ids[n] = id, ends[n++] = uint32_t(end);
+    x = end;
+  }
+  return n;
+}
+
+void stream_panoptic_runs(const std::string& path, const PanopticRunsFn& on_row, int& width,
+                          int& height, bool check_crc) {
+  thread_local std::vector<uint32_t> ids, ends, row_ids;
+  bool fused = false;    // 8-bit RGB: runs straight from the bytes
+  bool palette = false;  // expanded apart, below
   decode_png_rows(
       path,
       [&](const PngHeader& h, int y, const uint8_t* row) {
         if (y == 0) {
-          if (h.color_type == 3) {
-            palette = true;
-            return;
-          }
-          if ((h.color_type == 2 || h.color_type == 6) && h.bit_depth != 8)
-            fail(ErrorKind::DataError, "cannot read panoptic PNG '{}': {}-bit colour is not supported",
-                 path, h.bit_depth);
-          if (h.color_type == 4)
-            fail(ErrorKind::DataError, "cannot read panoptic PNG '{}': grey+alpha is not supported", path);
-          out.width = h.width, out.height = h.height;
-          out.ids.resize(std::size_t(h.width) * h.height);
+          palette = h.color_type == 3;
+          if (palette) return;
+          check_layout(h, path);
+          fused = h.color_type == 2;
+          width = h.width, height = h.height;
+          ids.resize(std::size_t(width)), ends.resize(std::size_t(width)), row_ids.resize(std::size_t(width));
         }
         if (palette) return;
-        uint32_t* dst = out.ids.data() + std::size_t(y) * h.width;
-        const std::size_t w = std::size_t(h.width);
-        switch (h.color_type) {
-          case 2:
-            for (std::size_t x = 0; x < w; ++x, row += 3) dst[x] = rgb2id(row[0], row[1], row[2]);
-            break;
-          case 6:
-            for (std::size_t x = 0; x < w; ++x, row += 4) dst[x] = rgb2id(row[0], row[1], row[2]);
-            break;
-          default:  // grey
-            if (h.bit_depth == 16) {
-              for (std::size_t x = 0; x < w; ++x) dst[x] = uint32_t(row[2 * x]) << 8 | row[2 * x + 1];
-            } else if (h.bit_depth == 8) {
-              for (std::size_t x = 0; x < w; ++x) dst[x] = row[x];
-            } else {
-              const int d = h.bit_depth, per = 8 / d;
-              for (std::size_t x = 0; x < w; ++x)
-                dst[x] = (row[x / per] >> (8 - d * (1 + int(x % per)))) & ((1u << d) - 1);
-            }
+        std::size_t runs = 0;
+        if (fused) {
+          runs = rgb_row_to_runs(row, std::size_t(width), ids.data(), ends.data());
+        } else {  // RGBA or grey: ids first
+          row_to_ids(h, row, row_ids.data());
+          runs = ids_row_to_runs(row_ids.data(), std::size_t(width), ids.data(), ends.data());
         }
-        if (on_row) on_row(y, dst);
+        on_row(y, ids.data(), ends.data(), runs);
       },
       check_crc);
-  if (palette) {
-    PngReadOptions options;
-    options.palette = PaletteMode::Expand;
-    options.check_crc = check_crc;
-    Image img = read_png(path, options);
-    out.width = img.width, out.height = img.height;
-    out.ids.resize(std::size_t(img.width) * img.height);
-    const uint8_t* p = img.data.data();
-    for (std::size_t i = 0; i < out.ids.size(); ++i, p += img.channels) out.ids[i] = rgb2id(p[0], p[1], p[2]);
-    if (on_row)
-      for (int y = 0; y < out.height; ++y) on_row(y, out.ids.data() + std::size_t(y) * out.width);
-  }
+  if (!palette) return;
+  stream_panoptic_png(path, [&](int y, const uint32_t* row) {
+    if (y == 0) ids.resize(std::size_t(width)), ends.resize(std::size_t(width));
+    on_row(y, ids.data(), ends.data(), ids_row_to_runs(row, std::size_t(width), ids.data(), ends.data()));
+  }, width, height, check_crc);
 }
 
 PanopticIds read_panoptic_png(const std::string& path, bool check_crc) {

@@ -1,6 +1,7 @@
 // COCO panoptic PNGs: segment id = R + 256 G + 256^2 B (0 = void), read straight into ids.
 #pragma once
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -34,6 +35,21 @@ void read_panoptic_png(const std::string& path, PanopticIds& out, bool check_crc
 using PanopticRowFn = std::function<void(int y, const uint32_t* row)>;
 void read_panoptic_png(const std::string& path, PanopticIds& out, bool check_crc,
                        const PanopticRowFn& on_row);
+// Hands each row of ids to on_row(y, row) without keeping the map: the row buffer is reused, so
+// a row is valid only during its call. Sets width and height from the header.
+void stream_panoptic_png(const std::string& path, const PanopticRowFn& on_row, int& width,
+                         int& height, bool check_crc = true);
+
+// A row as runs of equal ids: run i has id ids[i] and ends before column ends[i]; `runs` of them.
+using PanopticRunsFn =
+    std::function<void(int y, const uint32_t* ids, const uint32_t* ends, std::size_t runs)>;
+// stream_panoptic_png handing over each row as runs. For 8-bit RGB files the runs are found while
+// the ids are computed, in the same pass (the overlap counting of PQ needs no more than runs).
+// The arrays are valid only during the call.
+void stream_panoptic_runs(const std::string& path, const PanopticRunsFn& on_row, int& width,
+                          int& height, bool check_crc = true);
+// The runs of one row of ids into ids/ends (room for `width` each); returns how many.
+std::size_t ids_row_to_runs(const uint32_t* row, std::size_t width, uint32_t* ids, uint32_t* ends);
 
 // Encodes ids (< 2^24) as an 8-bit RGB PNG.
 Image panoptic_to_image(int width, int height, const uint32_t* ids);

@@ -182,15 +182,76 @@ inline uint8_t paeth(int a, int b, int c) {
   return pb <= pc ? uint8_t(b) : uint8_t(c);
 }
 
+// Branch-free Paeth predictor (the compiler turns the selects into conditional moves; the
+// branchy form mispredicts on real images).
+inline uint8_t paeth_select(int a, int b, int c) {
+  const int pa = std::abs(b - c), pb = std::abs(a - c), pc = std::abs(a + b - 2 * c);
+  const int ab = pa <= pb ? a : b;
+  const int best = pa <= pb ? pa : pb;
+  return uint8_t(best <= pc ? ab : c);
+}
+
+// Sub, Average and Paeth with a fixed pixel size B: the left (and upper-left) pixel is carried
+// in registers instead of being read back from the byte just stored, which would chain every
+// byte to the store of the previous pixel (the main cost of decoding RGB PNGs before).
+template <std::size_t B>
+void unfilter_sub(uint8_t* row, std::size_t n) {
+  uint8_t left[B] = {};
+  for (std::size_t i = 0; i + B <= n; i += B)
+    for (std::size_t k = 0; k < B; ++k) row[i + k] = left[k] = uint8_t(row[i + k] + left[k]);
+}
+
+template <std::size_t B>
+void unfilter_average(uint8_t* row, const uint8_t* prev, std::size_t n) {
+  uint8_t left[B] = {};
+  for (std::size_t i = 0; i + B <= n; i += B)
+    for (std::size_t k = 0; k < B; ++k)
+      row[i + k] = left[k] = uint8_t(row[i + k] + ((left[k] + prev[i + k]) >> 1));
+}
+
+template <std::size_t B>
+void unfilter_paeth(uint8_t* row, const uint8_t* prev, std::size_t n) {
+  uint8_t left[B] = {}, upper_left[B] = {};
+  for (std::size_t i = 0; i + B <= n; i += B)
+    for (std::size_t k = 0; k < B; ++k) {
+      const uint8_t up = prev[i + k];
+      row[i + k] = left[k] = uint8_t(row[i + k] + paeth_select(left[k], up, upper_left[k]));
+      upper_left[k] = up;
+    }
+}
+
+template <std::size_t B>
+bool unfilter_fixed(int filter, uint8_t* row, const uint8_t* prev, std::size_t n) {
+  switch (filter) {
+    case 1: unfilter_sub<B>(row, n); return true;
+    case 3: unfilter_average<B>(row, prev, n); return true;
+    case 4: unfilter_paeth<B>(row, prev, n); return true;
+    default: return false;
+  }
+}
+
 // Reverses one row's filter in place; `prev` is the previous unfiltered row (zeros for row 0).
 bool unfilter_row(int filter, uint8_t* row, const uint8_t* prev, std::size_t n, std::size_t bpp) {
+  if (filter == 0) return true;
+  if (filter == 2) {
+    for (std::size_t i = 0; i < n; ++i) row[i] = uint8_t(row[i] + prev[i]);
+    return true;
+  }
+  // Rows are whole pixels whenever a pixel is a whole number of bytes (bit depth 8 or 16).
+  if (filter == 1 || filter == 3 || filter == 4) {
+    switch (bpp) {
+      case 1: return unfilter_fixed<1>(filter, row, prev, n);
+      case 2: return unfilter_fixed<2>(filter, row, prev, n);
+      case 3: return unfilter_fixed<3>(filter, row, prev, n);
+      case 4: return unfilter_fixed<4>(filter, row, prev, n);
+      case 6: return unfilter_fixed<6>(filter, row, prev, n);
+      case 8: return unfilter_fixed<8>(filter, row, prev, n);
+      default: break;
+    }
+  }
   switch (filter) {
-    case 0: return true;
     case 1:
       for (std::size_t i = bpp; i < n; ++i) row[i] = uint8_t(row[i] + row[i - bpp]);
-      return true;
-    case 2:
-      for (std::size_t i = 0; i < n; ++i) row[i] = uint8_t(row[i] + prev[i]);
       return true;
     case 3:
       for (std::size_t i = 0; i < bpp; ++i) row[i] = uint8_t(row[i] + (prev[i] >> 1));

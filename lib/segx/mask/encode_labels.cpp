@@ -8,30 +8,12 @@
 #include <algorithm>
 #include <unordered_map>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
+#include "segx/core/blocks.hpp"
 #include "segx/mask/label_encoder.hpp"
 
 namespace segx::mask {
 
 namespace {
-
-// True when the 16 ids at a and b are equal.
-inline bool same16(const uint32_t* a, const uint32_t* b) {
-#if defined(__SSE2__)
-  __m128i diff = _mm_setzero_si128();
-  for (int k = 0; k < 16; k += 4)
-    diff = _mm_or_si128(diff, _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + k)),
-                                            _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + k))));
-  return _mm_movemask_epi8(_mm_cmpeq_epi8(diff, _mm_setzero_si128())) == 0xFFFF;
-#else
-  uint32_t diff = 0;
-  for (int k = 0; k < 16; ++k) diff |= a[k] ^ b[k];
-  return diff == 0;
-#endif
-}
 
 struct Builder {
   uint64_t end = 0;  // column-major position just past the id's last pixel
@@ -52,7 +34,7 @@ void LabelEncoder::add_row(uint32_t y, const uint32_t* row, const uint32_t* abov
   uint32_t x = 0;
   // Blocks with no change from the row above are the common case.
   for (; x + 16 <= width_; x += 16) {
-    if (same16(row + x, above + x)) continue;
+    if (equal16(row + x, above + x)) continue;
     for (uint32_t k = x; k < x + 16; ++k)
       if (row[k] != above[k]) close(k, above[k], y);
   }

@@ -14,8 +14,9 @@ namespace {
 
 // Per-thread buffers, reused from image to image.
 struct Scratch {
-  io::PanopticIds gt, pred;
+  RowRuns gt_runs;                     // the ground truth, row by row
   std::vector<std::uint32_t> painted;  // an RLE side expanded to row-major ids
+  std::vector<std::uint32_t> run_ids, run_ends;  // one painted row as runs
   PanopticOverlap overlap;
 };
 
@@ -51,22 +52,39 @@ void count_image_overlap(const PanopticImagePair& pair, Scratch& s) {
     count_overlap(runs_from_rles(gt), runs_from_rles(pred), s.overlap);
     return;
   }
-  auto dense = [&](const PanopticLabels& side, io::PanopticIds& ids) -> const std::uint32_t* {
+  // Each side's rows as runs, in order, to `on_row`: from the PNG as it decodes, or from the
+  // RLEs painted to ids (when the other side is a PNG).
+  auto for_each_row = [&](const PanopticLabels& side, int& width, int& height, auto&& on_row) {
     if (!side.uses_rle()) {
-      io::read_panoptic_png(side.png, ids);
-      return ids.ids.data();
+      io::stream_panoptic_runs(side.png, on_row, width, height);
+      return;
     }
+    width = side.width, height = side.height;
     paint_runs(runs_from_rles(side), side.height, side.width, s.painted);
-    ids.width = side.width;
-    ids.height = side.height;
-    return s.painted.data();
+    s.run_ids.resize(std::size_t(width)), s.run_ends.resize(std::size_t(width));
+    for (int y = 0; y < height; ++y) {
+      const std::size_t n = io::ids_row_to_runs(s.painted.data() + std::size_t(y) * std::size_t(width),
+                                                std::size_t(width), s.run_ids.data(), s.run_ends.data());
+      on_row(y, s.run_ids.data(), s.run_ends.data(), n);
+    }
   };
-  const std::uint32_t* g = dense(gt, s.gt);
-  const std::uint32_t* p = dense(pred, s.pred);
-  if (s.gt.width != s.pred.width || s.gt.height != s.pred.height)
-    fail(ErrorKind::DataError, "'{}' is {}x{} but the ground truth '{}' is {}x{}", source_of(pred),
-         s.pred.width, s.pred.height, source_of(gt), s.gt.width, s.gt.height);
-  count_overlap(g, p, std::size_t(s.gt.width) * std::size_t(s.gt.height), s.overlap);
+  // The ground truth is kept as row runs, small enough to stay in cache; each prediction row is
+  // counted against it as soon as it is decoded.
+  int gt_width = 0, gt_height = 0, pred_width = 0, pred_height = 0;
+  s.gt_runs.clear();
+  for_each_row(gt, gt_width, gt_height,
+               [&](int, const std::uint32_t* ids, const std::uint32_t* ends, std::size_t runs) {
+                 s.gt_runs.add_row(ids, ends, runs);
+               });
+  OverlapCounter counter(s.overlap);
+  for_each_row(pred, pred_width, pred_height,
+               [&](int y, const std::uint32_t* ids, const std::uint32_t* ends, std::size_t runs) {
+                 if (y == 0 && (gt_width != pred_width || gt_height != pred_height))
+                   fail(ErrorKind::DataError, "'{}' is {}x{} but the ground truth '{}' is {}x{}",
+                        source_of(pred), pred_width, pred_height, source_of(gt), gt_width, gt_height);
+                 s.gt_runs.count_row(std::size_t(y), ids, ends, runs, counter);
+               });
+  counter.finish();
 }
 
 // No prediction at all: every non-crowd GT segment is a false negative (nothing to match).

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "segx/core/blocks.hpp"
 #include "segx/core/error.hpp"
 
 namespace segx::metrics {
@@ -42,10 +43,6 @@ IouSum IouSum::from_string(const std::string& text) {
 
 // ---- overlap ------------------------------------------------------------------------------------
 
-void PanopticOverlap::add(std::uint32_t gt_id, std::uint32_t pred_id, std::uint64_t pixels) {
-  pairs_[std::uint64_t(gt_id) * kPanopticOffset + pred_id] += pixels;
-}
-
 std::uint64_t PanopticOverlap::get(std::uint32_t gt_id, std::uint32_t pred_id) const {
   auto it = pairs_.find(std::uint64_t(gt_id) * kPanopticOffset + pred_id);
   return it == pairs_.end() ? 0 : it->second;
@@ -53,26 +50,59 @@ std::uint64_t PanopticOverlap::get(std::uint32_t gt_id, std::uint32_t pred_id) c
 
 void count_overlap(const std::uint32_t* gt_ids, const std::uint32_t* pred_ids, std::size_t pixels,
                    PanopticOverlap& out) {
+  OverlapCounter counter(out);
+  counter.add(gt_ids, pred_ids, pixels);
+  counter.finish();
+}
+
+void OverlapCounter::add(const std::uint32_t* gt_ids, const std::uint32_t* pred_ids,
+                         std::size_t pixels) {
   // Segments are spatially coherent: find where the current (gt, pred) pair ends, 16 pixels at a
-  // time (a branch-free block test the compiler vectorises), and touch the map once per run.
+  // time, and touch the map once per run.
   std::size_t i = 0;
   while (i < pixels) {
-    const std::uint32_t g = gt_ids[i], p = pred_ids[i];
+    if (run_ == 0 || gt_ids[i] != gt_ || pred_ids[i] != pred_) {
+      if (run_) out_.add(gt_, pred_, run_);
+      gt_ = gt_ids[i], pred_ = pred_ids[i], run_ = 0;
+    }
     std::size_t j = i + 1;
     for (;;) {
-      if (j + 16 <= pixels) {
-        std::uint32_t diff = 0;
-        for (std::size_t k = 0; k < 16; ++k) diff |= (gt_ids[j + k] ^ g) | (pred_ids[j + k] ^ p);
-        if (diff == 0) {
-          j += 16;
-          continue;
-        }
+      if (j + 16 > pixels) {
+        while (j < pixels && gt_ids[j] == gt_ && pred_ids[j] == pred_) ++j;
+        break;
       }
-      while (j < pixels && gt_ids[j] == g && pred_ids[j] == p) ++j;
-      break;
+      const int same = leading_equal16(gt_ids + j, gt_, pred_ids + j, pred_);
+      j += std::size_t(same);
+      if (same < 16) break;
     }
-    out.add(g, p, j - i);
+    run_ += j - i;
     i = j;
+  }
+}
+
+void OverlapCounter::finish() {
+  if (run_) out_.add(gt_, pred_, run_);
+  run_ = 0;
+}
+
+void RowRuns::add_row(const std::uint32_t* ids, const std::uint32_t* ends, std::size_t runs) {
+  ids_.insert(ids_.end(), ids, ids + runs);
+  ends_.insert(ends_.end(), ends, ends + runs);
+  row_start_.push_back(ids_.size());
+}
+
+void RowRuns::count_row(std::size_t y, const std::uint32_t* ids, const std::uint32_t* ends,
+                        std::size_t runs, OverlapCounter& counter) const {
+  std::size_t g = row_start_[y];
+  const std::size_t g_end = row_start_[y + 1];
+  std::uint32_t x = 0;
+  for (std::size_t p = 0; p < runs && g < g_end;) {
+    // The piece from x to the nearer of the two runs' ends.
+    const std::uint32_t end = std::min(ends_[g], ends[p]);
+    counter.add_run(ids_[g], ids[p], end - x);
+    x = end;
+    if (ends_[g] == end) ++g;
+    if (ends[p] == end) ++p;
   }
 }
 

@@ -11,6 +11,7 @@
 // bit for bit the single run. (panopticapi sums doubles in its per-process order; the results
 // agree with it to ~1e-16 relative, well inside the 1e-12 parity tolerance.)
 #pragma once
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -75,20 +76,88 @@ using PqStats = std::map<std::int64_t, PqClassStat>;
 // Pixel counts of every (gt id, pred id) pair present in an image: panopticapi's gt_pred_map.
 class PanopticOverlap {
  public:
-  void add(std::uint32_t gt_id, std::uint32_t pred_id, std::uint64_t pixels);
+  PanopticOverlap() = default;
+  // A copy gets its own (empty) cache of slots: the cached pointers point into the source's map.
+  PanopticOverlap(const PanopticOverlap& o) : pairs_(o.pairs_) {}
+  PanopticOverlap& operator=(const PanopticOverlap& o) {
+    pairs_ = o.pairs_;
+    recent_.fill({});
+    return *this;
+  }
+
+  void add(std::uint32_t gt_id, std::uint32_t pred_id, std::uint64_t pixels) {
+    const std::uint64_t key = std::uint64_t(gt_id) * kPanopticOffset + pred_id;
+    Recent& r = recent_[(gt_id * 31u + pred_id) % recent_.size()];
+    if (r.key != key) r = {key, &pairs_[key]};
+    *r.count += pixels;
+  }
   std::uint64_t get(std::uint32_t gt_id, std::uint32_t pred_id) const;
   const std::unordered_map<std::uint64_t, std::uint64_t>& pairs() const { return pairs_; }
   static std::uint32_t gt_of(std::uint64_t key) { return std::uint32_t(key / kPanopticOffset); }
   static std::uint32_t pred_of(std::uint64_t key) { return std::uint32_t(key % kPanopticOffset); }
-  void clear() { pairs_.clear(); }
+  void clear() {
+    pairs_.clear();
+    recent_.fill({});
+  }
 
  private:
+  // The map slots of recently added pairs. The same few pairs come back row after row, and a hit
+  // skips the hash table lookup (whose bucket index costs a division). Slots of an unordered_map
+  // stay put while it grows.
+  struct Recent {
+    std::uint64_t key = ~std::uint64_t(0);
+    std::uint64_t* count = nullptr;
+  };
   std::unordered_map<std::uint64_t, std::uint64_t> pairs_;
+  std::array<Recent, 64> recent_{};
 };
 
 // Counts the overlap of two row-major id maps of `pixels` entries (id = R + 256 G + 256^2 B).
 void count_overlap(const std::uint32_t* gt_ids, const std::uint32_t* pred_ids, std::size_t pixels,
                    PanopticOverlap& out);
+
+// count_overlap over pieces handed in scan order (rows, as a PNG decodes), so that the counting
+// happens while a row is in cache. A run of one (gt, pred) pair that goes on into the next piece
+// is counted once, as in the whole-map form.
+class OverlapCounter {
+ public:
+  explicit OverlapCounter(PanopticOverlap& out) : out_(out) {}
+  void add(const std::uint32_t* gt_ids, const std::uint32_t* pred_ids, std::size_t pixels);
+  // A run of `pixels` pixels of one pair.
+  void add_run(std::uint32_t gt_id, std::uint32_t pred_id, std::uint64_t pixels) {
+    if (run_ && (gt_id != gt_ || pred_id != pred_)) out_.add(gt_, pred_, run_), run_ = 0;
+    gt_ = gt_id, pred_ = pred_id, run_ += pixels;
+  }
+  // Counts the pending run; call once after the last piece.
+  void finish();
+
+ private:
+  PanopticOverlap& out_;
+  std::uint32_t gt_ = 0, pred_ = 0;  // the pair of the pending run
+  std::uint64_t run_ = 0;            // its length so far
+};
+
+// A row-major label map as the runs of each row, built row by row: a few runs per row instead of
+// 4 bytes a pixel, so a whole ground-truth map stays in cache while a prediction is counted
+// against it, and counting merges runs instead of comparing pixels.
+class RowRuns {
+ public:
+  void clear() {
+    ids_.clear(), ends_.clear();
+    row_start_.assign(1, 0);
+  }
+  // Appends the next row (rows in order from 0) given as runs: ids[i] up to column ends[i].
+  void add_row(const std::uint32_t* ids, const std::uint32_t* ends, std::size_t runs);
+  std::size_t rows() const { return row_start_.size() - 1; }
+  // Counts the overlap of this map's row y with a prediction row of the same width, also given
+  // as runs: a merge of the two run lists, no pixel touched.
+  void count_row(std::size_t y, const std::uint32_t* ids, const std::uint32_t* ends,
+                 std::size_t runs, OverlapCounter& counter) const;
+
+ private:
+  std::vector<std::uint32_t> ids_, ends_;  // run i: ids_[i] up to column ends_[i] (exclusive)
+  std::vector<std::size_t> row_start_{0};  // first run of each row; one past the last at the end
+};
 
 // A label map as runs: `lengths[i]` consecutive pixels (in some fixed scan order, the same for GT
 // and prediction) carry segment id `ids[i]`. RLE inputs use COCO's column-major order.

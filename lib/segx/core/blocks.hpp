@@ -1,0 +1,64 @@
+// Tests on blocks of 16 32-bit values, the inner step of the run scans over label maps (RLE
+// encoding, PQ overlap counting): 16 labels rarely change, so one test usually skips them all.
+// SSE2 where the compiler targets it (every x86-64), a plain loop elsewhere; the compiler does not
+// vectorise the plain loop by itself.
+#pragma once
+#include <cstdint>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace segx {
+
+// True when the 16 values at a equal the 16 at b.
+inline bool equal16(const std::uint32_t* a, const std::uint32_t* b) {
+#if defined(__SSE2__)
+  __m128i diff = _mm_setzero_si128();
+  for (int k = 0; k < 16; k += 4)
+    diff = _mm_or_si128(diff, _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + k)),
+                                            _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + k))));
+  return _mm_movemask_epi8(_mm_cmpeq_epi8(diff, _mm_setzero_si128())) == 0xFFFF;
+#else
+  std::uint32_t diff = 0;
+  for (int k = 0; k < 16; ++k) diff |= a[k] ^ b[k];
+  return diff == 0;
+#endif
+}
+
+// True when the 16 values at a all equal v.
+inline bool all16(const std::uint32_t* a, std::uint32_t v) {
+#if defined(__SSE2__)
+  const __m128i value = _mm_set1_epi32(static_cast<int>(v));
+  __m128i diff = _mm_setzero_si128();
+  for (int k = 0; k < 16; k += 4)
+    diff = _mm_or_si128(diff, _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + k)), value));
+  return _mm_movemask_epi8(_mm_cmpeq_epi8(diff, _mm_setzero_si128())) == 0xFFFF;
+#else
+  std::uint32_t diff = 0;
+  for (int k = 0; k < 16; ++k) diff |= a[k] ^ v;
+  return diff == 0;
+#endif
+}
+
+// How many of the 16 positions from the start have a[k] == va and b[k] == vb (16: all of them).
+inline int leading_equal16(const std::uint32_t* a, std::uint32_t va, const std::uint32_t* b,
+                           std::uint32_t vb) {
+#if defined(__SSE2__)
+  const __m128i want_a = _mm_set1_epi32(static_cast<int>(va));
+  const __m128i want_b = _mm_set1_epi32(static_cast<int>(vb));
+  unsigned equal = 0;  // bit k set when position k matches on both sides
+  for (int k = 0; k < 16; k += 4) {
+    const __m128i ea = _mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + k)), want_a);
+    const __m128i eb = _mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + k)), want_b);
+    equal |= unsigned(_mm_movemask_ps(_mm_castsi128_ps(_mm_and_si128(ea, eb)))) << k;
+  }
+  return equal == 0xFFFFu ? 16 : __builtin_ctz(~equal);
+#else
+  int k = 0;
+  while (k < 16 && a[k] == va && b[k] == vb) ++k;
+  return k;
+#endif
+}
+
+}  // namespace segx
