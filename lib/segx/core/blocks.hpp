@@ -3,6 +3,7 @@
 // SSE2 where the compiler targets it (every x86-64), a plain loop elsewhere; the compiler does not
 // vectorise the plain loop by itself.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 #if defined(__SSE2__)
@@ -59,6 +60,30 @@ inline int leading_equal16(const std::uint32_t* a, std::uint32_t va, const std::
   while (k < 16 && a[k] == va && b[k] == vb) ++k;
   return k;
 #endif
+}
+
+// The end of the run that starts at position i where a[k] == a[i] and b[k] == b[i], searched
+// up to `end`. 8-bit label maps (semantic PNGs) are compared 16 pixels at a time.
+template <typename A, typename B>
+std::size_t pair_run_end(const A* a, const B* b, std::size_t i, std::size_t end) {
+  const A va = a[i];
+  const B vb = b[i];
+  std::size_t j = i + 1;
+#if defined(__SSE2__)
+  if constexpr (sizeof(A) == 1 && sizeof(B) == 1) {
+    const __m128i want_a = _mm_set1_epi8(static_cast<char>(va));
+    const __m128i want_b = _mm_set1_epi8(static_cast<char>(vb));
+    while (j + 16 <= end) {
+      const __m128i ea = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + j)), want_a);
+      const __m128i eb = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + j)), want_b);
+      const unsigned equal = unsigned(_mm_movemask_epi8(_mm_and_si128(ea, eb)));
+      if (equal != 0xFFFFu) return j + std::size_t(__builtin_ctz(~equal));
+      j += 16;
+    }
+  }
+#endif
+  while (j < end && a[j] == va && b[j] == vb) ++j;
+  return j;
 }
 
 }  // namespace segx

@@ -377,6 +377,8 @@ struct ImageSink {
     img.channels = file_channels;
     if (h.color_type == 3 && mode == PaletteMode::Expand) img.channels = info->trns.empty() ? 3 : 4;
     if (h.color_type == 3 && mode == PaletteMode::KeepIndices) img.palette = info->palette;
+    else img.palette.clear();
+    // A reused image keeps its buffer: resizing to the size it had writes nothing.
     img.data.resize(img.row_bytes() * std::size_t(img.height));
   }
 };
@@ -392,16 +394,21 @@ int PngHeader::channels() const {
   }
 }
 
-Image decode_png(const uint8_t* bytes, std::size_t size, const std::string& name,
-                 const PngReadOptions& options) {
-  Image image;
+void decode_png(const uint8_t* bytes, std::size_t size, const std::string& name, Image& image,
+                const PngReadOptions& options) {
   Parsed info;
   ImageSink sink{&image, &info, &name, options.palette};
   decode_buffer(bytes, size, name, options.check_crc, &ImageSink::row, &sink, &info);
+}
+
+Image decode_png(const uint8_t* bytes, std::size_t size, const std::string& name,
+                 const PngReadOptions& options) {
+  Image image;
+  decode_png(bytes, size, name, image, options);
   return image;
 }
 
-Image read_png(const std::string& path, const PngReadOptions& options) {
+void read_png(const std::string& path, Image& image, const PngReadOptions& options) {
   // The file buffer is per thread; copy-free decode works on it directly.
   std::vector<uint8_t> file;
   file.swap(scratch().file);
@@ -411,7 +418,13 @@ Image read_png(const std::string& path, const PngReadOptions& options) {
     ~Restore() { home.swap(buf); }
   } restore{file, scratch().file};
   read_file_into(path, file);
-  return decode_png(file.data(), file.size(), path, options);
+  decode_png(file.data(), file.size(), path, image, options);
+}
+
+Image read_png(const std::string& path, const PngReadOptions& options) {
+  Image image;
+  read_png(path, image, options);
+  return image;
 }
 
 PngHeader read_png_header(const std::string& path) {

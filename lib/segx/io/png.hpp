@@ -46,10 +46,14 @@ struct PngHeader {
 // Reads and decodes `path` ("-" = stdin). Errors name the file: Error(NoInput) when it cannot be
 // opened, Error(DataError) for truncated or corrupt data or an unsupported format.
 Image read_png(const std::string& path, const PngReadOptions& options = {});
+// The same into a caller's image, whose buffer is reused (a worker reading image after image).
+void read_png(const std::string& path, Image& image, const PngReadOptions& options = {});
 
 // Decodes a PNG held in memory; `name` is used in error messages.
 Image decode_png(const uint8_t* bytes, std::size_t size, const std::string& name,
                  const PngReadOptions& options = {});
+void decode_png(const uint8_t* bytes, std::size_t size, const std::string& name, Image& image,
+                const PngReadOptions& options = {});
 
 // Parses only the header.
 PngHeader read_png_header(const std::string& path);

@@ -20,52 +20,79 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// A label PNG as one channel; rejects colour images, which are not label maps.
-io::Image read_labels(const std::string& path) {
-  io::Image img = io::read_png(path);
-  if (img.channels != 1)
+void require_one_channel(int channels, const std::string& path) {
+  if (channels != 1)
     fail(ErrorKind::DataError, "'{}': a label PNG needs one channel (grey or palette), not {}", path,
-         img.channels);
-  return img;
+         channels);
 }
 
-template <typename G, typename P>
-bool add_typed(ConfusionMatrix& m, const io::Image& gt, const io::Image& pred, const LabelMap& gm,
-               const LabelMap& pm) {
-  const std::size_t n = std::size_t(gt.width) * std::size_t(gt.height);
-  return m.add(reinterpret_cast<const G*>(gt.data.data()), reinterpret_cast<const P*>(pred.data.data()),
-               n, gm, pm);
-}
+// Per-thread buffers, reused from image to image.
+struct Scratch {
+  io::Image gt;
+  std::vector<std::uint8_t> row8;    // a prediction row of 1, 2 or 4-bit samples, unpacked
+  std::vector<std::uint16_t> row16;  // a 16-bit prediction row in native byte order
+};
 
-void add_image(ConfusionMatrix& m, const SemanticImagePair& pair, const LabelMap& gm,
-               const LabelMap& pm) {
-  const io::Image gt = read_labels(pair.gt_png);
-  io::Image pred;
-  if (pair.pred_png.empty()) {
-    // No prediction: every pixel predicted as "nothing" (an ignore value maps to that column).
-    pred.width = gt.width, pred.height = gt.height, pred.channels = 1, pred.bit_depth = 16;
-    pred.data.assign(std::size_t(gt.width) * gt.height * 2, 0);
-    std::uint16_t none = 0;
-    while (none < 65535 && pm[none] != LabelMap::kIgnore) ++none;
-    if (pm[none] != LabelMap::kIgnore)
-      fail(ErrorKind::Usage, "--allow-missing needs an ignore index for missing predictions");
-    std::fill(pred.data16(), pred.data16() + std::size_t(gt.width) * gt.height, none);
-  } else {
-    pred = read_labels(pair.pred_png);
-  }
-  if (gt.width != pred.width || gt.height != pred.height)
-    fail(ErrorKind::DataError, "'{}' is {}x{} but the ground truth '{}' is {}x{}", pair.pred_png,
-         pred.width, pred.height, pair.gt_png, gt.width, gt.height);
-  const bool g16 = gt.bit_depth == 16, p16 = pred.bit_depth == 16;
-  bool ok = g16 ? (p16 ? add_typed<std::uint16_t, std::uint16_t>(m, gt, pred, gm, pm)
-                       : add_typed<std::uint16_t, std::uint8_t>(m, gt, pred, gm, pm))
-                : (p16 ? add_typed<std::uint8_t, std::uint16_t>(m, gt, pred, gm, pm)
-                       : add_typed<std::uint8_t, std::uint8_t>(m, gt, pred, gm, pm));
+// Counts one stretch of pixels, whatever the two sides' sample sizes.
+void add_pixels(ConfusionMatrix& m, const std::uint8_t* gt, bool gt16, const void* pred, bool pred16,
+                std::size_t n, const LabelMap& gm, const LabelMap& pm, const SemanticImagePair& pair) {
+  using U8 = std::uint8_t;
+  using U16 = std::uint16_t;
+  const U16* g16 = reinterpret_cast<const U16*>(gt);
+  const bool ok = gt16 ? (pred16 ? m.add(g16, static_cast<const U16*>(pred), n, gm, pm)
+                                 : m.add(g16, static_cast<const U8*>(pred), n, gm, pm))
+                       : (pred16 ? m.add(gt, static_cast<const U16*>(pred), n, gm, pm)
+                                 : m.add(gt, static_cast<const U8*>(pred), n, gm, pm));
   if (!ok) {
     const auto& bad = m.first_invalid();
     fail(ErrorKind::DataError, "'{}': label value {} is neither a class (0..{}) nor ignored",
          bad.gt ? pair.gt_png : pair.pred_png, bad.value, m.num_classes() - 1);
   }
+}
+
+// The whole ground truth is decoded first; each prediction row is counted against it as soon as
+// it is decoded, straight from the decoder's buffer (8-bit rows need no copy).
+void add_image(ConfusionMatrix& m, const SemanticImagePair& pair, const LabelMap& gm,
+               const LabelMap& pm, Scratch& s) {
+  io::read_png(pair.gt_png, s.gt);
+  require_one_channel(s.gt.channels, pair.gt_png);
+  const io::Image& gt = s.gt;
+  const bool gt16 = gt.bit_depth == 16;
+  const std::size_t width = std::size_t(gt.width);
+  if (pair.pred_png.empty()) {
+    // No prediction: every pixel predicted as "nothing" (an ignore value maps to that column).
+    std::uint16_t none = 0;
+    while (none < 65535 && pm[none] != LabelMap::kIgnore) ++none;
+    if (pm[none] != LabelMap::kIgnore)
+      fail(ErrorKind::Usage, "--allow-missing needs an ignore index for missing predictions");
+    s.row16.assign(width, none);
+    for (int y = 0; y < gt.height; ++y)
+      add_pixels(m, gt.data.data() + gt.row_bytes() * std::size_t(y), gt16, s.row16.data(), true,
+                 width, gm, pm, pair);
+    return;
+  }
+  io::decode_png_rows(pair.pred_png, [&](const io::PngHeader& h, int y, const std::uint8_t* row) {
+    if (y == 0) {
+      require_one_channel(h.channels(), pair.pred_png);
+      if (h.width != gt.width || h.height != gt.height)
+        fail(ErrorKind::DataError, "'{}' is {}x{} but the ground truth '{}' is {}x{}", pair.pred_png,
+             h.width, h.height, pair.gt_png, gt.width, gt.height);
+    }
+    const void* pred = row;
+    if (h.bit_depth == 16) {
+      s.row16.resize(width);
+      for (std::size_t x = 0; x < width; ++x) s.row16[x] = std::uint16_t(row[2 * x] << 8 | row[2 * x + 1]);
+      pred = s.row16.data();
+    } else if (h.bit_depth < 8) {
+      const int d = h.bit_depth, per = 8 / d;
+      s.row8.resize(width);
+      for (std::size_t x = 0; x < width; ++x)
+        s.row8[x] = std::uint8_t((row[x / per] >> (8 - d * (1 + int(x % per)))) & ((1u << d) - 1));
+      pred = s.row8.data();
+    }
+    add_pixels(m, gt.data.data() + gt.row_bytes() * std::size_t(y), gt16, pred, h.bit_depth == 16,
+               width, gm, pm, pair);
+  });
 }
 
 }  // namespace
@@ -107,10 +134,11 @@ ConfusionMatrix evaluate_semantic(const std::vector<SemanticImagePair>& pairs, i
                                   const SemanticEvalOptions& options) {
   const int threads = resolve_threads(options.threads);
   std::vector<ConfusionMatrix> per_thread(static_cast<std::size_t>(threads), ConfusionMatrix(num_classes));
+  std::vector<Scratch> scratch(static_cast<std::size_t>(threads));
   std::unique_ptr<Progress> progress;
   if (options.progress) progress = std::make_unique<Progress>("miou", pairs.size());
   parallel_for(pairs.size(), threads, [&](std::size_t i, int worker) {
-    add_image(per_thread[std::size_t(worker)], pairs[i], gt_map, pred_map);
+    add_image(per_thread[std::size_t(worker)], pairs[i], gt_map, pred_map, scratch[std::size_t(worker)]);
     if (progress) progress->advance();
   });
   ConfusionMatrix total(num_classes);

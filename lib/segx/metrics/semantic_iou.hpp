@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "segx/core/blocks.hpp"
+
 namespace segx::metrics {
 
 // Maps raw label values (0..65535) to a class index, to "ignore" or to "invalid" (an error).
@@ -103,8 +105,7 @@ bool ConfusionMatrix::add(const GtT* gt, const PredT* pred, std::size_t pixels,
   while (i < pixels) {
     const GtT gv = gt[i];
     const PredT pv = pred[i];
-    std::size_t j = i + 1;
-    while (j < pixels && gt[j] == gv && pred[j] == pv) ++j;
+    const std::size_t j = pair_run_end(gt, pred, i, pixels);
     const std::uint64_t run = j - i;
     i = j;
     const std::int32_t g = gt_map[gv];
