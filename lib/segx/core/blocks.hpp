@@ -62,6 +62,22 @@ inline int leading_equal16(const std::uint32_t* a, std::uint32_t va, const std::
 #endif
 }
 
+// The runs of equal values in one row of `width` labels: run i has value ids[i] and ends before
+// column ends[i] (both arrays need room for `width`). Returns the number of runs.
+inline std::size_t row_runs(const std::uint32_t* row, std::size_t width, std::uint32_t* ids,
+                            std::uint32_t* ends) {
+  std::size_t n = 0;
+  for (std::size_t x = 0; x < width;) {
+    const std::uint32_t id = row[x];
+    std::size_t end = x + 1;
+    while (end + 16 <= width && all16(row + end, id)) end += 16;
+    while (end < width && row[end] == id) ++end;
+    ids[n] = id, ends[n++] = std::uint32_t(end);
+    x = end;
+  }
+  return n;
+}
+
 // The end of the run that starts at position i where a[k] == a[i] and b[k] == b[i], searched
 // up to `end`. 8-bit label maps (semantic PNGs) are compared 16 pixels at a time.
 template <typename A, typename B>

@@ -27,20 +27,21 @@ void read_ids(const CocoPanoptic& in, const PanopticAnnotation& a, io::PanopticI
          in.png_path(a), ids.width, ids.height, a.width, a.height);
 }
 
-// Reads an annotation's PNG like read_ids and returns the mask of every segment id, sorted by id:
-// the masks are encoded row by row as the PNG decodes, while each row is still in cache.
+// Reads an annotation's PNG, checks its size like read_ids and returns the mask of every segment
+// id, sorted by id: the masks are encoded from each row's runs as the PNG decodes, without an id
+// map.
 std::vector<std::pair<uint32_t, mask::Rle>> read_segment_masks(const CocoPanoptic& in,
                                                                const PanopticAnnotation& a,
-                                                               io::PanopticIds& ids) {
+                                                               int& width, int& height) {
   thread_local mask::LabelEncoder encoder;
-  io::read_panoptic_png(in.png_path(a), ids, true, [&](int y, const uint32_t* row) {
-    if (y == 0) encoder.start(uint32_t(ids.height), uint32_t(ids.width));
-    encoder.add_row(uint32_t(y), row, y ? row - ids.width : nullptr);
-  });
-  if ((a.width && a.width != ids.width) || (a.height && a.height != ids.height))
+  io::stream_panoptic_runs(in.png_path(a), [&](int y, const uint32_t* run_ids, const uint32_t* ends, std::size_t runs) {
+    if (y == 0) encoder.start(uint32_t(height), uint32_t(width));
+    encoder.add_row(uint32_t(y), run_ids, ends, runs);
+  }, width, height);
+  if ((a.width && a.width != width) || (a.height && a.height != height))
     fail(ErrorKind::DataError, "{}: PNG '{}' is {}x{} but the image is {}x{}", in.where(a),
-         in.png_path(a), ids.width, ids.height, a.width, a.height);
-  return encoder.finish(ids.ids.data() + std::size_t(ids.height - 1) * ids.width);
+         in.png_path(a), width, height, a.width, a.height);
+  return encoder.finish();
 }
 
 // The mask of `id` among encode_labels' sorted output, or the empty mask (pycocotools encodes an
@@ -115,8 +116,7 @@ void panoptic_to_instances(const CocoPanoptic& in, const PanopticToInstancesOpti
   std::vector<ImageResult> results(in.annotations.size());
   Progress progress("panoptic -> instances", in.annotations.size());
   const int threads = resolve_threads(options.threads);
-  std::vector<io::PanopticIds> buffers(static_cast<std::size_t>(threads));
-  parallel_for(in.annotations.size(), threads, [&](std::size_t i, int worker) {
+  parallel_for(in.annotations.size(), threads, [&](std::size_t i, int) {
     const PanopticAnnotation& a = in.annotations[i];
     ImageResult& r = results[i];
     // Things-only filtering happens before the PNG is read, as a missing category must fail the
@@ -130,9 +130,9 @@ void panoptic_to_instances(const CocoPanoptic& in, const PanopticToInstancesOpti
       }
       keep.push_back(&s);
     }
-    io::PanopticIds& ids = buffers[std::size_t(worker)];
-    const auto labels = read_segment_masks(in, a, ids);
-    r.height = uint32_t(ids.height), r.width = uint32_t(ids.width);
+    int width = 0, height = 0;
+    const auto labels = read_segment_masks(in, a, width, height);
+    r.height = uint32_t(height), r.width = uint32_t(width);
     for (const PanopticSegment* s : keep)
       r.instances.push_back({s, mask::to_string(find_rle(labels, s->id, r.height, r.width))});
     progress.advance();

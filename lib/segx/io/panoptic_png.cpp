@@ -3,6 +3,10 @@
 
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "segx/core/blocks.hpp"
 #include "segx/core/error.hpp"
 
@@ -26,24 +30,34 @@ void rgb_row_to_ids(const uint8_t* row, std::size_t width, uint32_t* dst) {
   for (; x < width; ++x) dst[x] = rgb2id(row[3 * x], row[3 * x + 1], row[3 * x + 2]);
 }
 
-// rgb_row_to_ids and ids_row_to_runs in one pass: the common case of stream_panoptic_runs, where
-// comparing each id with the one before costs little next to computing it.
+// The runs of a row of packed RGB pixels (stream_panoptic_runs' common case), without computing
+// every pixel's id: a pixel starts a new run exactly when its 3 bytes differ from the 3 before
+// them, so 16 bytes are compared with the same 16 shifted back by one pixel, which settles 5
+// pixels at once; ids are computed only where a run ends.
 std::size_t rgb_row_to_runs(const uint8_t* row, std::size_t width, uint32_t* ids, uint32_t* ends) {
+  auto id_at = [row](std::size_t x) { return rgb2id(row[3 * x], row[3 * x + 1], row[3 * x + 2]); };
   std::size_t n = 0;
-  uint32_t current = rgb2id(row[0], row[1], row[2]);
+  uint32_t current = id_at(0);
   std::size_t x = 1;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  for (; x + 1 < width; ++x) {
-    uint32_t word;
-    std::memcpy(&word, row + 3 * x, 4);
-    const uint32_t id = word & 0xFFFFFFu;
-    if (id != current) ids[n] = current, ends[n++] = uint32_t(x), current = id;
+  auto scalar_until = [&](std::size_t stop) {
+    for (; x < stop; ++x) {
+      const uint32_t id = id_at(x);
+      if (id != current) ids[n] = current, ends[n++] = uint32_t(x), current = id;
+    }
+  };
+#if defined(__SSE2__)
+  // Bytes [3x, 3x + 16) must lie in the row.
+  while (3 * x + 16 <= 3 * width) {
+    const __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 3 * x));
+    const __m128i left = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 3 * x - 3));
+    if ((_mm_movemask_epi8(_mm_cmpeq_epi8(here, left)) & 0x7FFF) == 0x7FFF) {
+      x += 5;  // pixels x..x+4 all equal their left neighbours
+      continue;
+    }
+    scalar_until(x + 5);
   }
 #endif
-  for (; x < width; ++x) {
-    const uint32_t id = rgb2id(row[3 * x], row[3 * x + 1], row[3 * x + 2]);
-    if (id != current) ids[n] = current, ends[n++] = uint32_t(x), current = id;
-  }
+  scalar_until(width);
   ids[n] = current, ends[n++] = uint32_t(width);
   return n;
 }
@@ -145,19 +159,6 @@ void stream_panoptic_png(const std::string& path, const PanopticRowFn& on_row, i
   decode_ids(path, check_crc, nullptr, on_row, width, height);
 }
 
-std::size_t ids_row_to_runs(const uint32_t* row, std::size_t width, uint32_t* ids, uint32_t* ends) {
-  std::size_t n = 0;
-  for (std::size_t x = 0; x < width;) {
-    const uint32_t id = row[x];
-    std::size_t end = x + 1;
-    while (end + 16 <= width && all16(row + end, id)) end += 16;
-    while (end < width && row[end] == id) ++end;
-    ids[n] = id, ends[n++] = uint32_t(end);
-    x = end;
-  }
-  return n;
-}
-
 void stream_panoptic_runs(const std::string& path, const PanopticRunsFn& on_row, int& width,
                           int& height, bool check_crc) {
   thread_local std::vector<uint32_t> ids, ends, row_ids;
@@ -180,7 +181,7 @@ void stream_panoptic_runs(const std::string& path, const PanopticRunsFn& on_row,
           runs = rgb_row_to_runs(row, std::size_t(width), ids.data(), ends.data());
         } else {  // RGBA or grey: ids first
           row_to_ids(h, row, row_ids.data());
-          runs = ids_row_to_runs(row_ids.data(), std::size_t(width), ids.data(), ends.data());
+          runs = row_runs(row_ids.data(), std::size_t(width), ids.data(), ends.data());
         }
         on_row(y, ids.data(), ends.data(), runs);
       },
@@ -188,7 +189,7 @@ void stream_panoptic_runs(const std::string& path, const PanopticRunsFn& on_row,
   if (!palette) return;
   stream_panoptic_png(path, [&](int y, const uint32_t* row) {
     if (y == 0) ids.resize(std::size_t(width)), ends.resize(std::size_t(width));
-    on_row(y, ids.data(), ends.data(), ids_row_to_runs(row, std::size_t(width), ids.data(), ends.data()));
+    on_row(y, ids.data(), ends.data(), row_runs(row, std::size_t(width), ids.data(), ends.data()));
   }, width, height, check_crc);
 }
 

@@ -48,8 +48,6 @@ using PanopticRunsFn =
 // The arrays are valid only during the call.
 void stream_panoptic_runs(const std::string& path, const PanopticRunsFn& on_row, int& width,
                           int& height, bool check_crc = true);
-// The runs of one row of ids into ids/ends (room for `width` each); returns how many.
-std::size_t ids_row_to_runs(const uint32_t* row, std::size_t width, uint32_t* ids, uint32_t* ends);
 
 // Encodes ids (< 2^24) as an 8-bit RGB PNG.
 Image panoptic_to_image(int width, int height, const uint32_t* ids);

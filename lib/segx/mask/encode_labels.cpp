@@ -1,10 +1,10 @@
 // One pass over an id map producing the RLE of every non-zero id.
 //
 // COCO RLE runs over the column-major pixel sequence, but id maps are row-major. Rather than
-// transposing every pixel, the rows are read in their own order and compared with the row above:
-// a pixel that differs from the one above closes that column's current run. Runs are far fewer
-// than pixels (a 640x480 panoptic map has a few thousand), so the column-major walk at the end
-// touches runs only, and the per-pixel work is a compare done 16 pixels at a time.
+// transposing every pixel, each row arrives as runs of one id and is merged with the runs of the
+// row above: where the two ids differ, the columns under that piece close their vertical run.
+// Work is proportional to the runs (a 640x480 panoptic map has a few thousand each way), not to
+// the pixels; the column-major walk at the end touches the vertical runs only.
 #include <algorithm>
 #include <unordered_map>
 
@@ -27,30 +27,37 @@ void LabelEncoder::start(uint32_t height, uint32_t width) {
   if (columns_.size() < width) columns_.resize(width);
   for (uint32_t x = 0; x < width; ++x) columns_[x].clear();
   open_since_.assign(width, 0);
+  above_ids_.clear(), above_ends_.clear();
 }
 
-void LabelEncoder::add_row(uint32_t y, const uint32_t* row, const uint32_t* above) {
-  if (y == 0) return;
-  uint32_t x = 0;
-  // Blocks with no change from the row above are the common case.
-  for (; x + 16 <= width_; x += 16) {
-    if (equal16(row + x, above + x)) continue;
-    for (uint32_t k = x; k < x + 16; ++k)
-      if (row[k] != above[k]) close(k, above[k], y);
+void LabelEncoder::add_row(uint32_t y, const uint32_t* ids, const uint32_t* ends, std::size_t runs) {
+  if (y > 0) {
+    std::size_t a = 0, b = 0;
+    uint32_t x = 0;
+    while (x < width_) {
+      const uint32_t end = std::min(above_ends_[a], ends[b]);
+      if (above_ids_[a] != ids[b])
+        for (uint32_t k = x; k < end; ++k) close(k, above_ids_[a], y);
+      x = end;
+      if (above_ends_[a] == end) ++a;
+      if (ends[b] == end) ++b;
+    }
   }
-  for (; x < width_; ++x)
-    if (row[x] != above[x]) close(x, above[x], y);
+  above_ids_.assign(ids, ids + runs);
+  above_ends_.assign(ends, ends + runs);
 }
 
-std::vector<std::pair<uint32_t, Rle>> LabelEncoder::finish(const uint32_t* last_row) {
+std::vector<std::pair<uint32_t, Rle>> LabelEncoder::finish() {
   std::vector<std::pair<uint32_t, Rle>> out;
   if (height_ == 0 || width_ == 0) return out;
-  for (uint32_t x = 0; x < width_; ++x) close(x, last_row[x], height_);
+  uint32_t x = 0;
+  for (std::size_t r = 0; r < above_ids_.size(); ++r)
+    for (; x < above_ends_[r]; ++x) close(x, above_ids_[r], height_);
 
   std::unordered_map<uint32_t, Builder> builders;
   Builder* last = nullptr;
   uint32_t last_id = 0;
-  for (uint32_t x = 0; x < width_; ++x) {
+  for (x = 0; x < width_; ++x) {
     const uint64_t column = uint64_t(x) * height_;
     for (const ColumnRun& run : columns_[x]) {
       if (run.id == 0) continue;
@@ -87,10 +94,14 @@ std::vector<std::pair<uint32_t, Rle>> LabelEncoder::finish(const uint32_t* last_
 std::vector<std::pair<uint32_t, Rle>> encode_labels(const uint32_t* ids, uint32_t height,
                                                     uint32_t width) {
   thread_local LabelEncoder encoder;
+  thread_local std::vector<uint32_t> run_ids, run_ends;
+  run_ids.resize(width), run_ends.resize(width);
   encoder.start(height, width);
-  for (uint32_t y = 0; y < height; ++y)
-    encoder.add_row(y, ids + std::size_t(y) * width, y ? ids + std::size_t(y - 1) * width : nullptr);
-  return encoder.finish(height ? ids + std::size_t(height - 1) * width : nullptr);
+  for (uint32_t y = 0; y < height; ++y) {
+    const std::size_t runs = row_runs(ids + std::size_t(y) * width, width, run_ids.data(), run_ends.data());
+    encoder.add_row(y, run_ids.data(), run_ends.data(), runs);
+  }
+  return encoder.finish();
 }
 
 }  // namespace segx::mask

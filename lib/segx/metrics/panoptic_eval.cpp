@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "segx/core/blocks.hpp"
 #include "segx/core/error.hpp"
 #include "segx/core/parallel.hpp"
 #include "segx/core/progress.hpp"
@@ -63,7 +64,7 @@ void count_image_overlap(const PanopticImagePair& pair, Scratch& s) {
     paint_runs(runs_from_rles(side), side.height, side.width, s.painted);
     s.run_ids.resize(std::size_t(width)), s.run_ends.resize(std::size_t(width));
     for (int y = 0; y < height; ++y) {
-      const std::size_t n = io::ids_row_to_runs(s.painted.data() + std::size_t(y) * std::size_t(width),
+      const std::size_t n = row_runs(s.painted.data() + std::size_t(y) * std::size_t(width),
                                                 std::size_t(width), s.run_ids.data(), s.run_ends.data());
       on_row(y, s.run_ids.data(), s.run_ends.data(), n);
     }
