@@ -6,7 +6,7 @@
 // Work is proportional to the runs (a 640x480 panoptic map has a few thousand each way), not to
 // the pixels; the column-major walk at the end touches the vertical runs only.
 #include <algorithm>
-#include <unordered_map>
+#include <deque>
 
 #include "segx/core/blocks.hpp"
 #include "segx/mask/label_encoder.hpp"
@@ -20,12 +20,49 @@ struct Builder {
   Rle rle;
 };
 
+// id -> builder: open addressing over a power-of-two table (an image has tens of ids, and the
+// column-major walk looks one up at nearly every run; std::unordered_map's bucket walk was the
+// largest cost of that walk).
+class Builders {
+ public:
+  Builder& operator[](uint32_t id) {
+    if (2 * (ids_.size() + 1) > slots_.size()) grow();
+    std::size_t i = slot_of(id);
+    while (slots_[i] != kEmpty) {
+      if (ids_[slots_[i]] == id) return builders_[slots_[i]];
+      i = (i + 1) & (slots_.size() - 1);
+    }
+    slots_[i] = uint32_t(ids_.size());
+    ids_.push_back(id);
+    builders_.emplace_back();
+    return builders_.back();
+  }
+  std::size_t size() const { return ids_.size(); }
+  uint32_t id(std::size_t k) const { return ids_[k]; }
+  Builder& builder(std::size_t k) { return builders_[k]; }
+
+ private:
+  static constexpr uint32_t kEmpty = ~uint32_t(0);
+  std::size_t slot_of(uint32_t id) const {
+    return std::size_t((id * 2654435761u) >> 8) & (slots_.size() - 1);
+  }
+  void grow() {
+    slots_.assign(std::max<std::size_t>(64, slots_.size() * 2), kEmpty);
+    for (uint32_t k = 0; k < ids_.size(); ++k) {
+      std::size_t i = slot_of(ids_[k]);
+      while (slots_[i] != kEmpty) i = (i + 1) & (slots_.size() - 1);
+      slots_[i] = k;
+    }
+  }
+  std::vector<uint32_t> slots_, ids_;
+  std::deque<Builder> builders_;  // references stay valid as it grows
+};
+
 }  // namespace
 
 void LabelEncoder::start(uint32_t height, uint32_t width) {
   height_ = height, width_ = width;
-  if (columns_.size() < width) columns_.resize(width);
-  for (uint32_t x = 0; x < width; ++x) columns_[x].clear();
+  closed_.clear();
   open_since_.assign(width, 0);
   above_ids_.clear(), above_ends_.clear();
 }
@@ -54,17 +91,27 @@ std::vector<std::pair<uint32_t, Rle>> LabelEncoder::finish() {
   for (std::size_t r = 0; r < above_ids_.size(); ++r)
     for (; x < above_ends_[r]; ++x) close(x, above_ids_[r], height_);
 
-  std::unordered_map<uint32_t, Builder> builders;
+  // Counting sort of the closed runs by column (stable: rows stay in order within a column).
+  column_start_.assign(std::size_t(width_) + 1, 0);
+  for (const ColumnRun& run : closed_) ++column_start_[run.x + 1];
+  for (x = 0; x < width_; ++x) column_start_[x + 1] += column_start_[x];
+  by_column_.resize(closed_.size());
+  {
+    std::vector<uint32_t>& next = open_since_;  // reused as the fill position of each column
+    next.assign(column_start_.begin(), column_start_.end() - 1);
+    for (const ColumnRun& run : closed_) by_column_[next[run.x]++] = run;
+  }
+
+  Builders builders;
   Builder* last = nullptr;
   uint32_t last_id = 0;
   for (x = 0; x < width_; ++x) {
     const uint64_t column = uint64_t(x) * height_;
-    for (const ColumnRun& run : columns_[x]) {
+    for (uint32_t r = column_start_[x]; r < column_start_[x + 1]; ++r) {
+      const ColumnRun& run = by_column_[r];
       if (run.id == 0) continue;
       if (!last || run.id != last_id) {
-        auto [it, fresh] = builders.try_emplace(run.id);
-        if (fresh) it->second.rle = Rle{height_, width_, {}};
-        last = &it->second;
+        last = &builders[run.id];
         last_id = run.id;
       }
       const uint64_t pos = column + run.start, end = column + run.end;
@@ -82,10 +129,12 @@ std::vector<std::pair<uint32_t, Rle>> LabelEncoder::finish() {
   }
   const uint64_t n = uint64_t(height_) * width_;
   out.reserve(builders.size());
-  for (auto& [id, b] : builders) {
+  for (std::size_t k = 0; k < builders.size(); ++k) {
+    Builder& b = builders.builder(k);
     // A mask that ends in foreground has no trailing zero run (as rleEncode).
     if (n > b.end) b.rle.counts.push_back(uint32_t(n - b.end));
-    out.emplace_back(id, std::move(b.rle));
+    b.rle.height = height_, b.rle.width = width_;
+    out.emplace_back(builders.id(k), std::move(b.rle));
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;

@@ -21,18 +21,20 @@ class LabelEncoder {
   std::vector<std::pair<uint32_t, Rle>> finish();
 
  private:
-  // A vertical run of one id in one column: rows [start, end).
+  // A vertical run of one id in column x: rows [start, end).
   struct ColumnRun {
-    uint32_t id, start, end;
+    uint32_t x, id, start, end;
   };
   void close(uint32_t x, uint32_t id, uint32_t y) {
-    columns_[x].push_back({id, open_since_[x], y});
+    closed_.push_back({x, id, open_since_[x], y});
     open_since_[x] = y;
   }
 
   uint32_t height_ = 0, width_ = 0;
-  std::vector<std::vector<ColumnRun>> columns_;
-  std::vector<uint32_t> open_since_;            // row at which each column's current run began
+  std::vector<ColumnRun> closed_;                 // in the order they closed (row by row)
+  std::vector<ColumnRun> by_column_;              // the same sorted by column, then row
+  std::vector<uint32_t> column_start_;            // first run of each column in by_column_
+  std::vector<uint32_t> open_since_;              // row at which each column's current run began
   std::vector<uint32_t> above_ids_, above_ends_;  // the previous row's runs
 };
 

@@ -9,8 +9,10 @@
 namespace segx::mask {
 
 std::string to_string(const Rle& rle) {
-  std::string s;
-  s.reserve(rle.counts.size() * 2);
+  // A value is at most 33 bits with its sign: 7 characters. Writing through a pointer into room
+  // for the worst case, then trimming, avoids a capacity check per character.
+  std::string s(rle.counts.size() * 7, '\0');
+  char* out = s.data();
   for (size_t i = 0; i < rle.counts.size(); ++i) {
     int64_t x = rle.counts[i];
     if (i > 2) x -= int64_t(rle.counts[i - 2]);
@@ -19,10 +21,11 @@ std::string to_string(const Rle& rle) {
       x >>= 5;  // arithmetic shift: negative differences end in -1
       const bool more = (c & 0x10) ? x != -1 : x != 0;
       if (more) c |= 0x20;
-      s.push_back(char(c + 48));
+      *out++ = char(c + 48);
       if (!more) break;
     }
   }
+  s.resize(size_t(out - s.data()));
   return s;
 }
 
