@@ -31,7 +31,7 @@ void StagedDir::commit() {
   std::error_code ec;
   std::vector<std::pair<fs::path, bool>> entries;  // listed first: moving while iterating is unspecified
   for (fs::recursive_directory_iterator it(staging_, ec), end; !ec && it != end; it.increment(ec))
-    entries.emplace_back(fs::relative(it->path(), staging_), it->is_directory());
+    entries.emplace_back(it->path().lexically_relative(staging_), it->is_directory());
   if (ec) fail(ErrorKind::IoError, "cannot list '{}': {}", staging_.string(), ec.message());
   fs::create_directories(target_, ec);
   for (const auto& [rel, is_dir] : entries) {

@@ -108,7 +108,9 @@ std::vector<SemanticImagePair> pair_label_folders(const std::string& gt_dir,
   std::vector<SemanticImagePair> pairs;
   for (const auto& entry : fs::recursive_directory_iterator(gt_dir)) {
     if (!entry.is_regular_file()) continue;
-    const std::string rel = fs::relative(entry.path(), gt_dir).generic_string();
+    // Lexical: the iterator yields paths under gt_dir as given (fs::relative would resolve both
+    // paths through the file system, some 10 system calls a file).
+    const std::string rel = entry.path().lexically_relative(gt_dir).generic_string();
     if (!ends_with(rel, gt_suffix)) continue;
     SemanticImagePair pair;
     pair.key = rel.substr(0, rel.size() - gt_suffix.size());
