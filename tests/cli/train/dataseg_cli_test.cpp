@@ -11,6 +11,7 @@
 #include "support/derived_manifests.hpp"
 #include "support/fixtures.hpp"
 #include "support/run_cli.hpp"
+#include "support/train_configs.hpp"
 
 namespace segx::test {
 namespace {
@@ -50,30 +51,15 @@ const Sets& sets() {
 
 json co_training_config(int iterations) {
   const auto& s = sets();
+  json model = small_model();
+  model["classifier"] = {{"type", "embedding"},
+                         {"embedding_dim", 32},
+                         {"embeddings", (s.vocab.parent_path() / "classes.safetensors").string()}};
   return {{"datasets",
            {{{"name", "synth"}, {"path", s.panoptic.string()}, {"slice", {0, 6}}, {"rate", 3}},
             {{"name", "boxes"}, {"path", s.boxes.string()}, {"rate", 1}}}},
           {"validation", {{"path", s.panoptic.string()}, {"slice", {6, 8}}}},
-          {"model",
-           {{"resnet",
-             {{"depth", 18}, {"stem_out_channels", 16}, {"res2_out_channels", 16}, {"norm", "GN"}}},
-            {"pixel_decoder",
-             {{"conv_dim", 32},
-              {"mask_dim", 32},
-              {"transformer_enc_layers", 1},
-              {"transformer_nheads", 4},
-              {"transformer_dim_feedforward", 64}}},
-            {"decoder",
-             {{"hidden_dim", 32},
-              {"num_queries", 8},
-              {"nheads", 4},
-              {"dim_feedforward", 64},
-              {"dec_layers", 3}}},
-            {"classifier",
-             {{"type", "embedding"},
-              {"embedding_dim", 32},
-              {"embeddings", (s.vocab.parent_path() / "classes.safetensors").string()}}},
-            {"test", {{"object_mask_threshold", 0.3}, {"overlap_threshold", 0.5}}}}},
+          {"model", model},
           {"solver",
            {{"base_lr", 3e-3},
             {"max_iter", iterations},
@@ -87,16 +73,9 @@ json co_training_config(int iterations) {
           {"seed", 1}};
 }
 
-fs::path write_config(const fs::path& dir, const json& j) {
-  fs::create_directories(dir);
-  auto path = dir / "train.json";
-  std::ofstream(path) << j.dump(2);
-  return path;
-}
-
 TEST(DaTaSegCli, PanopticAndBoxesOnlySetsCoTrainOnAVocabularyFromStdin) {
   auto dir = temp_dir("dataseg_cli_run");
-  auto cfg = write_config(dir, co_training_config(80));
+  auto cfg = write_train_config(dir, co_training_config(80));
   auto out = dir / "run";
   auto r = run_segx(
       {"train", "--config", cfg.string(), "--output", out.string(), "--vocab", "-", "-j", "2"},
@@ -144,7 +123,7 @@ TEST(DaTaSegCli, PanopticAndBoxesOnlySetsCoTrainOnAVocabularyFromStdin) {
 
 CliResult train_once(const std::string& tag, const json& j) {
   auto dir = temp_dir(tag);
-  return run_segx({"train", "--config", write_config(dir, j).string(), "--output",
+  return run_segx({"train", "--config", write_train_config(dir, j).string(), "--output",
                    (dir / "run").string(), "--vocab", sets().vocab.string(), "--max-iter", "1"});
 }
 

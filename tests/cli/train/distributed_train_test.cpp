@@ -13,6 +13,7 @@
 #include "segx/io/safetensors_torch.hpp"
 #include "support/fixtures.hpp"
 #include "support/run_cli.hpp"
+#include "support/train_configs.hpp"
 
 namespace segx::test {
 namespace {
@@ -22,21 +23,7 @@ using nlohmann::json;
 
 json config(const fs::path& synth) {
   return {{"datasets", {{{"path", (synth / "manifest.jsonl").string()}}}},
-          {"model",
-           {{"resnet",
-             {{"depth", 18}, {"stem_out_channels", 8}, {"res2_out_channels", 8}, {"norm", "GN"}}},
-            {"pixel_decoder",
-             {{"conv_dim", 32},
-              {"mask_dim", 32},
-              {"transformer_enc_layers", 1},
-              {"transformer_nheads", 4},
-              {"transformer_dim_feedforward", 32}}},
-            {"decoder",
-             {{"hidden_dim", 32},
-              {"num_queries", 8},
-              {"nheads", 4},
-              {"dim_feedforward", 32},
-              {"dec_layers", 2}}}}},
+          {"model", tiny_model()},
           // A small step: AdamW divides each gradient by its own magnitude, so where a gradient
           // is ~0 the float noise of a different summation order (batch 4 vs 2 + 2, then the
           // all-reduce) moves a weight by up to a step; at 1e-5 that stays below 1e-6.

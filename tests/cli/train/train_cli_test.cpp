@@ -9,6 +9,7 @@
 
 #include "support/fixtures.hpp"
 #include "support/run_cli.hpp"
+#include "support/train_configs.hpp"
 
 namespace segx::test {
 namespace {
@@ -32,22 +33,7 @@ json tiny_config(int iterations) {
       {"datasets",
        {{{"name", "synth"}, {"path", (synth() / "manifest.jsonl").string()}, {"slice", {0, 6}}}}},
       {"validation", {{"path", (synth() / "manifest.jsonl").string()}, {"slice", {6, 8}}}},
-      {"model",
-       {{"resnet",
-         {{"depth", 18}, {"stem_out_channels", 16}, {"res2_out_channels", 16}, {"norm", "GN"}}},
-        {"pixel_decoder",
-         {{"conv_dim", 32},
-          {"mask_dim", 32},
-          {"transformer_enc_layers", 1},
-          {"transformer_nheads", 4},
-          {"transformer_dim_feedforward", 64}}},
-        {"decoder",
-         {{"hidden_dim", 32},
-          {"num_queries", 8},
-          {"nheads", 4},
-          {"dim_feedforward", 64},
-          {"dec_layers", 3}}},
-        {"test", {{"object_mask_threshold", 0.3}, {"overlap_threshold", 0.5}}}}},
+      {"model", small_model()},
       {"solver",
        {{"base_lr", 3e-3},
         {"max_iter", iterations},
@@ -61,13 +47,6 @@ json tiny_config(int iterations) {
       {"seed", 1}};
 }
 
-fs::path write_config(const fs::path& dir, const json& j) {
-  fs::create_directories(dir);
-  auto path = dir / "train.json";
-  std::ofstream(path) << j.dump(2);
-  return path;
-}
-
 std::vector<json> metrics(const fs::path& out) {
   std::vector<json> r;
   std::ifstream in(out / "metrics.jsonl");
@@ -78,7 +57,7 @@ std::vector<json> metrics(const fs::path& out) {
 
 TEST(TrainCli, TinyModelLearnsAndItsWeightsLoadInInfer) {
   auto dir = temp_dir("train_cli");
-  auto cfg = write_config(dir, tiny_config(60));
+  auto cfg = write_train_config(dir, tiny_config(60));
   auto out = dir / "run";
   auto r = run_segx({"train", "--config", cfg.string(), "--output", out.string(), "-j", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -120,7 +99,7 @@ TEST(TrainCli, BadConfigsAndDevices) {
   auto dir = temp_dir("train_cli_bad");
   auto j = tiny_config(2);
   j["solver"]["ims_per_batch"] = "four";
-  auto r = run_segx({"train", "--config", write_config(dir / "a", j).string(), "--output",
+  auto r = run_segx({"train", "--config", write_train_config(dir / "a", j).string(), "--output",
                      (dir / "out").string()});
   EXPECT_EQ(r.exit_code, 78);
   EXPECT_NE(r.err.find("train.json"), std::string::npos) << r.err;
@@ -129,7 +108,7 @@ TEST(TrainCli, BadConfigsAndDevices) {
 
   j = tiny_config(2);
   j["datasets"][0]["path"] = (dir / "missing.jsonl").string();
-  r = run_segx({"train", "--config", write_config(dir / "b", j).string(), "--output",
+  r = run_segx({"train", "--config", write_train_config(dir / "b", j).string(), "--output",
                 (dir / "out").string()});
   EXPECT_EQ(r.exit_code, 66) << r.err;
 
@@ -137,14 +116,14 @@ TEST(TrainCli, BadConfigsAndDevices) {
       {"train", "--config", (dir / "none.json").string(), "--output", (dir / "out").string()});
   EXPECT_EQ(r.exit_code, 66) << r.err;
 
-  r = run_segx({"train", "--config", write_config(dir / "c", tiny_config(2)).string(), "--output",
+  r = run_segx({"train", "--config", write_train_config(dir / "c", tiny_config(2)).string(), "--output",
                 (dir / "out_cuda").string(), "--device", "cuda"});
   EXPECT_EQ(r.exit_code, 69) << r.err;
 }
 
 TEST(TrainCli, MaxIterStopsWithACheckpointAndResumeFinishes) {
   auto dir = temp_dir("train_cli_resume");
-  auto cfg = write_config(dir, tiny_config(4));
+  auto cfg = write_train_config(dir, tiny_config(4));
   auto out = dir / "run";
   auto r =
       run_segx({"train", "--config", cfg.string(), "--output", out.string(), "--max-iter", "2"});
@@ -163,7 +142,7 @@ TEST(TrainCli, VocabularyOnStdinIsTheLabelSpace) {
   ASSERT_EQ(vocab.exit_code, 0) << vocab.err;
   auto j = tiny_config(2);
   j["datasets"][0]["name"] = "renamed";  // found through the manifest header's dataset name
-  auto cfg = write_config(dir, j);
+  auto cfg = write_train_config(dir, j);
   auto r = run_segx(
       {"train", "--config", cfg.string(), "--output", (dir / "run").string(), "--vocab", "-"},
       vocab.out);
@@ -175,7 +154,7 @@ TEST(TrainCli, VocabularyOnStdinIsTheLabelSpace) {
 
 TEST(TrainCli, SigtermCheckpointsAndExits143ThenResumeContinues) {
   auto dir = temp_dir("train_cli_signal");
-  auto cfg = write_config(dir, tiny_config(100000));
+  auto cfg = write_train_config(dir, tiny_config(100000));
   auto out = dir / "run";
   const std::string cmd = "'" + segx_binary().string() + "' train --config '" + cfg.string() +
                           "' --output '" + out.string() + "' -j 1 2>'" + (dir / "err").string() +
@@ -209,18 +188,18 @@ TEST(TrainCli, TinyOneFormerLearnsAndInferLoadsIt) {
   // Without the tokenizer (or with a missing one) OneFormer cannot train: exit 78.
   auto bad = j;
   bad.erase("text_encoder");
-  auto r = run_segx({"train", "--config", write_config(dir / "bad", bad).string(), "--output",
+  auto r = run_segx({"train", "--config", write_train_config(dir / "bad", bad).string(), "--output",
                      (dir / "bad_run").string()});
   EXPECT_EQ(r.exit_code, 78) << r.err;
   EXPECT_NE(r.err.find("text_encoder.tokenizer"), std::string::npos) << r.err;
-  r = run_segx({"train", "--config", write_config(dir / "bad", j).string(), "--output",
+  r = run_segx({"train", "--config", write_train_config(dir / "bad", j).string(), "--output",
                 (dir / "bad_run").string()});
   EXPECT_EQ(r.exit_code, 78) << r.err;
   EXPECT_NE(r.err.find("bpe.txt.gz' does not exist"), std::string::npos) << r.err;
 
   auto out = dir / "run";
   r = run_segx(
-      {"train", "--config", write_config(dir, j).string(), "--output", out.string(), "-j", "2"});
+      {"train", "--config", write_train_config(dir, j).string(), "--output", out.string(), "-j", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<double> loss;
   for (const auto& m : metrics(out)) {

@@ -11,6 +11,7 @@
 
 #include "support/fixtures.hpp"
 #include "support/run_cli.hpp"
+#include "support/train_configs.hpp"
 
 namespace segx::test {
 namespace {
@@ -21,22 +22,7 @@ using nlohmann::json;
 json config(const fs::path& manifest) {
   return {{"datasets", {{{"name", "synth"}, {"path", manifest.string()}}}},
           {"validation", {{"path", manifest.string()}}},
-          {"model",
-           {{"resnet",
-             {{"depth", 18}, {"stem_out_channels", 16}, {"res2_out_channels", 16}, {"norm", "GN"}}},
-            {"pixel_decoder",
-             {{"conv_dim", 32},
-              {"mask_dim", 32},
-              {"transformer_enc_layers", 1},
-              {"transformer_nheads", 4},
-              {"transformer_dim_feedforward", 64}}},
-            {"decoder",
-             {{"hidden_dim", 32},
-              {"num_queries", 16},
-              {"nheads", 4},
-              {"dim_feedforward", 64},
-              {"dec_layers", 3}}},
-            {"test", {{"object_mask_threshold", 0.3}, {"overlap_threshold", 0.5}}}}},
+          {"model", small_model(16)},
           {"solver",
            {{"base_lr", 3e-3},
             {"max_iter", 400},

@@ -15,6 +15,7 @@
 #include "segx/vocab/sources.hpp"
 #include "support/derived_manifests.hpp"
 #include "support/fixtures.hpp"
+#include "support/train_configs.hpp"
 
 namespace segx::train {
 namespace {
@@ -62,21 +63,7 @@ std::string write_vocabulary(const std::vector<std::string>& manifests) {
 }
 
 json run_config(const std::vector<std::pair<std::string, std::string>>& datasets) {
-  json j = {{"model",
-             {{"resnet",
-               {{"depth", 18}, {"stem_out_channels", 8}, {"res2_out_channels", 8}, {"norm", "GN"}}},
-              {"pixel_decoder",
-               {{"conv_dim", 32},
-                {"mask_dim", 32},
-                {"transformer_enc_layers", 1},
-                {"transformer_nheads", 4},
-                {"transformer_dim_feedforward", 32}}},
-              {"decoder",
-               {{"hidden_dim", 32},
-                {"num_queries", 8},
-                {"nheads", 4},
-                {"dim_feedforward", 32},
-                {"dec_layers", 2}}}}},
+  json j = {{"model", test::tiny_model()},
             {"solver",
              {{"base_lr", 1e-2},
               {"max_iter", 1},

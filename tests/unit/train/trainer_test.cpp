@@ -15,6 +15,7 @@
 #include "segx/train/trainer.hpp"
 #include "segx/train/trainer_hooks.hpp"
 #include "support/fixtures.hpp"
+#include "support/train_configs.hpp"
 
 namespace segx::train {
 namespace {
@@ -35,27 +36,9 @@ const fs::path& synth_dir() {
   return dir;
 }
 
-json tiny_model() {
-  return {{"architecture", "mask2former"},
-          {"resnet",
-           {{"depth", 18}, {"stem_out_channels", 8}, {"res2_out_channels", 8}, {"norm", "GN"}}},
-          {"pixel_decoder",
-           {{"conv_dim", 32},
-            {"mask_dim", 32},
-            {"transformer_enc_layers", 1},
-            {"transformer_nheads", 4},
-            {"transformer_dim_feedforward", 32}}},
-          {"decoder",
-           {{"hidden_dim", 32},
-            {"num_queries", 8},
-            {"nheads", 4},
-            {"dim_feedforward", 32},
-            {"dec_layers", 2}}}};
-}
-
 json tiny_run(int iterations, int batch) {
   return {{"datasets", {{{"name", "synth"}, {"path", (synth_dir() / "manifest.jsonl").string()}}}},
-          {"model", tiny_model()},
+          {"model", test::tiny_model()},
           {"solver",
            {{"base_lr", 1e-3},
             {"max_iter", iterations},
