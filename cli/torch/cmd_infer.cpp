@@ -4,6 +4,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -199,11 +200,14 @@ int run_infer(const InferOptions& o) {
         json rec_segs = segs;
         const auto masks = mask::encode_labels(p.panoptic.data(), static_cast<uint32_t>(p.height),
                                                static_cast<uint32_t>(p.width));
-        for (auto& seg : rec_segs)
-          for (const auto& [id, rle] : masks)
-            if (id == seg.at("id").get<std::uint32_t>())
-              seg["segmentation"] = {{"size", {p.height, p.width}},
-                                     {"counts", mask::to_string(rle)}};
+        for (auto& seg : rec_segs) {
+          const auto id = seg.at("id").get<std::uint32_t>();
+          auto it = std::lower_bound(masks.begin(), masks.end(), id,
+                                     [](const auto& m, std::uint32_t v) { return m.first < v; });
+          if (it != masks.end() && it->first == id)  // encode_labels sorts by id
+            seg["segmentation"] = {{"size", {p.height, p.width}},
+                                   {"counts", mask::to_string(it->second)}};
+        }
         rec["segments_info"] = rec_segs;
         if (!o.out_dir.empty()) {
           auto png = stem + ".png";
