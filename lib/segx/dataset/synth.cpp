@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <random>
 #include <unordered_set>
 
@@ -17,6 +16,7 @@
 #include "segx/dataset/coco_panoptic.hpp"
 #include "segx/dataset/manifest.hpp"
 #include "segx/dataset/segment_stats.hpp"
+#include "segx/io/image_codecs.hpp"
 #include "segx/io/panoptic_png.hpp"
 #include "segx/io/staged_dir.hpp"
 #include "segx/io/stream.hpp"
@@ -333,8 +333,8 @@ void generate_synth(const SynthOptions& o, const std::string& out_dir) {
     if (o.rgb_images) {
       cv::Mat rgb = render_rgb(gt, cats, o.width, o.height, splitmix(s + 2));
       std::string path = (root / "images" / (im.stem + ".jpg")).string();
-      if (!cv::imwrite(path, rgb, {cv::IMWRITE_JPEG_QUALITY, 92}))
-        fail(ErrorKind::CannotCreate, "cannot write '{}'", path);
+      const auto jpeg = io::encode_image(".jpg", rgb, {1, 92}, path);  // 1: IMWRITE_JPEG_QUALITY
+      io::write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(jpeg.data()), jpeg.size()), true);
     }
     if (o.predictions) {
       Rendered pred = render(perturb(scene, splitmix(s + 3), o.width, o.height), splitmix(s + 4), o.width, o.height, true);

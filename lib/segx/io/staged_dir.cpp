@@ -12,7 +12,8 @@ namespace segx::io {
 namespace fs = std::filesystem;
 
 StagedDir::StagedDir(fs::path target, bool overwrite) : target_(std::move(target)) {
-  prepare_output_dir(target_, overwrite);
+  // The target itself is created only by commit(): a failed run leaves no empty folder behind.
+  check_output_dir(target_, overwrite);
   fs::path parent = fs::absolute(target_).parent_path();
   staging_ = parent / ("." + fs::absolute(target_).filename().string() + ".partial-" + std::to_string(::getpid()));
   std::error_code ec;

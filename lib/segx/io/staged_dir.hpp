@@ -7,7 +7,8 @@ namespace segx::io {
 
 class StagedDir {
  public:
-  // Checks the target with prepare_output_dir (refuses a non-empty one unless overwrite).
+  // Checks the target with check_output_dir (refuses a non-empty one unless overwrite); the
+  // target is created by commit().
   StagedDir(std::filesystem::path target, bool overwrite);
   ~StagedDir();
   StagedDir(const StagedDir&) = delete;

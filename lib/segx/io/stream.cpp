@@ -98,16 +98,20 @@ void write_file_atomic(const std::string& path, std::string_view bytes, bool bin
   out.commit();
 }
 
-void prepare_output_dir(const fs::path& dir, bool overwrite) {
+bool check_output_dir(const fs::path& dir, bool overwrite) {
   std::error_code ec;
-  if (fs::exists(dir, ec)) {
-    if (!fs::is_directory(dir, ec))
-      fail(ErrorKind::CannotCreate, "cannot create directory '{}': File exists", dir.string());
-    if (!overwrite && !fs::is_empty(dir, ec))
-      fail(ErrorKind::CannotCreate,
-           "output directory '{}' is not empty; pass --overwrite to write into it", dir.string());
-    return;
-  }
+  if (!fs::exists(dir, ec)) return false;
+  if (!fs::is_directory(dir, ec))
+    fail(ErrorKind::CannotCreate, "cannot create directory '{}': File exists", dir.string());
+  if (!overwrite && !fs::is_empty(dir, ec))
+    fail(ErrorKind::CannotCreate,
+         "output directory '{}' is not empty; pass --overwrite to write into it", dir.string());
+  return true;
+}
+
+void prepare_output_dir(const fs::path& dir, bool overwrite) {
+  if (check_output_dir(dir, overwrite)) return;
+  std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) fail(ErrorKind::CannotCreate, "cannot create directory '{}': {}", dir.string(), ec.message());
 }

@@ -51,6 +51,9 @@ void write_file_atomic(const std::string& path, std::string_view bytes, bool bin
 // Makes sure `dir` can receive output files: creates it, or, when it exists and is not empty,
 // refuses (Error CannotCreate) unless `overwrite` is set, so that nothing is replaced unasked.
 void prepare_output_dir(const std::filesystem::path& dir, bool overwrite);
+// The checks of prepare_output_dir without creating anything: true when `dir` exists (and may
+// receive output), false when it does not exist yet.
+bool check_output_dir(const std::filesystem::path& dir, bool overwrite);
 
 // Flushes stdout and turns a failed write into Error(IoError); called once at exit by main().
 void flush_stdout();

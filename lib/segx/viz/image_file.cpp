@@ -4,11 +4,11 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <vector>
 
 #include "segx/core/error.hpp"
+#include "segx/io/image_codecs.hpp"
 #include "segx/io/png.hpp"
 #include "segx/io/stream.hpp"
 
@@ -31,12 +31,7 @@ cv::Mat3b read_picture(const std::string& path) {
     fail(ErrorKind::NoInput, "cannot open '{}': No such file or directory", path);
   std::string bytes = io::read_all(path);
   std::vector<unsigned char> buffer(bytes.begin(), bytes.end());
-  cv::Mat decoded;
-  try {
-    decoded = cv::imdecode(buffer, cv::IMREAD_COLOR);
-  } catch (const cv::Exception&) {
-    decoded.release();
-  }
+  const cv::Mat decoded = io::decode_image(buffer, 1);  // 1: cv::IMREAD_COLOR (8-bit BGR)
   if (decoded.empty() || decoded.type() != CV_8UC3)
     fail(ErrorKind::DataError, "cannot decode '{}': not a readable image", path);
   return decoded;
@@ -56,10 +51,8 @@ void write_picture(const std::string& path, const cv::Mat3b& picture, int jpeg_q
     io::write_file_atomic(path, io::encode_png(png, options), true);
     return;
   }
-  std::vector<unsigned char> bytes;
-  std::vector<int> params = {cv::IMWRITE_JPEG_QUALITY, std::clamp(jpeg_quality, 1, 100)};
-  if (!cv::imencode(".jpg", picture, bytes, params))
-    fail(ErrorKind::Internal, "cannot encode the picture for '{}'", path);
+  // 1: cv::IMWRITE_JPEG_QUALITY (the imgcodecs header stays with the plugin).
+  const auto bytes = io::encode_image(".jpg", picture, {1, std::clamp(jpeg_quality, 1, 100)}, path);
   io::write_file_atomic(
       path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), true);
 }

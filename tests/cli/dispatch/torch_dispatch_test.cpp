@@ -1,9 +1,11 @@
-// segx never loads LibTorch itself: LibTorch commands run in segx-torch, found beside segx.
+// segx never loads LibTorch itself: LibTorch commands run in segx-torch, found beside segx. Nor
+// OpenCV's image codecs: photos are read and written through segx-codecs.so, loaded on use.
 #include <gtest/gtest.h>
 
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -32,6 +34,31 @@ TEST(TorchDispatch, SegxDoesNotLinkLibTorch) {
   EXPECT_NE(deps.find("libc.so"), std::string::npos) << deps;
   EXPECT_EQ(deps.find("libtorch"), std::string::npos) << deps;
   EXPECT_EQ(deps.find("libc10"), std::string::npos) << deps;
+}
+
+TEST(TorchDispatch, SegxDoesNotLinkImageCodecs) {
+  auto [deps, rc] = shell("ldd '" + segx_binary().string() + "'");
+  ASSERT_EQ(rc, 0);
+  EXPECT_EQ(deps.find("imgcodecs"), std::string::npos) << deps;
+  EXPECT_EQ(deps.find("libgdal"), std::string::npos) << deps;
+}
+
+// The plugin beside the program is the one loaded: a broken one there is a clear error (69),
+// and the output folder is not created.
+TEST(TorchDispatch, BrokenCodecPluginIsUnavailable) {
+  auto dir = temp_dir("codecs_plugin");
+  fs::copy_file(segx_binary(), dir / "segx", fs::copy_options::overwrite_existing);
+  std::ofstream(dir / "segx-codecs.so") << "not a shared library";
+  const auto out_dir = dir / "synth";
+  auto [out, rc] = shell("'" + (dir / "segx").string() + "' -q convert synth --images 1 --width 32 --height 24 --out '" +
+                         out_dir.string() + "' 2>&1");
+  EXPECT_EQ(rc, 69) << out;
+  EXPECT_NE(out.find((dir / "segx-codecs.so").string()), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(out_dir)) << out;
+  // Without images the plugin is never needed.
+  auto [no_images, no_images_rc] = shell("'" + (dir / "segx").string() + "' -q convert synth --images 1 --width 32 --height 24 --no-images --out '" +
+                                         (dir / "labels").string() + "' 2>&1");
+  EXPECT_EQ(no_images_rc, 0) << no_images;
 }
 
 TEST(TorchDispatch, VersionStillNamesLibTorch) {
