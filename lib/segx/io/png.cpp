@@ -408,8 +408,13 @@ Image decode_png(const uint8_t* bytes, std::size_t size, const std::string& name
   return image;
 }
 
-void read_png(const std::string& path, Image& image, const PngReadOptions& options) {
-  // The file buffer is per thread; copy-free decode works on it directly.
+namespace {
+
+// Reads `path` into the per-thread file buffer and calls use(bytes, size) on it: decoding works
+// on the buffer directly, and the buffer's memory is kept for the next file. The buffer is lent
+// out for the call, so a nested read (none today) would get a fresh one instead of clobbering it.
+template <typename Use>
+auto with_file_bytes(const std::string& path, Use&& use) {
   std::vector<uint8_t> file;
   file.swap(scratch().file);
   struct Restore {
@@ -418,7 +423,15 @@ void read_png(const std::string& path, Image& image, const PngReadOptions& optio
     ~Restore() { home.swap(buf); }
   } restore{file, scratch().file};
   read_file_into(path, file);
-  decode_png(file.data(), file.size(), path, image, options);
+  return use(file.data(), file.size());
+}
+
+}  // namespace
+
+void read_png(const std::string& path, Image& image, const PngReadOptions& options) {
+  with_file_bytes(path, [&](const uint8_t* bytes, std::size_t size) {
+    decode_png(bytes, size, path, image, options);
+  });
 }
 
 Image read_png(const std::string& path, const PngReadOptions& options) {
@@ -435,15 +448,9 @@ PngHeader read_png_header(const std::string& path) {
 
 namespace detail {
 PngHeader decode_rows(const std::string& path, RowCallback callback, void* ctx, bool check_crc) {
-  std::vector<uint8_t> file;
-  file.swap(scratch().file);
-  struct Restore {
-    std::vector<uint8_t>& buf;
-    std::vector<uint8_t>& home;
-    ~Restore() { home.swap(buf); }
-  } restore{file, scratch().file};
-  read_file_into(path, file);
-  return decode_buffer(file.data(), file.size(), path, check_crc, callback, ctx, nullptr);
+  return with_file_bytes(path, [&](const uint8_t* bytes, std::size_t size) {
+    return decode_buffer(bytes, size, path, check_crc, callback, ctx, nullptr);
+  });
 }
 }  // namespace detail
 
