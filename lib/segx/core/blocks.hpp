@@ -1,5 +1,5 @@
-// Tests on blocks of 16 32-bit values, the inner step of the run scans over label maps (RLE
-// encoding, PQ overlap counting): 16 labels rarely change, so one test usually skips them all.
+// Tests on blocks of 16 values, the inner step of the run scans over label maps (row runs,
+// PQ overlap counting, mIoU pair runs): 16 labels rarely change, so one test usually skips them all.
 // SSE2 where the compiler targets it (every x86-64), a plain loop elsewhere; the compiler does not
 // vectorise the plain loop by itself.
 #pragma once
@@ -11,21 +11,6 @@
 #endif
 
 namespace segx {
-
-// True when the 16 values at a equal the 16 at b.
-inline bool equal16(const std::uint32_t* a, const std::uint32_t* b) {
-#if defined(__SSE2__)
-  __m128i diff = _mm_setzero_si128();
-  for (int k = 0; k < 16; k += 4)
-    diff = _mm_or_si128(diff, _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + k)),
-                                            _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + k))));
-  return _mm_movemask_epi8(_mm_cmpeq_epi8(diff, _mm_setzero_si128())) == 0xFFFF;
-#else
-  std::uint32_t diff = 0;
-  for (int k = 0; k < 16; ++k) diff |= a[k] ^ b[k];
-  return diff == 0;
-#endif
-}
 
 // True when the 16 values at a all equal v.
 inline bool all16(const std::uint32_t* a, std::uint32_t v) {

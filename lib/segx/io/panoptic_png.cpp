@@ -145,13 +145,8 @@ void decode_ids(const std::string& path, bool check_crc, PanopticIds* whole,
 }  // namespace
 
 void read_panoptic_png(const std::string& path, PanopticIds& out, bool check_crc) {
-  read_panoptic_png(path, out, check_crc, nullptr);
-}
-
-void read_panoptic_png(const std::string& path, PanopticIds& out, bool check_crc,
-                       const PanopticRowFn& on_row) {
   int width = 0, height = 0;
-  decode_ids(path, check_crc, &out, on_row, width, height);
+  decode_ids(path, check_crc, &out, nullptr, width, height);
 }
 
 void stream_panoptic_png(const std::string& path, const PanopticRowFn& on_row, int& width,

@@ -30,11 +30,8 @@ struct PanopticIds {
 PanopticIds read_panoptic_png(const std::string& path, bool check_crc = true);
 // The same into a caller's buffer (reused across images by a worker thread).
 void read_panoptic_png(const std::string& path, PanopticIds& out, bool check_crc = true);
-// The same, handing each finished row of ids to on_row(y, row) in order while it is still in
-// cache (row points into out.ids; earlier rows stay valid).
+// Rows of ids handed over one at a time: on_row(y, row), in order.
 using PanopticRowFn = std::function<void(int y, const uint32_t* row)>;
-void read_panoptic_png(const std::string& path, PanopticIds& out, bool check_crc,
-                       const PanopticRowFn& on_row);
 // Hands each row of ids to on_row(y, row) without keeping the map: the row buffer is reused, so
 // a row is valid only during its call. Sets width and height from the header.
 void stream_panoptic_png(const std::string& path, const PanopticRowFn& on_row, int& width,
@@ -43,9 +40,10 @@ void stream_panoptic_png(const std::string& path, const PanopticRowFn& on_row, i
 // A row as runs of equal ids: run i has id ids[i] and ends before column ends[i]; `runs` of them.
 using PanopticRunsFn =
     std::function<void(int y, const uint32_t* ids, const uint32_t* ends, std::size_t runs)>;
-// stream_panoptic_png handing over each row as runs. For 8-bit RGB files the runs are found while
-// the ids are computed, in the same pass (the overlap counting of PQ needs no more than runs).
-// The arrays are valid only during the call.
+// stream_panoptic_png handing over each row as runs (all that PQ's overlap counting and the RLE
+// encoding of panoptic2instances need). For 8-bit RGB files the runs are found from the bytes,
+// 5 pixels at a time, and ids are computed only where a run ends. The arrays are valid only
+// during the call.
 void stream_panoptic_runs(const std::string& path, const PanopticRunsFn& on_row, int& width,
                           int& height, bool check_crc = true);
 
