@@ -94,7 +94,7 @@ malformed input data
 an input file is missing or unreadable
 .TP
 69
-a service or device is unavailable (e.g. CUDA)
+a service, device or helper program is unavailable (CUDA; segx\-torch for infer and train; the segx\-codecs.so plugin for reading and writing photos)
 .TP
 70
 internal error
