@@ -19,6 +19,7 @@
 
 #include "command.hpp"
 #include "segx/core/error.hpp"
+#include "segx/core/helper_paths.hpp"
 #include "segx/io/stream.hpp"
 
 namespace segx::cli {
@@ -28,13 +29,6 @@ namespace fs = std::filesystem;
 
 int saved_argc = 0;
 char** saved_argv = nullptr;
-
-// Where segx-torch may be, relative to the running segx: beside it (build tree), then the
-// install layout (SEGX_TORCH_EXEC_RELDIR is libexec/segx relative to bin, set by CMake).
-std::vector<fs::path> torch_binary_candidates(const fs::path& self) {
-  const auto dir = self.parent_path();
-  return {dir / "segx-torch", (dir / SEGX_TORCH_EXEC_RELDIR / "segx-torch").lexically_normal()};
-}
 
 }  // namespace
 
@@ -47,7 +41,7 @@ void run_in_torch_binary() {
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
   if (ec) fail(ErrorKind::Internal, "cannot find the running program: {}", ec.message());
-  const auto candidates = torch_binary_candidates(self);
+  const auto candidates = helper_candidates(self, "segx-torch");
   for (const auto& path : candidates) {
     if (access(path.c_str(), X_OK) != 0) continue;
     if (fs::equivalent(path, self, ec))  // a table entry without its setup in segx-torch

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "segx/core/error.hpp"
+#include "segx/core/helper_paths.hpp"
 #include "segx/io/image_codecs_api.hpp"
 
 namespace segx::io {
@@ -15,17 +16,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Where the plugin may be: beside the running program, in the install layout relative to it
-// (SEGX_LIBEXEC_RELDIR: libexec/segx relative to bin), and where this build tree made it (for
-// test and benchmark programs, which live elsewhere in the tree).
+// Where the plugin may be: where segx's helpers go (beside the running program, libexec/segx),
+// then where this build tree made it (for test and benchmark programs, which live elsewhere in
+// the tree).
 std::vector<fs::path> plugin_candidates() {
   std::vector<fs::path> paths;
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    paths.push_back(self.parent_path() / "segx-codecs.so");
-    paths.push_back((self.parent_path() / SEGX_LIBEXEC_RELDIR / "segx-codecs.so").lexically_normal());
-  }
+  if (!ec) paths = helper_candidates(self, "segx-codecs.so");
   paths.emplace_back(SEGX_CODECS_BUILD_PATH);
   return paths;
 }

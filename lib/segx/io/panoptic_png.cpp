@@ -93,9 +93,20 @@ void check_layout(const PngHeader& h, const std::string& path) {
     fail(ErrorKind::DataError, "cannot read panoptic PNG '{}': grey+alpha is not supported", path);
 }
 
+// A palette panoptic PNG (rare in panoptic sets) as ids: the whole image expanded to colours.
+void read_palette_ids(const std::string& path, bool check_crc, PanopticIds& out) {
+  PngReadOptions options;
+  options.palette = PaletteMode::Expand;
+  options.check_crc = check_crc;
+  const Image img = read_png(path, options);
+  out.width = img.width, out.height = img.height;
+  out.ids.resize(std::size_t(img.width) * std::size_t(img.height));
+  const uint8_t* p = img.data.data();
+  for (std::size_t i = 0; i < out.ids.size(); ++i, p += img.channels) out.ids[i] = rgb2id(p[0], p[1], p[2]);
+}
+
 // Decodes `path` to ids row by row. With `whole`, the rows go into whole->ids and stay there;
-// without, into one reused row buffer, so that a pass that needs each row once never writes the
-// 4 bytes a pixel of a full map (on 640x480 maps that store stream cost a fifth of the decode).
+// without, into one reused row buffer handed to on_row, for passes that need each row once.
 void decode_ids(const std::string& path, bool check_crc, PanopticIds* whole,
                 const PanopticRowFn& on_row, int& width, int& height) {
   thread_local std::vector<uint32_t> one_row;
@@ -128,18 +139,15 @@ void decode_ids(const std::string& path, bool check_crc, PanopticIds* whole,
       },
       check_crc);
   if (!palette) return;
-  // Palette files are rare in panoptic sets: expand the whole image, then hand over its rows.
-  PngReadOptions options;
-  options.palette = PaletteMode::Expand;
-  options.check_crc = check_crc;
-  Image img = read_png(path, options);
-  begin(img.width, img.height);
-  const uint8_t* p = img.data.data();
-  for (int y = 0; y < img.height; ++y) {
-    uint32_t* dst = destination(y);
-    for (int x = 0; x < img.width; ++x, p += img.channels) dst[x] = rgb2id(p[0], p[1], p[2]);
-    if (on_row) on_row(y, dst);
+  if (whole) {  // read_panoptic_png: the map only, no rows to hand over
+    read_palette_ids(path, check_crc, *whole);
+    width = whole->width, height = whole->height;
+    return;
   }
+  thread_local PanopticIds expanded;
+  read_palette_ids(path, check_crc, expanded);
+  width = expanded.width, height = expanded.height;
+  for (int y = 0; y < height; ++y) on_row(y, expanded.ids.data() + std::size_t(y) * std::size_t(width));
 }
 
 }  // namespace
@@ -182,10 +190,15 @@ void stream_panoptic_runs(const std::string& path, const PanopticRunsFn& on_row,
       },
       check_crc);
   if (!palette) return;
-  stream_panoptic_png(path, [&](int y, const uint32_t* row) {
-    if (y == 0) ids.resize(std::size_t(width)), ends.resize(std::size_t(width));
+  // The rows decoded above were palette indices: expand once and hand over each row's runs.
+  thread_local PanopticIds expanded;
+  read_palette_ids(path, check_crc, expanded);
+  width = expanded.width, height = expanded.height;
+  ids.resize(std::size_t(width)), ends.resize(std::size_t(width));
+  for (int y = 0; y < height; ++y) {
+    const uint32_t* row = expanded.ids.data() + std::size_t(y) * std::size_t(width);
     on_row(y, ids.data(), ends.data(), row_runs(row, std::size_t(width), ids.data(), ends.data()));
-  }, width, height, check_crc);
+  }
 }
 
 PanopticIds read_panoptic_png(const std::string& path, bool check_crc) {

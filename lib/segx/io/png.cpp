@@ -175,13 +175,6 @@ Parsed parse_chunks(const uint8_t* bytes, std::size_t size, const std::string& n
   return p;
 }
 
-inline uint8_t paeth(int a, int b, int c) {
-  int p = a + b - c;
-  int pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
-  if (pa <= pb && pa <= pc) return uint8_t(a);
-  return pb <= pc ? uint8_t(b) : uint8_t(c);
-}
-
 // Branch-free Paeth predictor (the compiler turns the selects into conditional moves; the
 // branchy form mispredicts on real images).
 inline uint8_t paeth_select(int a, int b, int c) {
@@ -237,32 +230,15 @@ bool unfilter_row(int filter, uint8_t* row, const uint8_t* prev, std::size_t n, 
     for (std::size_t i = 0; i < n; ++i) row[i] = uint8_t(row[i] + prev[i]);
     return true;
   }
-  // Rows are whole pixels whenever a pixel is a whole number of bytes (bit depth 8 or 16).
-  if (filter == 1 || filter == 3 || filter == 4) {
-    switch (bpp) {
-      case 1: return unfilter_fixed<1>(filter, row, prev, n);
-      case 2: return unfilter_fixed<2>(filter, row, prev, n);
-      case 3: return unfilter_fixed<3>(filter, row, prev, n);
-      case 4: return unfilter_fixed<4>(filter, row, prev, n);
-      case 6: return unfilter_fixed<6>(filter, row, prev, n);
-      case 8: return unfilter_fixed<8>(filter, row, prev, n);
-      default: break;
-    }
-  }
-  switch (filter) {
-    case 1:
-      for (std::size_t i = bpp; i < n; ++i) row[i] = uint8_t(row[i] + row[i - bpp]);
-      return true;
-    case 3:
-      for (std::size_t i = 0; i < bpp; ++i) row[i] = uint8_t(row[i] + (prev[i] >> 1));
-      for (std::size_t i = bpp; i < n; ++i) row[i] = uint8_t(row[i] + ((row[i - bpp] + prev[i]) >> 1));
-      return true;
-    case 4:
-      for (std::size_t i = 0; i < bpp; ++i) row[i] = uint8_t(row[i] + prev[i]);
-      for (std::size_t i = bpp; i < n; ++i)
-        row[i] = uint8_t(row[i] + paeth(row[i - bpp], prev[i], prev[i - bpp]));
-      return true;
-    default: return false;
+  // A pixel is 1-4 samples of 1 or 2 bytes; sub-byte depths filter byte by byte (bpp 1).
+  switch (bpp) {
+    case 1: return unfilter_fixed<1>(filter, row, prev, n);
+    case 2: return unfilter_fixed<2>(filter, row, prev, n);
+    case 3: return unfilter_fixed<3>(filter, row, prev, n);
+    case 4: return unfilter_fixed<4>(filter, row, prev, n);
+    case 6: return unfilter_fixed<6>(filter, row, prev, n);
+    case 8: return unfilter_fixed<8>(filter, row, prev, n);
+    default: fail(ErrorKind::Internal, "PNG rows of {} bytes a pixel", bpp);
   }
 }
 
