@@ -11,7 +11,6 @@
 // bit for bit the single run. (panopticapi sums doubles in its per-process order; the results
 // agree with it to ~1e-16 relative, well inside the 1e-12 parity tolerance.)
 #pragma once
-#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -76,40 +75,17 @@ using PqStats = std::map<std::int64_t, PqClassStat>;
 // Pixel counts of every (gt id, pred id) pair present in an image: panopticapi's gt_pred_map.
 class PanopticOverlap {
  public:
-  PanopticOverlap() = default;
-  // A copy gets its own (empty) cache of slots: the cached pointers point into the source's map.
-  PanopticOverlap(const PanopticOverlap& o) : pairs_(o.pairs_) {}
-  PanopticOverlap& operator=(const PanopticOverlap& o) {
-    pairs_ = o.pairs_;
-    recent_.fill({});
-    return *this;
-  }
-
   void add(std::uint32_t gt_id, std::uint32_t pred_id, std::uint64_t pixels) {
-    const std::uint64_t key = std::uint64_t(gt_id) * kPanopticOffset + pred_id;
-    Recent& r = recent_[(gt_id * 31u + pred_id) % recent_.size()];
-    if (r.key != key) r = {key, &pairs_[key]};
-    *r.count += pixels;
+    pairs_[std::uint64_t(gt_id) * kPanopticOffset + pred_id] += pixels;
   }
   std::uint64_t get(std::uint32_t gt_id, std::uint32_t pred_id) const;
   const std::unordered_map<std::uint64_t, std::uint64_t>& pairs() const { return pairs_; }
   static std::uint32_t gt_of(std::uint64_t key) { return std::uint32_t(key / kPanopticOffset); }
   static std::uint32_t pred_of(std::uint64_t key) { return std::uint32_t(key % kPanopticOffset); }
-  void clear() {
-    pairs_.clear();
-    recent_.fill({});
-  }
+  void clear() { pairs_.clear(); }
 
  private:
-  // The map slots of recently added pairs. The same few pairs come back row after row, and a hit
-  // skips the hash table lookup (whose bucket index costs a division). Slots of an unordered_map
-  // stay put while it grows.
-  struct Recent {
-    std::uint64_t key = ~std::uint64_t(0);
-    std::uint64_t* count = nullptr;
-  };
   std::unordered_map<std::uint64_t, std::uint64_t> pairs_;
-  std::array<Recent, 64> recent_{};
 };
 
 // Counts the overlap of two row-major id maps of `pixels` entries (id = R + 256 G + 256^2 B).
