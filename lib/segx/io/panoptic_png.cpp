@@ -72,16 +72,8 @@ void row_to_ids(const PngHeader& h, const uint8_t* row, uint32_t* dst) {
     case 6:
       for (std::size_t x = 0; x < w; ++x, row += 4) dst[x] = rgb2id(row[0], row[1], row[2]);
       break;
-    default:  // grey
-      if (h.bit_depth == 16) {
-        for (std::size_t x = 0; x < w; ++x) dst[x] = uint32_t(row[2 * x]) << 8 | row[2 * x + 1];
-      } else if (h.bit_depth == 8) {
-        for (std::size_t x = 0; x < w; ++x) dst[x] = row[x];
-      } else {
-        const int d = h.bit_depth, per = 8 / d;
-        for (std::size_t x = 0; x < w; ++x)
-          dst[x] = (row[x / per] >> (8 - d * (1 + int(x % per)))) & ((1u << d) - 1);
-      }
+    default:  // grey: the value is the id
+      unpack_one_channel_row(h, row, dst);
   }
 }
 

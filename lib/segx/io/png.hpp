@@ -65,6 +65,22 @@ PngHeader read_png_header(const std::string& path);
 template <typename RowFn>
 PngHeader decode_png_rows(const std::string& path, RowFn&& row_fn, bool check_crc = true);
 
+// The values of a one-channel row as decode_png_rows hands it over (8-bit as stored, 16-bit
+// big-endian, 1/2/4-bit packed from the high bits): out[x] for every x of the row.
+template <typename T>
+void unpack_one_channel_row(const PngHeader& h, const uint8_t* row, T* out) {
+  const std::size_t width = std::size_t(h.width);
+  if (h.bit_depth == 16) {
+    for (std::size_t x = 0; x < width; ++x) out[x] = T(uint32_t(row[2 * x]) << 8 | row[2 * x + 1]);
+  } else if (h.bit_depth == 8) {
+    for (std::size_t x = 0; x < width; ++x) out[x] = row[x];
+  } else {
+    const int d = h.bit_depth, per = 8 / d;
+    for (std::size_t x = 0; x < width; ++x)
+      out[x] = T((row[x / per] >> (8 - d * (1 + int(x % per)))) & ((1u << d) - 1));
+  }
+}
+
 struct PngWriteOptions {
   // libdeflate level: 1 is fastest; 3 keeps files within a few percent of zlib's default size on
   // label maps at several times the speed.

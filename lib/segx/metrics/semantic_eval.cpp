@@ -78,16 +78,14 @@ void add_image(ConfusionMatrix& m, const SemanticImagePair& pair, const LabelMap
         fail(ErrorKind::DataError, "'{}' is {}x{} but the ground truth '{}' is {}x{}", pair.pred_png,
              h.width, h.height, pair.gt_png, gt.width, gt.height);
     }
-    const void* pred = row;
+    const void* pred = row;  // 8-bit rows are the values as they are
     if (h.bit_depth == 16) {
       s.row16.resize(width);
-      for (std::size_t x = 0; x < width; ++x) s.row16[x] = std::uint16_t(row[2 * x] << 8 | row[2 * x + 1]);
+      io::unpack_one_channel_row(h, row, s.row16.data());
       pred = s.row16.data();
     } else if (h.bit_depth < 8) {
-      const int d = h.bit_depth, per = 8 / d;
       s.row8.resize(width);
-      for (std::size_t x = 0; x < width; ++x)
-        s.row8[x] = std::uint8_t((row[x / per] >> (8 - d * (1 + int(x % per)))) & ((1u << d) - 1));
+      io::unpack_one_channel_row(h, row, s.row8.data());
       pred = s.row8.data();
     }
     add_pixels(m, gt.data.data() + gt.row_bytes() * std::size_t(y), gt16, pred, h.bit_depth == 16,
