@@ -23,7 +23,9 @@ for side in gt pred; do
 done
 # Each measurement runs 3 times (the machine may be shared); compare the best of each.
 t() { for _ in 1 2 3; do /usr/bin/time -f "$1: %e s wall, %M KiB max RSS" "${@:2}" 2>&1 >/dev/null | tail -1; done; }
-d() { for _ in 1 2 3; do "$build/tests/bench_eval_decode" "$@"; done; }
+# The decode-only pass prints its own time (decoding alone) and is timed as a whole process too
+# (listing the files and start-up included, as in the eval commands' times).
+d() { for _ in 1 2 3; do /usr/bin/time -f "  whole process: %e s wall, %M KiB max RSS" "$build/tests/bench_eval_decode" "$@" 2>&1; done; }
 {
   echo "# bench_eval_pq: $(date -u +%FT%TZ) on $(nproc) cores, $threads threads, $images images"
   echo "# data: $data"

@@ -1,10 +1,13 @@
 // Tests on blocks of 16 values, the inner step of the run scans over label maps (row runs,
 // PQ overlap counting, mIoU pair runs): 16 labels rarely change, so one test usually skips them all.
+// (The 8-bit pair runs of mIoU take their run starts from core/pair_changes.hpp.)
 // SSE2 where the compiler targets it (every x86-64), a plain loop elsewhere; the compiler does not
 // vectorise the plain loop by itself.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+
+#include "segx/core/pair_changes.hpp"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -63,28 +66,38 @@ inline std::size_t row_runs(const std::uint32_t* row, std::size_t width, std::ui
   return n;
 }
 
-// The end of the run that starts at position i where a[k] == a[i] and b[k] == b[i], searched
-// up to `end`. 8-bit label maps (semantic PNGs) are compared 16 pixels at a time.
-template <typename A, typename B>
-std::size_t pair_run_end(const A* a, const B* b, std::size_t i, std::size_t end) {
-  const A va = a[i];
-  const B vb = b[i];
-  std::size_t j = i + 1;
-#if defined(__SSE2__)
+// Calls visit(a_value, b_value, begin, length) for each run of equal value pairs in the first n
+// positions of a and b, left to right, until visit returns false; returns false when it did.
+// In 8-bit rows (semantic PNGs) run starts are found 16-32 positions per compare and visited
+// from a bit mask: no restart of the scan after each run, one branch per run.
+template <typename A, typename B, typename Visit>
+bool for_each_pair_run(const A* a, const B* b, std::size_t n, Visit&& visit) {
+  if (n == 0) return true;
+  std::size_t begin = 0;
+  auto run_ends_at = [&](std::size_t end) {
+    const bool go_on = visit(a[begin], b[begin], begin, end - begin);
+    begin = end;
+    return go_on;
+  };
   if constexpr (sizeof(A) == 1 && sizeof(B) == 1) {
-    const __m128i want_a = _mm_set1_epi8(static_cast<char>(va));
-    const __m128i want_b = _mm_set1_epi8(static_cast<char>(vb));
-    while (j + 16 <= end) {
-      const __m128i ea = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + j)), want_a);
-      const __m128i eb = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + j)), want_b);
-      const unsigned equal = unsigned(_mm_movemask_epi8(_mm_and_si128(ea, eb)));
-      if (equal != 0xFFFFu) return j + std::size_t(__builtin_ctz(~equal));
-      j += 16;
+    constexpr std::size_t kChunk = 4096;
+    std::uint64_t bits[kChunk / 64];
+    for (std::size_t x0 = 0; x0 < n; x0 += kChunk) {
+      const std::size_t len = n - x0 < kChunk ? n - x0 : kChunk;
+      pair_change_bits(reinterpret_cast<const std::uint8_t*>(a + x0),
+                       reinterpret_cast<const std::uint8_t*>(b + x0), len, bits);
+      // The chunk's first position starts a run only if it differs from the one before it.
+      bits[0] = (bits[0] & ~std::uint64_t(1)) |
+                std::uint64_t(x0 > 0 && (a[x0] != a[x0 - 1] || b[x0] != b[x0 - 1]));
+      for (std::size_t w = 0; w < (len + 63) / 64; ++w)
+        for (std::uint64_t starts = bits[w]; starts != 0; starts &= starts - 1)
+          if (!run_ends_at(x0 + 64 * w + std::size_t(__builtin_ctzll(starts)))) return false;
     }
+  } else {
+    for (std::size_t x = 1; x < n; ++x)
+      if ((a[x] != a[x - 1] || b[x] != b[x - 1]) && !run_ends_at(x)) return false;
   }
-#endif
-  while (j < end && a[j] == va && b[j] == vb) ++j;
-  return j;
+  return run_ends_at(n);
 }
 
 }  // namespace segx

@@ -268,9 +268,13 @@ void decode_interlaced(const uint8_t* bytes, std::size_t size, const std::string
   for (int y = 0; y < header.height; ++y) callback(ctx, header, y, out.data() + stride * y);
 }
 
+// Decodes into `raw` (the per-thread buffer when null): row y, unfiltered, at
+// raw + y * (row bytes + 1) + 1, behind its filter byte.
 PngHeader decode_buffer(const uint8_t* bytes, std::size_t size, const std::string& name,
-                        bool check_crc, detail::RowCallback callback, void* ctx, Parsed* info) {
+                        bool check_crc, detail::RowCallback callback, void* ctx, Parsed* info,
+                        std::vector<uint8_t>* raw = nullptr) {
   Scratch& s = scratch();
+  std::vector<uint8_t>& rows = raw ? *raw : s.raw;
   Parsed p = parse_chunks(bytes, size, name, check_crc, s);
   const PngHeader& h = p.header;
   if (info) *info = p;
@@ -282,9 +286,9 @@ PngHeader decode_buffer(const uint8_t* bytes, std::size_t size, const std::strin
   const std::size_t stride = row_bytes + 1;
   const std::size_t raw_size = stride * std::size_t(h.height);
   const std::size_t bpp = std::max<std::size_t>(1, std::size_t(h.channels()) * h.bit_depth / 8);
-  if (s.raw.size() < raw_size) s.raw.resize(raw_size);
+  if (rows.size() < raw_size) rows.resize(raw_size);
   std::size_t got = 0;
-  auto rc = libdeflate_zlib_decompress(s.inflater, p.idat, p.idat_size, s.raw.data(), raw_size, &got);
+  auto rc = libdeflate_zlib_decompress(s.inflater, p.idat, p.idat_size, rows.data(), raw_size, &got);
   if (rc == LIBDEFLATE_INSUFFICIENT_SPACE) corrupt(name, "image data longer than the header says");
   if (rc != LIBDEFLATE_SUCCESS) corrupt(name, "corrupt image data (bad zlib stream or checksum)");
   if (got != raw_size)
@@ -292,7 +296,7 @@ PngHeader decode_buffer(const uint8_t* bytes, std::size_t size, const std::strin
   if (s.zero_row.size() < row_bytes) s.zero_row.assign(row_bytes, 0);
   const uint8_t* prev = s.zero_row.data();
   for (int y = 0; y < h.height; ++y) {
-    uint8_t* row = s.raw.data() + stride * y;
+    uint8_t* row = rows.data() + stride * y;
     if (!unfilter_row(row[0], row + 1, prev, row_bytes, bpp))
       corrupt(name, fmt::format("bad filter type {} in row {}", int(row[0]), y));
     callback(ctx, h, y, row + 1);
@@ -414,6 +418,28 @@ Image read_png(const std::string& path, const PngReadOptions& options) {
   Image image;
   read_png(path, image, options);
   return image;
+}
+
+void read_png_rows(const std::string& path, PngRows& rows, bool check_crc) {
+  // Rows of non-interlaced files are decoded where they stay; interlaced ones (decoded by libspng
+  // elsewhere) are copied into the same layout.
+  struct Place {
+    PngRows* rows;
+    static void row(void* ctx, const PngHeader& h, int y, const uint8_t* src) {
+      PngRows& r = *static_cast<Place*>(ctx)->rows;
+      if (y == 0) {
+        r.header = h;
+        r.stride = packed_row_bytes(h) + 1;
+        if (r.buffer.size() < r.stride * std::size_t(h.height)) r.buffer.resize(r.stride * std::size_t(h.height));
+      }
+      uint8_t* dst = r.buffer.data() + r.stride * std::size_t(y) + 1;
+      if (dst != src) std::memcpy(dst, src, r.stride - 1);
+    }
+  } place{&rows};
+  with_file_bytes(path, [&](const uint8_t* bytes, std::size_t size) {
+    rows.header = decode_buffer(bytes, size, path, check_crc, &Place::row, &place, nullptr, &rows.buffer);
+    rows.stride = packed_row_bytes(rows.header) + 1;
+  });
 }
 
 PngHeader read_png_header(const std::string& path) {

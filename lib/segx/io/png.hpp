@@ -55,6 +55,17 @@ Image decode_png(const uint8_t* bytes, std::size_t size, const std::string& name
 void decode_png(const uint8_t* bytes, std::size_t size, const std::string& name, Image& image,
                 const PngReadOptions& options = {});
 
+// All rows of a PNG as decode_png_rows hands them over (16-bit big-endian, sub-byte depths
+// packed, palette indices), kept where the decoder left them: for readers that need a whole image
+// but not Image's layout, which would cost a copy of every row.
+struct PngRows {
+  PngHeader header;
+  std::size_t stride = 0;       // bytes from one row to the next (a filter byte sits between)
+  std::vector<uint8_t> buffer;  // reused when the same PngRows reads the next file
+  const uint8_t* row(int y) const { return buffer.data() + stride * std::size_t(y) + 1; }
+};
+void read_png_rows(const std::string& path, PngRows& rows, bool check_crc = true);
+
 // Parses only the header.
 PngHeader read_png_header(const std::string& path);
 

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <future>
 #include <memory>
+#include <unordered_set>
 
 #include "segx/core/error.hpp"
 #include "segx/core/parallel.hpp"
@@ -28,21 +30,38 @@ void require_one_channel(int channels, const std::string& path) {
 
 // Per-thread buffers, reused from image to image.
 struct Scratch {
-  io::Image gt;
-  std::vector<std::uint8_t> row8;    // a prediction row of 1, 2 or 4-bit samples, unpacked
-  std::vector<std::uint16_t> row16;  // a 16-bit prediction row in native byte order
+  io::PngRows gt;  // the ground truth's rows as decoded, not copied into an Image
+  // A row of 1, 2 or 4-bit samples unpacked, or of 16-bit samples in native byte order; one of
+  // each for the GT and the prediction.
+  std::vector<std::uint8_t> gt8, pred8;
+  std::vector<std::uint16_t> gt16, pred16;
 };
 
-// Counts one stretch of pixels, whatever the two sides' sample sizes.
-void add_pixels(ConfusionMatrix& m, const std::uint8_t* gt, bool gt16, const void* pred, bool pred16,
+// One row's values as counted: 8-bit rows as decoded, the others unpacked into `u8` or `u16`.
+// Returns the values and sets `wide` when they are 16-bit.
+const void* label_row(const io::PngHeader& h, const std::uint8_t* row, std::vector<std::uint8_t>& u8,
+                      std::vector<std::uint16_t>& u16, bool& wide) {
+  wide = h.bit_depth == 16;
+  if (h.bit_depth == 8) return row;
+  if (wide) {
+    u16.resize(std::size_t(h.width));
+    io::unpack_one_channel_row(h, row, u16.data());
+    return u16.data();
+  }
+  u8.resize(std::size_t(h.width));
+  io::unpack_one_channel_row(h, row, u8.data());
+  return u8.data();
+}
+
+// Counts one row of pixels, whatever the two sides' sample sizes.
+void add_pixels(ConfusionMatrix& m, const void* gt, bool gt16, const void* pred, bool pred16,
                 std::size_t n, const LabelMap& gm, const LabelMap& pm, const SemanticImagePair& pair) {
   using U8 = std::uint8_t;
   using U16 = std::uint16_t;
-  const U16* g16 = reinterpret_cast<const U16*>(gt);
-  const bool ok = gt16 ? (pred16 ? m.add(g16, static_cast<const U16*>(pred), n, gm, pm)
-                                 : m.add(g16, static_cast<const U8*>(pred), n, gm, pm))
-                       : (pred16 ? m.add(gt, static_cast<const U16*>(pred), n, gm, pm)
-                                 : m.add(gt, static_cast<const U8*>(pred), n, gm, pm));
+  const bool ok = gt16 ? (pred16 ? m.add(static_cast<const U16*>(gt), static_cast<const U16*>(pred), n, gm, pm)
+                                 : m.add(static_cast<const U16*>(gt), static_cast<const U8*>(pred), n, gm, pm))
+                       : (pred16 ? m.add(static_cast<const U8*>(gt), static_cast<const U16*>(pred), n, gm, pm)
+                                 : m.add(static_cast<const U8*>(gt), static_cast<const U8*>(pred), n, gm, pm));
   if (!ok) {
     const auto& bad = m.first_invalid();
     fail(ErrorKind::DataError, "'{}': label value {} is neither a class (0..{}) nor ignored",
@@ -51,46 +70,48 @@ void add_pixels(ConfusionMatrix& m, const std::uint8_t* gt, bool gt16, const voi
 }
 
 // The whole ground truth is decoded first; each prediction row is counted against it as soon as
-// it is decoded, straight from the decoder's buffer (8-bit rows need no copy).
+// it is decoded, straight from the decoders' buffers (8-bit rows are never copied).
 void add_image(ConfusionMatrix& m, const SemanticImagePair& pair, const LabelMap& gm,
                const LabelMap& pm, Scratch& s) {
-  io::read_png(pair.gt_png, s.gt);
-  require_one_channel(s.gt.channels, pair.gt_png);
-  const io::Image& gt = s.gt;
-  const bool gt16 = gt.bit_depth == 16;
-  const std::size_t width = std::size_t(gt.width);
+  io::read_png_rows(pair.gt_png, s.gt);
+  const io::PngHeader& gh = s.gt.header;
+  require_one_channel(gh.channels(), pair.gt_png);
+  const std::size_t width = std::size_t(gh.width);
+  bool gt_wide = false, pred_wide = false;
   if (pair.pred_png.empty()) {
     // No prediction: every pixel predicted as "nothing" (an ignore value maps to that column).
     std::uint16_t none = 0;
     while (none < 65535 && pm[none] != LabelMap::kIgnore) ++none;
     if (pm[none] != LabelMap::kIgnore)
       fail(ErrorKind::Usage, "--allow-missing needs an ignore index for missing predictions");
-    s.row16.assign(width, none);
-    for (int y = 0; y < gt.height; ++y)
-      add_pixels(m, gt.data.data() + gt.row_bytes() * std::size_t(y), gt16, s.row16.data(), true,
+    s.pred16.assign(width, none);
+    for (int y = 0; y < gh.height; ++y)
+      add_pixels(m, label_row(gh, s.gt.row(y), s.gt8, s.gt16, gt_wide), gt_wide, s.pred16.data(), true,
                  width, gm, pm, pair);
     return;
   }
   io::decode_png_rows(pair.pred_png, [&](const io::PngHeader& h, int y, const std::uint8_t* row) {
     if (y == 0) {
       require_one_channel(h.channels(), pair.pred_png);
-      if (h.width != gt.width || h.height != gt.height)
+      if (h.width != gh.width || h.height != gh.height)
         fail(ErrorKind::DataError, "'{}' is {}x{} but the ground truth '{}' is {}x{}", pair.pred_png,
-             h.width, h.height, pair.gt_png, gt.width, gt.height);
+             h.width, h.height, pair.gt_png, gh.width, gh.height);
     }
-    const void* pred = row;  // 8-bit rows are the values as they are
-    if (h.bit_depth == 16) {
-      s.row16.resize(width);
-      io::unpack_one_channel_row(h, row, s.row16.data());
-      pred = s.row16.data();
-    } else if (h.bit_depth < 8) {
-      s.row8.resize(width);
-      io::unpack_one_channel_row(h, row, s.row8.data());
-      pred = s.row8.data();
-    }
-    add_pixels(m, gt.data.data() + gt.row_bytes() * std::size_t(y), gt16, pred, h.bit_depth == 16,
-               width, gm, pm, pair);
+    const void* pred = label_row(h, row, s.pred8, s.pred16, pred_wide);
+    const void* gt = label_row(gh, s.gt.row(y), s.gt8, s.gt16, gt_wide);
+    add_pixels(m, gt, gt_wide, pred, pred_wide, width, gm, pm, pair);
   });
+}
+
+// The regular files under `dir`, as paths relative to it in generic form. Lexical: the iterator
+// yields paths under dir as given (fs::relative would resolve both paths through the file system,
+// some 10 system calls a file).
+template <typename Container = std::vector<std::string>>
+Container regular_files_under(const std::string& dir) {
+  Container files;
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    if (entry.is_regular_file()) files.insert(files.end(), entry.path().lexically_relative(dir).generic_string());
+  return files;
 }
 
 }  // namespace
@@ -103,18 +124,20 @@ std::vector<SemanticImagePair> pair_label_folders(const std::string& gt_dir,
   for (const auto& dir : {gt_dir, pred_dir})
     if (!fs::is_directory(dir))
       fail(ErrorKind::NoInput, "cannot open folder '{}': No such directory", dir);
+  // The prediction folder is listed on a second thread while the GT folder is walked: one listing
+  // costs half as much as a stat of each expected prediction file.
+  auto listed_predictions = std::async(std::launch::async, [&] { return regular_files_under<std::unordered_set<std::string>>(pred_dir); });
+  const std::vector<std::string> gt_files = regular_files_under(gt_dir);
+  const std::unordered_set<std::string> predictions = listed_predictions.get();
   std::vector<SemanticImagePair> pairs;
-  for (const auto& entry : fs::recursive_directory_iterator(gt_dir)) {
-    if (!entry.is_regular_file()) continue;
-    // Lexical: the iterator yields paths under gt_dir as given (fs::relative would resolve both
-    // paths through the file system, some 10 system calls a file).
-    const std::string rel = entry.path().lexically_relative(gt_dir).generic_string();
+  for (const std::string& rel : gt_files) {
     if (!ends_with(rel, gt_suffix)) continue;
     SemanticImagePair pair;
     pair.key = rel.substr(0, rel.size() - gt_suffix.size());
-    pair.gt_png = entry.path().string();
+    pair.gt_png = (fs::path(gt_dir) / rel).string();
     const fs::path pred = fs::path(pred_dir) / (pair.key + pred_suffix);
-    if (fs::is_regular_file(pred)) {
+    // A name the listing does not hold as written (a suffix with "..", say) is asked of the file system.
+    if (predictions.count(pair.key + pred_suffix) || fs::is_regular_file(pred)) {
       pair.pred_png = pred.string();
     } else if (!allow_missing) {
       fail(ErrorKind::NoInput, "no prediction '{}' for the ground truth '{}' (--allow-missing counts it as all wrong)",

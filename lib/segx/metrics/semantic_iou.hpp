@@ -31,6 +31,8 @@ class LabelMap {
   std::int32_t operator[](std::uint32_t value) const {
     return value < lut_.size() ? lut_[value] : kInvalid;
   }
+  // The whole table: one entry for each of the 65536 values a label sample can hold.
+  const std::int32_t* table() const { return lut_.data(); }
   void set(std::uint32_t value, std::int32_t target);
 
  private:
@@ -47,9 +49,9 @@ class ConfusionMatrix {
   std::uint64_t& at(int gt, int pred) { return cells_[std::size_t(gt) * (k_ + 1) + pred]; }
   const std::vector<std::uint64_t>& cells() const { return cells_; }
 
-  // Adds one image. GT pixels mapped to ignore are skipped; a prediction mapped to ignore goes to
-  // the "no prediction" column. Returns false (and adds nothing) when a GT or prediction value is
-  // invalid; first_invalid() then tells which.
+  // Adds one stretch of pixels. GT pixels mapped to ignore are skipped; a prediction mapped to
+  // ignore goes to the "no prediction" column. Returns false (and leaves the counts as they were)
+  // when a GT or prediction value is invalid; first_invalid() then tells which.
   template <typename GtT, typename PredT>
   bool add(const GtT* gt, const PredT* pred, std::size_t pixels, const LabelMap& gt_map,
            const LabelMap& pred_map);
@@ -96,36 +98,48 @@ SemanticSummary summarize_semantic(const ConfusionMatrix& matrix, IouAveraging a
 template <typename GtT, typename PredT>
 bool ConfusionMatrix::add(const GtT* gt, const PredT* pred, std::size_t pixels,
                           const LabelMap& gt_map, const LabelMap& pred_map) {
-  // Label maps are blocky: count runs of one (GT, prediction) value pair and look the pair up
-  // once per run. Runs are staged first, so an invalid value leaves *this untouched.
+  // Label maps are blocky: each run of one (GT, prediction) value pair is looked up once. The
+  // run's count goes to its cell, or to a discarded one (GT ignored or a value invalid) with no
+  // branch: a run's pair is as unpredictable as where the run ends. An invalid value is looked
+  // for once the whole stretch is counted.
   const std::size_t stride = std::size_t(k_) + 1;
-  thread_local std::vector<std::pair<std::size_t, std::uint64_t>> staged;
-  staged.clear();
-  std::size_t i = 0;
-  while (i < pixels) {
-    const GtT gv = gt[i];
-    const PredT pv = pred[i];
-    const std::size_t j = pair_run_end(gt, pred, i, pixels);
-    const std::uint64_t run = j - i;
-    i = j;
+  // 8- and 16-bit samples index the tables directly (65536 entries); wider ones are checked.
+  const std::int32_t* gt_table = gt_map.table();
+  const std::int32_t* pred_table = pred_map.table();
+  auto lookup = [](const LabelMap& map, const std::int32_t* table, auto value) {
+    if constexpr (sizeof(value) <= 2) return table[value];
+    else return map[std::uint32_t(value)];
+  };
+  std::uint64_t* cells = cells_.data();
+  std::uint64_t discarded = 0;
+  bool any_invalid = false;
+  auto count = [&](GtT gv, PredT pv, std::uint64_t n, bool take_back) {
+    const std::int32_t g = lookup(gt_map, gt_table, gv);
+    const std::int32_t p = lookup(pred_map, pred_table, pv);
+    const std::size_t column = p == LabelMap::kIgnore ? std::size_t(k_) : std::size_t(p);
+    const bool counted = (g | p) >= 0 || (g >= 0 && p == LabelMap::kIgnore);
+    any_invalid |= g == LabelMap::kInvalid || (g >= 0 && p == LabelMap::kInvalid);
+    std::uint64_t& cell = counted ? cells[std::size_t(g) * stride + column] : discarded;
+    cell = take_back ? cell - n : cell + n;
+  };
+  for_each_pair_run(gt, pred, pixels, [&](auto gv, auto pv, std::size_t, std::size_t n) {
+    count(gv, pv, n, false);
+    return true;
+  });
+  if (!any_invalid) return true;
+  // Take back what the stretch added and say which value was invalid (the first one met).
+  for_each_pair_run(gt, pred, pixels, [&](auto gv, auto pv, std::size_t, std::size_t n) {
+    count(gv, pv, n, true);
+    return true;
+  });
+  for_each_pair_run(gt, pred, pixels, [&](auto gv, auto pv, std::size_t, std::size_t) {
     const std::int32_t g = gt_map[gv];
-    if (g < 0) {
-      if (g == LabelMap::kIgnore) continue;
-      invalid_ = {true, std::uint32_t(gv)};
-      return false;
-    }
-    std::int32_t p = pred_map[pv];
-    if (p < 0) {
-      if (p != LabelMap::kIgnore) {
-        invalid_ = {false, std::uint32_t(pv)};
-        return false;
-      }
-      p = k_;
-    }
-    staged.emplace_back(std::size_t(g) * stride + std::size_t(p), run);
-  }
-  for (const auto& [cell, n] : staged) cells_[cell] += n;
-  return true;
+    if (g == LabelMap::kInvalid) invalid_ = {true, std::uint32_t(gv)};
+    else if (g >= 0 && pred_map[pv] == LabelMap::kInvalid) invalid_ = {false, std::uint32_t(pv)};
+    else return true;
+    return false;
+  });
+  return false;
 }
 
 }  // namespace segx::metrics

@@ -225,6 +225,41 @@ TEST(Png, SplitIdatAndAdam7MatchTheSimpleFile) {
   EXPECT_EQ(decode(build_png(33, 17, 8, 2, 1, raw7)).data, img.data);
 }
 
+// read_png_rows keeps the rows where the decoder left them (or copies them there when libspng
+// decodes an interlaced file): each row must equal the image's, with one PngRows reused for a
+// large file, then a smaller and an interlaced one.
+TEST(Png, RowsKeptInPlaceEqualTheImage) {
+  const auto dir = test::temp_dir("png_rows");
+  auto write = [&](const std::string& name, const std::string& bytes) {
+    const std::string path = (dir / name).string();
+    std::ofstream(path, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
+    return path;
+  };
+  const Image big = random_image(70, 40, 1, 8, 5), small = random_image(33, 17, 3, 8, 3);
+  std::string raw7;  // `small` as Adam7 passes of filter-0 rows
+  const int xs[7] = {0, 4, 0, 2, 0, 1, 0}, ys[7] = {0, 0, 4, 0, 2, 0, 1};
+  const int dx[7] = {8, 8, 4, 4, 2, 2, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
+  for (int p = 0; p < 7; ++p)
+    for (int y = ys[p]; y < small.height; y += dy[p]) {
+      if (xs[p] >= small.width) continue;
+      raw7 += '\0';
+      for (int x = xs[p]; x < small.width; x += dx[p])
+        raw7.append(reinterpret_cast<const char*>(&small.data[(std::size_t(y) * small.width + x) * 3]), 3);
+    }
+  PngRows rows;
+  for (const auto& [path, image] : {std::pair{write("big.png", encode_png(big)), &big},
+                                    std::pair{write("small.png", encode_png(small)), &small},
+                                    std::pair{write("adam7.png", build_png(33, 17, 8, 2, 1, raw7)), &small}}) {
+    read_png_rows(path, rows);
+    ASSERT_EQ(rows.header.width, image->width) << path;
+    ASSERT_EQ(rows.header.height, image->height) << path;
+    for (int y = 0; y < image->height; ++y)
+      ASSERT_TRUE(std::equal(rows.row(y), rows.row(y) + image->row_bytes(),
+                             image->data.begin() + std::ptrdiff_t(image->row_bytes() * std::size_t(y))))
+          << path << " row " << y;
+  }
+}
+
 TEST(Png, TruncatedAndCorruptFilesAreNamedErrors) {
   fs::path dir = test::temp_dir("png_bad");
   std::string good = encode_png(random_image(64, 64, 3, 8, 11));

@@ -109,5 +109,42 @@ TEST(SemanticIou, MatchesIndependentCountsOnRandomMaps) {
   EXPECT_TRUE(std::isnan(s.per_class[6].precision));
 }
 
+
+// 8-bit rows take the 16-at-a-time run search: blocky rows whose runs start anywhere in a block
+// (and rows of every width around 16) must count as pixel by pixel, and an invalid value late in
+// a long row must leave the counts as they were.
+TEST(SemanticIou, BlockyEightBitRowsCountPixelByPixel) {
+  const int k = 5;
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> value(0, k), run_length(1, 40);
+  auto blocky_row = [&](std::size_t width) {
+    std::vector<std::uint8_t> row;
+    while (row.size() < width) row.insert(row.end(), std::size_t(run_length(rng)), std::uint8_t(value(rng)));
+    row.resize(width);
+    for (auto& v : row) v = v == k ? 255 : v;  // k stands for the ignore value
+    return row;
+  };
+  const auto id = LabelMap::identity(k, 255);
+  ConfusionMatrix m(k), expected(k);
+  for (std::size_t width : {1, 2, 15, 16, 17, 31, 33, 64, 100, 640, 641}) {
+    for (int rep = 0; rep < 20; ++rep) {
+      const auto gt = blocky_row(width), pr = blocky_row(width);
+      ASSERT_TRUE(m.add(gt.data(), pr.data(), width, id, id)) << width;
+      for (std::size_t i = 0; i < width; ++i)
+        if (gt[i] != 255) ++expected.at(gt[i], pr[i] == 255 ? k : pr[i]);
+    }
+  }
+  EXPECT_TRUE(m == expected);
+
+  auto gt = blocky_row(640), pr = blocky_row(640);
+  pr[600] = 9;  // neither a class nor ignored
+  gt[600] = 1;
+  const ConfusionMatrix before = m;
+  EXPECT_FALSE(m.add(gt.data(), pr.data(), gt.size(), id, id));
+  EXPECT_FALSE(m.first_invalid().gt);
+  EXPECT_EQ(m.first_invalid().value, 9u);
+  EXPECT_TRUE(m == before);
+}
+
 }  // namespace
 }  // namespace segx::metrics
