@@ -46,12 +46,12 @@ std::vector<std::pair<uint32_t, mask::Rle>> read_segment_masks(const CocoPanopti
 
 // The mask of `id` among encode_labels' sorted output, or the empty mask (pycocotools encodes an
 // all-zero mask as a single run) when the PNG has no such pixel.
-mask::Rle find_rle(const std::vector<std::pair<uint32_t, mask::Rle>>& labels, uint32_t id,
-                   uint32_t height, uint32_t width) {
+// `empty` holds that mask when it is returned.
+const mask::Rle& find_rle(const std::vector<std::pair<uint32_t, mask::Rle>>& labels, uint32_t id,
+                          uint32_t height, uint32_t width, mask::Rle& empty) {
   auto it = std::lower_bound(labels.begin(), labels.end(), id,
                              [](const auto& p, uint32_t v) { return p.first < v; });
   if (it != labels.end() && it->first == id) return it->second;
-  mask::Rle empty;
   empty.height = height, empty.width = width;
   empty.counts = {height * width};
   return empty;
@@ -147,7 +147,8 @@ void panoptic_to_instances(const CocoPanoptic& in, const PanopticToInstancesOpti
         m.value.Accept(w);
       }
       w.Key("image_id"), a.image_id->Accept(w);
-      const std::string counts = mask::to_string(find_rle(labels, s.id, uint32_t(height), uint32_t(width)));
+      mask::Rle empty;
+      const std::string counts = mask::to_string(find_rle(labels, s.id, uint32_t(height), uint32_t(width), empty));
       w.Key("segmentation"), write_rle(w, uint32_t(height), uint32_t(width), counts);
       w.Key("id"), w.Int64(first_id[i] + int64_t(k));
       w.EndObject();
@@ -157,14 +158,16 @@ void panoptic_to_instances(const CocoPanoptic& in, const PanopticToInstancesOpti
   });
   progress.finish();
 
+  // The annotations (most of the output) go straight to `out`: the writer gets an empty array
+  // where they belong, and the text is spliced there (RapidJSON's RawValue would copy 40 MB one
+  // character at a time).
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
+  std::size_t splice_at = 0;  // the position of the empty array's "]"
   write_top_level(in.doc, w, [&](const char* key, JsonWriter& w) {
     if (std::strcmp(key, "annotations") == 0) {
-      w.StartArray();
-      for (const auto& text : annotations_json)
-        if (!text.empty()) w.RawValue(text.data(), text.size(), rapidjson::kObjectType);
-      w.EndArray();
+      w.RawValue("[]", 2, rapidjson::kArrayType);
+      splice_at = buf.GetSize() - 1;
       return true;
     }
     if (std::strcmp(key, "categories") == 0) {
@@ -173,7 +176,19 @@ void panoptic_to_instances(const CocoPanoptic& in, const PanopticToInstancesOpti
     }
     return false;
   });
-  flush(buf, out);
+  if (splice_at == 0) fail(ErrorKind::Internal, "{}: no annotations array to write into", in.json_path);
+  const char* text = buf.GetString();
+  out.write(text, std::streamsize(splice_at));
+  bool first = true;
+  for (auto& annotations : annotations_json) {
+    if (annotations.empty()) continue;
+    if (!first) out.put(',');
+    out.write(annotations.data(), std::streamsize(annotations.size()));
+    std::string().swap(annotations);  // give the memory back as it is written
+    first = false;
+  }
+  out.write(text + splice_at, std::streamsize(buf.GetSize() - splice_at));
+  out.put('\n');
 }
 
 SemanticScheme parse_semantic_scheme(const std::string& name) {
@@ -302,7 +317,10 @@ void panoptic_to_semantic_json(const CocoPanoptic& in, const PanopticToSemanticO
     paint(ids, lut, 0, cat_map.data());
     auto labels = mask::encode_labels(cat_map.data(), uint32_t(ids.height), uint32_t(ids.width));
     for (std::size_t k = 0; k < order.size(); ++k)
-      results[i].push_back({order[k], find_rle(labels, uint32_t(k + 1), uint32_t(ids.height), uint32_t(ids.width))});
+    {
+      mask::Rle empty;
+      results[i].push_back({order[k], find_rle(labels, uint32_t(k + 1), uint32_t(ids.height), uint32_t(ids.width), empty)});
+    }
     progress.advance();
   });
   progress.finish();

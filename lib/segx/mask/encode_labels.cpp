@@ -6,7 +6,6 @@
 // Work is proportional to the runs (a 640x480 panoptic map has a few thousand each way), not to
 // the pixels; the column-major walk at the end touches the vertical runs only.
 #include <algorithm>
-#include <deque>
 
 #include "segx/core/blocks.hpp"
 #include "segx/mask/label_encoder.hpp"
@@ -25,17 +24,20 @@ struct Builder {
 // largest cost of that walk).
 class Builders {
  public:
-  Builder& operator[](uint32_t id) {
+  // The index of id's builder, made on first use. (Indices, not references: the builders are
+  // a vector, which moves them as it grows, and indexing a deque costs a division by the
+  // element size at every lookup.)
+  std::size_t index_of(uint32_t id) {
     if (2 * (ids_.size() + 1) > slots_.size()) grow();
     std::size_t i = slot_of(id);
     while (slots_[i] != kEmpty) {
-      if (ids_[slots_[i]] == id) return builders_[slots_[i]];
+      if (ids_[slots_[i]] == id) return slots_[i];
       i = (i + 1) & (slots_.size() - 1);
     }
     slots_[i] = uint32_t(ids_.size());
     ids_.push_back(id);
     builders_.emplace_back();
-    return builders_.back();
+    return builders_.size() - 1;
   }
   std::size_t size() const { return ids_.size(); }
   uint32_t id(std::size_t k) const { return ids_[k]; }
@@ -55,15 +57,16 @@ class Builders {
     }
   }
   std::vector<uint32_t> slots_, ids_;
-  std::deque<Builder> builders_;  // references stay valid as it grows
+  std::vector<Builder> builders_;
 };
 
 }  // namespace
 
 void LabelEncoder::start(uint32_t height, uint32_t width) {
   height_ = height, width_ = width;
-  closed_.clear();
-  open_since_.assign(width, 0);
+  if (slots_.size() < std::size_t(width) * kSlots) slots_.resize(std::size_t(width) * kSlots);
+  runs_in_column_.assign(width, 0);
+  spilled_.clear();
   above_ids_.clear(), above_ends_.clear();
 }
 
@@ -91,41 +94,46 @@ std::vector<std::pair<uint32_t, Rle>> LabelEncoder::finish() {
   for (std::size_t r = 0; r < above_ids_.size(); ++r)
     for (; x < above_ends_[r]; ++x) close(x, above_ids_[r], height_);
 
-  // Counting sort of the closed runs by column (stable: rows stay in order within a column).
-  column_start_.assign(std::size_t(width_) + 1, 0);
-  for (const ColumnRun& run : closed_) ++column_start_[run.x + 1];
-  for (x = 0; x < width_; ++x) column_start_[x + 1] += column_start_[x];
-  by_column_.resize(closed_.size());
-  {
-    std::vector<uint32_t>& next = open_since_;  // reused as the fill position of each column
-    next.assign(column_start_.begin(), column_start_.end() - 1);
-    for (const ColumnRun& run : closed_) by_column_[next[run.x]++] = run;
+  // Counting sort of the spilled runs by column (stable: rows stay in order within a column).
+  spilled_start_.assign(std::size_t(width_) + 1, 0);
+  if (!spilled_.empty()) {
+    for (const SpilledRunEnd& s : spilled_) ++spilled_start_[s.x + 1];
+    for (x = 0; x < width_; ++x) spilled_start_[x + 1] += spilled_start_[x];
+    spilled_by_column_.resize(spilled_.size());
+    spill_fill_.assign(spilled_start_.begin(), spilled_start_.end() - 1);
+    for (const SpilledRunEnd& s : spilled_) spilled_by_column_[spill_fill_[s.x]++] = s;
   }
 
   Builders builders;
-  Builder* last = nullptr;
-  uint32_t last_id = 0;
+  std::size_t last = 0;
+  uint32_t last_id = 0;  // no builder yet: id 0 is never looked up
   for (x = 0; x < width_; ++x) {
     const uint64_t column = uint64_t(x) * height_;
-    for (uint32_t r = column_start_[x]; r < column_start_[x + 1]; ++r) {
-      const ColumnRun& run = by_column_[r];
-      if (run.id == 0) continue;
-      if (!last || run.id != last_id) {
-        last = &builders[run.id];
-        last_id = run.id;
+    uint32_t start = 0;  // the row the next run starts at
+    auto add_run = [&](const RunEnd& run) {
+      if (run.id != 0) {
+        if (run.id != last_id) {
+          last = builders.index_of(run.id);
+          last_id = run.id;
+        }
+        Builder& builder = builders.builder(last);
+        const uint64_t pos = column + start, end = column + run.end;
+        auto& counts = builder.rle.counts;
+        // A run that continues from the bottom of the previous column is one run in
+        // column-major order.
+        if (!counts.empty() && pos == builder.end) {
+          counts.back() += uint32_t(end - pos);
+        } else {
+          counts.push_back(uint32_t(pos - builder.end));
+          counts.push_back(uint32_t(end - pos));
+        }
+        builder.end = end;
       }
-      const uint64_t pos = column + run.start, end = column + run.end;
-      auto& counts = last->rle.counts;
-      // A run that continues from the bottom of the previous column is one run in column-major
-      // order.
-      if (!counts.empty() && pos == last->end) {
-        counts.back() += uint32_t(end - pos);
-      } else {
-        counts.push_back(uint32_t(pos - last->end));
-        counts.push_back(uint32_t(end - pos));
-      }
-      last->end = end;
-    }
+      start = run.end;
+    };
+    const RunEnd* slots = slots_.data() + std::size_t(x) * kSlots;
+    for (uint32_t k = 0; k < runs_in_column_[x]; ++k) add_run(slots[k]);
+    for (uint32_t k = spilled_start_[x]; k < spilled_start_[x + 1]; ++k) add_run(spilled_by_column_[k].run);
   }
   const uint64_t n = uint64_t(height_) * width_;
   out.reserve(builders.size());

@@ -21,21 +21,36 @@ class LabelEncoder {
   std::vector<std::pair<uint32_t, Rle>> finish();
 
  private:
-  // A vertical run of one id in column x: rows [start, end).
-  struct ColumnRun {
-    uint32_t x, id, start, end;
+  // The end of a vertical run of one id in a column. A column's runs are recorded top to bottom,
+  // each starting where the one before it ended (the first at row 0), so the start is not kept.
+  struct RunEnd {
+    uint32_t id, end;
   };
+  struct SpilledRunEnd {
+    uint32_t x;
+    RunEnd run;
+  };
+  // Each column has room for kSlots run ends, in one array: closing a run is one store, and the
+  // runs come out by column with no sort. A column with more runs spills the rest, which are
+  // sorted by column (stably) at the end.
+  static constexpr uint32_t kSlots = 64;
   void close(uint32_t x, uint32_t id, uint32_t y) {
-    closed_.push_back({x, id, open_since_[x], y});
-    open_since_[x] = y;
+    uint32_t& n = runs_in_column_[x];
+    if (n < kSlots) {
+      slots_[std::size_t(x) * kSlots + n++] = {id, y};
+    } else {
+      spilled_.push_back({x, {id, y}});
+    }
   }
 
   uint32_t height_ = 0, width_ = 0;
-  std::vector<ColumnRun> closed_;                 // in the order they closed (row by row)
-  std::vector<ColumnRun> by_column_;              // the same sorted by column, then row
-  std::vector<uint32_t> column_start_;            // first run of each column in by_column_
-  std::vector<uint32_t> open_since_;              // row at which each column's current run began
-  std::vector<uint32_t> above_ids_, above_ends_;  // the previous row's runs
+  std::vector<RunEnd> slots_;                      // width x kSlots
+  std::vector<uint32_t> runs_in_column_;           // slots used, per column
+  std::vector<SpilledRunEnd> spilled_;             // in the order they closed (row by row)
+  std::vector<SpilledRunEnd> spilled_by_column_;   // the same sorted by column, then row
+  std::vector<uint32_t> spilled_start_;            // first spilled run of each column
+  std::vector<uint32_t> spill_fill_;               // where the sort puts each column's next one
+  std::vector<uint32_t> above_ids_, above_ends_;   // the previous row's runs
 };
 
 }  // namespace segx::mask

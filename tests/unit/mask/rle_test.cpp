@@ -55,7 +55,9 @@ TEST(RleEncode, LabelsInOnePassEqualOneLabelAtATime) {
 // without changes, widths that are not multiples of 16) against the one-id encoder.
 TEST(RleEncode, LabelsMatchOneIdAtATimeOnRandomMaps) {
   std::mt19937 rng(7);
-  const std::pair<uint32_t, uint32_t> sizes[] = {{1, 1}, {1, 37}, {29, 1}, {7, 16}, {16, 33}, {48, 64}, {23, 50}};
+  // Tall maps give columns more runs than the encoder keeps in place (64), so some spill.
+  const std::pair<uint32_t, uint32_t> sizes[] = {{1, 1},   {1, 37},  {29, 1},  {7, 16},
+                                                 {16, 33}, {48, 64}, {23, 50}, {300, 9}};
   for (const auto& [h, w] : sizes)
     for (int trial = 0; trial < 20; ++trial) {
       // Few ids and a high chance of repeating the pixel above keep the runs long.
@@ -74,6 +76,17 @@ TEST(RleEncode, LabelsMatchOneIdAtATimeOnRandomMaps) {
         EXPECT_EQ(all[i].second, encode_label(ids.data(), h, w, distinct[i])) << h << "x" << w << " id " << distinct[i];
       }
     }
+}
+
+// Ids that change every row or two: 150-300 runs in each column, most of them spilled.
+TEST(RleEncode, ColumnsWithManyRunsEqualOneIdAtATime) {
+  const uint32_t h = 300, w = 7;
+  std::vector<uint32_t> ids(size_t(h) * w);
+  for (uint32_t y = 0; y < h; ++y)
+    for (uint32_t x = 0; x < w; ++x) ids[size_t(y) * w + x] = (y / (1 + x % 2) + x) % 3;
+  const auto all = encode_labels(ids.data(), h, w);
+  ASSERT_EQ(all.size(), 2u);
+  for (const auto& [id, rle] : all) EXPECT_EQ(rle, encode_label(ids.data(), h, w, id)) << id;
 }
 
 TEST(RleString, MatchesHandEncodedExamples) {
