@@ -114,10 +114,14 @@ mask::Rle segmentation_to_rle(const JsonValue& seg, uint32_t height, uint32_t wi
 }
 
 void write_rle_json(JsonWriter& w, const mask::Rle& rle) {
-  std::string counts = mask::to_string(rle);
+  // The counts string is written from a per-thread buffer (no string made for each mask).
+  thread_local std::vector<char> counts;
+  if (counts.size() < rle.counts.size() * mask::kMaxCharsPerCount)
+    counts.resize(rle.counts.size() * mask::kMaxCharsPerCount);
+  const std::size_t length = mask::write_string(rle, counts.data());
   w.StartObject();
   w.Key("size"), w.StartArray(), w.Uint(rle.height), w.Uint(rle.width), w.EndArray();
-  w.Key("counts"), w.String(counts.c_str(), rapidjson::SizeType(counts.size()));
+  w.Key("counts"), w.String(counts.data(), rapidjson::SizeType(length));
   w.EndObject();
 }
 

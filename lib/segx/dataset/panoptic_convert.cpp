@@ -10,6 +10,7 @@
 #include "segx/core/log.hpp"
 #include "segx/core/parallel.hpp"
 #include "segx/core/progress.hpp"
+#include "segx/dataset/coco_instances.hpp"
 #include "segx/io/panoptic_png.hpp"
 #include "segx/io/png.hpp"
 #include "segx/io/staged_dir.hpp"
@@ -55,13 +56,6 @@ const mask::Rle& find_rle(const std::vector<std::pair<uint32_t, mask::Rle>>& lab
   empty.height = height, empty.width = width;
   empty.counts = {height * width};
   return empty;
-}
-
-void write_rle(JsonWriter& w, uint32_t height, uint32_t width, const std::string& counts) {
-  w.StartObject();
-  w.Key("size"), w.StartArray(), w.Uint(height), w.Uint(width), w.EndArray();
-  w.Key("counts"), w.String(counts.c_str(), rapidjson::SizeType(counts.size()));
-  w.EndObject();
 }
 
 // Copies the input's top-level members, letting `replace` write the ones it handles.
@@ -148,8 +142,7 @@ void panoptic_to_instances(const CocoPanoptic& in, const PanopticToInstancesOpti
       }
       w.Key("image_id"), a.image_id->Accept(w);
       mask::Rle empty;
-      const std::string counts = mask::to_string(find_rle(labels, s.id, uint32_t(height), uint32_t(width), empty));
-      w.Key("segmentation"), write_rle(w, uint32_t(height), uint32_t(width), counts);
+      w.Key("segmentation"), write_rle_json(w, find_rle(labels, s.id, uint32_t(height), uint32_t(width), empty));
       w.Key("id"), w.Int64(first_id[i] + int64_t(k));
       w.EndObject();
     }
@@ -337,7 +330,7 @@ void panoptic_to_semantic_json(const CocoPanoptic& in, const PanopticToSemanticO
           w.StartObject();
           w.Key("image_id"), in.annotations[i].image_id->Accept(w);
           w.Key("category_id"), w.Int64(r.category_id);
-          w.Key("segmentation"), write_rle(w, r.rle.height, r.rle.width, mask::to_string(r.rle));
+          w.Key("segmentation"), write_rle_json(w, r.rle);
           w.Key("area"), w.Uint64(mask::area(r.rle));
           mask::Box box = mask::to_bbox(r.rle);
           w.Key("bbox"), w.StartArray();

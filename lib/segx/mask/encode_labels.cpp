@@ -15,7 +15,8 @@ namespace segx::mask {
 namespace {
 
 struct Builder {
-  uint64_t end = 0;  // column-major position just past the id's last pixel
+  uint64_t end = 0;     // column-major position just past the id's last pixel
+  std::size_t filled = 0;  // counts written so far
   Rle rle;
 };
 
@@ -101,46 +102,57 @@ std::vector<std::pair<uint32_t, Rle>> LabelEncoder::finish() {
     for (x = 0; x < width_; ++x) spilled_start_[x + 1] += spilled_start_[x];
     spilled_by_column_.resize(spilled_.size());
     spill_fill_.assign(spilled_start_.begin(), spilled_start_.end() - 1);
-    for (const SpilledRunEnd& s : spilled_) spilled_by_column_[spill_fill_[s.x]++] = s;
+    for (const SpilledRunEnd& s : spilled_) spilled_by_column_[spill_fill_[s.x]++] = s.run;
   }
 
+  // Two walks over the runs in column-major order. The first finds each run's builder (stored
+  // in place of the id, plus one: 0 stays background) and counts the runs of each, so that the
+  // second writes every mask's counts into room made once.
   Builders builders;
-  std::size_t last = 0;
-  uint32_t last_id = 0;  // no builder yet: id 0 is never looked up
+  std::vector<uint32_t>& runs_of = spill_fill_;  // runs per builder (the sort is done with it)
+  runs_of.clear();
+  uint32_t last = 0, last_id = 0;  // no builder yet: id 0 is never looked up
+  for (x = 0; x < width_; ++x)
+    for_each_run_end(x, [&](RunEnd& run) {
+      if (run.id == 0) return;
+      if (run.id != last_id) {
+        last_id = run.id;
+        last = uint32_t(builders.index_of(run.id));
+        if (last == runs_of.size()) runs_of.push_back(0);
+      }
+      ++runs_of[last];
+      run.id = last + 1;
+    });
+  for (std::size_t k = 0; k < builders.size(); ++k)
+    builders.builder(k).rle.counts.resize(2 * std::size_t(runs_of[k]) + 1);  // + the trailing zeros
   for (x = 0; x < width_; ++x) {
     const uint64_t column = uint64_t(x) * height_;
     uint32_t start = 0;  // the row the next run starts at
-    auto add_run = [&](const RunEnd& run) {
+    for_each_run_end(x, [&](const RunEnd& run) {
       if (run.id != 0) {
-        if (run.id != last_id) {
-          last = builders.index_of(run.id);
-          last_id = run.id;
-        }
-        Builder& builder = builders.builder(last);
+        Builder& b = builders.builder(run.id - 1);
+        uint32_t* counts = b.rle.counts.data();
         const uint64_t pos = column + start, end = column + run.end;
-        auto& counts = builder.rle.counts;
         // A run that continues from the bottom of the previous column is one run in
         // column-major order.
-        if (!counts.empty() && pos == builder.end) {
-          counts.back() += uint32_t(end - pos);
+        if (b.filled > 0 && pos == b.end) {
+          counts[b.filled - 1] += uint32_t(end - pos);
         } else {
-          counts.push_back(uint32_t(pos - builder.end));
-          counts.push_back(uint32_t(end - pos));
+          counts[b.filled++] = uint32_t(pos - b.end);
+          counts[b.filled++] = uint32_t(end - pos);
         }
-        builder.end = end;
+        b.end = end;
       }
       start = run.end;
-    };
-    const RunEnd* slots = slots_.data() + std::size_t(x) * kSlots;
-    for (uint32_t k = 0; k < runs_in_column_[x]; ++k) add_run(slots[k]);
-    for (uint32_t k = spilled_start_[x]; k < spilled_start_[x + 1]; ++k) add_run(spilled_by_column_[k].run);
+    });
   }
   const uint64_t n = uint64_t(height_) * width_;
   out.reserve(builders.size());
   for (std::size_t k = 0; k < builders.size(); ++k) {
     Builder& b = builders.builder(k);
     // A mask that ends in foreground has no trailing zero run (as rleEncode).
-    if (n > b.end) b.rle.counts.push_back(uint32_t(n - b.end));
+    if (n > b.end) b.rle.counts[b.filled++] = uint32_t(n - b.end);
+    b.rle.counts.resize(b.filled);
     b.rle.height = height_, b.rle.width = width_;
     out.emplace_back(builders.id(k), std::move(b.rle));
   }

@@ -43,11 +43,19 @@ class LabelEncoder {
     }
   }
 
+  // Calls f(RunEnd&) for column x's runs, top to bottom (once the spilled ones are sorted).
+  template <typename F>
+  void for_each_run_end(uint32_t x, F&& f) {
+    RunEnd* in_place = slots_.data() + std::size_t(x) * kSlots;
+    for (RunEnd* r = in_place; r < in_place + runs_in_column_[x]; ++r) f(*r);
+    for (uint32_t k = spilled_start_[x]; k < spilled_start_[x + 1]; ++k) f(spilled_by_column_[k]);
+  }
+
   uint32_t height_ = 0, width_ = 0;
   std::vector<RunEnd> slots_;                      // width x kSlots
   std::vector<uint32_t> runs_in_column_;           // slots used, per column
   std::vector<SpilledRunEnd> spilled_;             // in the order they closed (row by row)
-  std::vector<SpilledRunEnd> spilled_by_column_;   // the same sorted by column, then row
+  std::vector<RunEnd> spilled_by_column_;          // the same sorted by column, then row
   std::vector<uint32_t> spilled_start_;            // first spilled run of each column
   std::vector<uint32_t> spill_fill_;               // where the sort puts each column's next one
   std::vector<uint32_t> above_ids_, above_ends_;   // the previous row's runs

@@ -41,6 +41,10 @@ std::vector<uint8_t> decode_row_major(const Rle& rle);
 
 // The compressed `counts` string of pycocotools (rleToString / rleFrString).
 std::string to_string(const Rle& rle);
+// The same written to `out`, which needs room for kMaxCharsPerCount * counts.size() characters;
+// returns how many it wrote (no terminating zero). For writers that reuse one buffer.
+constexpr std::size_t kMaxCharsPerCount = 7;  // a 32-bit count's difference with its sign: 33 bits
+std::size_t write_string(const Rle& rle, char* out);
 // Throws Error(DataError) on characters outside the alphabet or a truncated value.
 Rle from_string(std::string_view counts, uint32_t height, uint32_t width);
 // Uncompressed counts as given (pycocotools frUncompressedRLE).

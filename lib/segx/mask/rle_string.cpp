@@ -8,11 +8,9 @@
 
 namespace segx::mask {
 
-std::string to_string(const Rle& rle) {
-  // A value is at most 33 bits with its sign: 7 characters. Writing through a pointer into room
-  // for the worst case, then trimming, avoids a capacity check per character.
-  std::string s(rle.counts.size() * 7, '\0');
-  char* out = s.data();
+std::size_t write_string(const Rle& rle, char* const begin) {
+  // Writing through a pointer into room for the worst case avoids a capacity check per character.
+  char* out = begin;
   for (size_t i = 0; i < rle.counts.size(); ++i) {
     int64_t x = rle.counts[i];
     if (i > 2) x -= int64_t(rle.counts[i - 2]);
@@ -25,7 +23,12 @@ std::string to_string(const Rle& rle) {
       if (!more) break;
     }
   }
-  s.resize(size_t(out - s.data()));
+  return std::size_t(out - begin);
+}
+
+std::string to_string(const Rle& rle) {
+  std::string s(rle.counts.size() * kMaxCharsPerCount, '\0');
+  s.resize(write_string(rle, s.data()));
   return s;
 }
 
