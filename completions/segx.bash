@@ -67,7 +67,7 @@ _segx() {
     'segx vocab apply') words='--help -h --output -o --inverse --dataset --drop-unmapped' ;;
     'segx vocab embed') words='--help -h --output -o --vectors --dim' ;;
     'segx infer') words='--help -h --config --weights --vocab --task --device --threads -j --batch-size --object-mask-threshold --overlap-threshold --output -o --out-dir --overwrite' ;;
-    'segx train') words='--help -h --config --output --resume --max-iter --threads -j --device --seed --vocab' ;;
+    'segx train') words='--help -h --config --output --resume --max-iter --threads -j --device --dist-backend --seed --vocab' ;;
     'segx visualize') words='overlay compare errors sheet plot --help -h' ;;
     'segx visualize overlay') words='--help -h --coco-panoptic --semantic --categories --ids --ignore --coco-instances --results --manifest --manifest-labels --min-score --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades' ;;
     'segx visualize compare') words='--help -h --coco-panoptic --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --format --jpeg-quality --threads -j --overwrite --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades' ;;

@@ -253,6 +253,7 @@ complete -c segx -n '__fish_seen_subcommand_from train' -l max-iter -d 'stop aft
 complete -c segx -n '__fish_seen_subcommand_from train' -l threads -d 'CPU threads: the batch runs as this many parallel chunks (0: LibTorch'\''s count)'
 complete -c segx -n '__fish_seen_subcommand_from train' -s j -d 'CPU threads: the batch runs as this many parallel chunks (0: LibTorch'\''s count)'
 complete -c segx -n '__fish_seen_subcommand_from train' -l device -d 'cpu or cuda (exit 69 without CUDA)'
+complete -c segx -n '__fish_seen_subcommand_from train' -l dist-backend -d 'collectives between processes when WORLD_SIZE > 1: nccl (CUDA, where segx was built with it), gloo (CPU, or CUDA without NCCL), or auto (nccl on cuda when available, else gloo)'
 complete -c segx -n '__fish_seen_subcommand_from train' -l seed -d 'random seed (default: the config'\''s)'
 complete -c segx -n '__fish_seen_subcommand_from train' -l vocab -d 'vocabulary JSON from `segx vocab build` ('\''-'\'': stdin): its classes are the label space, each dataset trains on its own classes (DaTaSeg co-training)'
 complete -c segx -f -n '__fish_seen_subcommand_from visualize' -a overlay -d 'annotations or predictions drawn over their images'

@@ -41,6 +41,12 @@ Runner setup_train(CLI::App& app) {
   app.add_option("--device", o->device, "cpu or cuda (exit 69 without CUDA)")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
+  app.add_option("--dist-backend", o->dist_backend,
+                 "collectives between processes when WORLD_SIZE > 1: nccl (CUDA, where segx was "
+                 "built with it), gloo (CPU, or CUDA without NCCL), or auto (nccl on cuda when "
+                 "available, else gloo)")
+      ->check(CLI::IsMember({"auto", "gloo", "nccl"}))
+      ->capture_default_str();
   auto* seed_opt = app.add_option("--seed", *seed, "random seed (default: the config's)");
   app.add_option(
       "--vocab", o->vocab,

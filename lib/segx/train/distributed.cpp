@@ -1,4 +1,4 @@
-// c10d Gloo process group behind DistributedContext.
+// The c10d process group behind DistributedContext: Gloo here, NCCL in distributed_nccl.cpp.
 #include "segx/train/distributed.hpp"
 
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
@@ -8,12 +8,29 @@
 #include <string>
 
 #include "segx/core/error.hpp"
+#include "segx/train/collective_group.hpp"
 
 namespace segx::train {
 
+CollectiveBackend parse_collective_backend(const std::string& name) {
+  if (name == "auto") return CollectiveBackend::Auto;
+  if (name == "gloo") return CollectiveBackend::Gloo;
+  if (name == "nccl") return CollectiveBackend::Nccl;
+  fail(ErrorKind::Usage, "unknown collective backend '{}' (auto, gloo or nccl)", name);
+}
+
+bool nccl_available() {
+#if defined(SEGX_HAVE_NCCL)
+  return true;
+#else
+  return false;
+#endif
+}
+
 struct DistributedContext::Impl {
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  std::unique_ptr<detail::CollectiveGroup> group;
+  const char* backend = "gloo";
 };
 
 DistributedContext::DistributedContext() = default;
@@ -42,7 +59,7 @@ std::shared_ptr<::gloo::transport::Device> make_device(const std::string& master
 }
 }  // namespace
 
-DistributedContext DistributedContext::from_environment() {
+DistributedContext DistributedContext::from_environment(bool cuda, CollectiveBackend backend) {
   int world = env_int("WORLD_SIZE", 1);
   if (world <= 1) return DistributedContext();
   int rank = env_int("RANK", -1);
@@ -50,18 +67,30 @@ DistributedContext DistributedContext::from_environment() {
     fail(ErrorKind::Config, "RANK must be set to 0..{} when WORLD_SIZE={}", world - 1, world);
   const char* addr = std::getenv("MASTER_ADDR");
   int port = env_int("MASTER_PORT", 29500);
-  auto ctx = connect(addr && *addr ? addr : "127.0.0.1", port, rank, world);
-  ctx.local_rank_ = env_int("LOCAL_RANK", rank);
+  const int local_rank = env_int("LOCAL_RANK", rank);
+  if (backend == CollectiveBackend::Auto)
+    backend = cuda && nccl_available() ? CollectiveBackend::Nccl : CollectiveBackend::Gloo;
+  if (backend == CollectiveBackend::Nccl && !cuda)
+    fail(ErrorKind::Usage, "the NCCL backend reduces CUDA tensors only: train with --device cuda or use gloo");
+  auto ctx = connect(addr && *addr ? addr : "127.0.0.1", port, rank, world, backend, cuda ? local_rank : -1);
+  ctx.local_rank_ = local_rank;
   return ctx;
 }
 
 DistributedContext DistributedContext::connect(const std::string& master_addr, int master_port,
-                                               int rank, int world_size) {
+                                               int rank, int world_size, CollectiveBackend backend,
+                                               int cuda_device) {
   DistributedContext ctx;
   ctx.rank_ = rank;
   ctx.local_rank_ = rank;
   ctx.world_size_ = world_size;
+  if (cuda_device >= 0) ctx.device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(cuda_device));
   if (world_size <= 1) return ctx;
+  if (backend == CollectiveBackend::Nccl && !nccl_available())
+    fail(ErrorKind::Unavailable,
+         "this segx was built without NCCL (LibTorch without it, or nccl.h not found): use gloo");
+  if (backend == CollectiveBackend::Nccl && cuda_device < 0)
+    fail(ErrorKind::Usage, "the NCCL backend needs a CUDA device");
   ctx.impl_ = std::make_unique<Impl>();
   try {
     c10d::TCPStoreOptions opts;
@@ -70,10 +99,21 @@ DistributedContext DistributedContext::connect(const std::string& master_addr, i
     opts.numWorkers = world_size;
     opts.timeout = std::chrono::minutes(5);
     ctx.impl_->store = c10::make_intrusive<c10d::TCPStore>(master_addr, opts);
-    auto options = c10d::ProcessGroupGloo::Options::create();
-    options->devices.push_back(make_device(master_addr));
-    options->threads = 2;
-    ctx.impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(ctx.impl_->store, rank, world_size, options);
+#if defined(SEGX_HAVE_NCCL)
+    if (backend == CollectiveBackend::Nccl) {
+      ctx.impl_->group = detail::make_nccl_group(ctx.impl_->store, rank, world_size, cuda_device);
+      ctx.impl_->backend = "nccl";
+    }
+#endif
+    if (!ctx.impl_->group) {
+      auto options = c10d::ProcessGroupGloo::Options::create();
+      options->devices.push_back(make_device(master_addr));
+      options->threads = 2;
+      ctx.impl_->group = std::make_unique<detail::C10dGroup<c10d::ProcessGroupGloo>>(
+          c10::make_intrusive<c10d::ProcessGroupGloo>(ctx.impl_->store, rank, world_size, options));
+    }
+  } catch (const Error&) {
+    throw;
   } catch (const std::exception& e) {
     fail(ErrorKind::Unavailable, "cannot join process group at {}:{} as rank {}/{}: {}", master_addr,
          master_port, rank, world_size, e.what());
@@ -87,7 +127,7 @@ void DistributedContext::all_reduce_mean(const std::vector<torch::Tensor>& tenso
   std::vector<torch::Tensor> flat_parts;
   for (const auto& t : tensors) flat_parts.push_back(t.reshape(-1));
   std::vector<torch::Tensor> buffer{torch::cat(flat_parts)};
-  impl_->group->allreduce(buffer)->wait();
+  impl_->group->allreduce_sum(buffer);
   buffer[0].div_(world_size_);
   int64_t offset = 0;
   for (const auto& t : tensors) {
@@ -99,8 +139,8 @@ void DistributedContext::all_reduce_mean(const std::vector<torch::Tensor>& tenso
 
 double DistributedContext::all_reduce_sum(double value) {
   if (!impl_) return value;
-  std::vector<torch::Tensor> buffer{torch::tensor({value}, torch::kDouble)};
-  impl_->group->allreduce(buffer)->wait();
+  std::vector<torch::Tensor> buffer{torch::tensor({value}, torch::kDouble).to(device_)};
+  impl_->group->allreduce_sum(buffer);
   return buffer[0].item<double>();
 }
 
@@ -108,13 +148,15 @@ void DistributedContext::broadcast_from_main(const std::vector<torch::Tensor>& t
   if (!impl_) return;
   for (const auto& t : tensors) {
     std::vector<torch::Tensor> one{t};
-    impl_->group->broadcast(one)->wait();
+    impl_->group->broadcast_from_rank0(one);
   }
 }
 
 void DistributedContext::barrier() {
   if (!impl_) return;
-  impl_->group->barrier()->wait();
+  impl_->group->barrier();
 }
+
+const char* DistributedContext::backend_name() const { return impl_ ? impl_->backend : "none"; }
 
 }  // namespace segx::train

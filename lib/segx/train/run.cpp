@@ -34,7 +34,7 @@ int run_training(const TrainRunOptions& o) {
     at::set_num_threads(o.threads);
   }
   auto data = load_train_data(config, o.vocab);
-  auto dist = DistributedContext::from_environment();
+  auto dist = DistributedContext::from_environment(o.device == "cuda", parse_collective_backend(o.dist_backend));
   TrainerOptions to;
   to.output_dir = config.output;
   to.resume = o.resume;
@@ -56,9 +56,9 @@ int run_training(const TrainRunOptions& o) {
     log::info("'{}' has finished its {} iterations already", config.output, trainer.max_iter());
     return 0;
   }
-  log::info("training {} iterations from {} on {} ({} threads, {} process{})", trainer.max_iter(),
+  log::info("training {} iterations from {} on {} ({} threads, {} process{}{})", trainer.max_iter(),
             trainer.iteration(), o.device, threads, dist.world_size(),
-            dist.world_size() > 1 ? "es" : "");
+            dist.world_size() > 1 ? "es over " : "", dist.world_size() > 1 ? dist.backend_name() : "");
   const auto status = trainer.train();
   if (status == TrainStatus::Interrupted) {
     log::warn("stopped by signal {} after iteration {}; continue with --resume",

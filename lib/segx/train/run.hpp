@@ -16,6 +16,7 @@ struct TrainRunOptions {
   std::int64_t max_iter = 0;  // stop after this many iterations (0: the schedule's end)
   int threads = 0;            // LibTorch intra-op threads (0: default)
   std::string device = "cpu";
+  std::string dist_backend = "auto";  // collectives between processes: auto, gloo or nccl
   std::optional<std::uint64_t> seed;  // overrides the config's
 };
 

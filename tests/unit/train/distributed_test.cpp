@@ -6,6 +6,10 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <string>
+
+#include "segx/core/error.hpp"
 #include "segx/train/distributed.hpp"
 
 namespace segx::train {
@@ -27,6 +31,7 @@ int free_port() {
 int worker(int rank, int port) {
   try {
     auto ctx = DistributedContext::connect("127.0.0.1", port, rank, 2);
+    if (std::string(ctx.backend_name()) != "gloo") return 1;
     auto grad_a = torch::full({3}, rank == 0 ? 1.0f : 3.0f);
     auto grad_b = torch::full({2, 2}, rank == 0 ? -2.0f : 6.0f);
     ctx.all_reduce_mean({grad_a, grad_b});
@@ -58,6 +63,35 @@ TEST(Distributed, TwoProcessesOnLoopbackWithGloo) {
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 0) << "rank " << rank;
   }
+}
+
+// Which backend a run gets, and the errors for backends it cannot have (checked before any
+// connection is tried).
+TEST(Distributed, BackendChoiceAndItsErrors) {
+  EXPECT_EQ(parse_collective_backend("auto"), CollectiveBackend::Auto);
+  EXPECT_EQ(parse_collective_backend("nccl"), CollectiveBackend::Nccl);
+  EXPECT_THROW(parse_collective_backend("mpi"), Error);
+  setenv("WORLD_SIZE", "2", 1);
+  setenv("RANK", "0", 1);
+  try {
+    DistributedContext::from_environment(false, CollectiveBackend::Nccl);
+    ADD_FAILURE() << "NCCL accepted for CPU training";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Usage);
+    EXPECT_NE(std::string(e.what()).find("gloo"), std::string::npos) << e.what();
+  }
+  unsetenv("WORLD_SIZE");
+  unsetenv("RANK");
+  if (!nccl_available()) {
+    try {
+      DistributedContext::connect("127.0.0.1", free_port(), 0, 2, CollectiveBackend::Nccl, 0);
+      ADD_FAILURE() << "NCCL accepted by a build without it";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Unavailable);
+      EXPECT_NE(std::string(e.what()).find("without NCCL"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_STREQ(DistributedContext().backend_name(), "none");
 }
 
 TEST(Distributed, SingleProcessIsANoOp) {
