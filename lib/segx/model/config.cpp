@@ -96,6 +96,7 @@ ModelConfig parse_model_config(const std::string& text, const std::string& sourc
     get(d, "class_dec_layers", c.oneformer.class_dec_layers, s, "oneformer.");
     get(d, "task_seq_len", c.oneformer.task_seq_len, s, "oneformer.");
     get(d, "use_task_norm", c.oneformer.use_task_norm, s, "oneformer.");
+    get(d, "query_feat", c.oneformer.query_feat, s, "oneformer.");
   }
   if (j.contains("classifier")) {
     const auto& d = j["classifier"];
@@ -204,7 +205,8 @@ std::string model_config_to_json(const ModelConfig& c) {
   if (c.is_oneformer())
     j["oneformer"] = {{"class_dec_layers", c.oneformer.class_dec_layers},
                       {"task_seq_len", c.oneformer.task_seq_len},
-                      {"use_task_norm", c.oneformer.use_task_norm}};
+                      {"use_task_norm", c.oneformer.use_task_norm},
+                      {"query_feat", c.oneformer.query_feat}};
   j["classifier"] = {{"type", c.classifier.type}};
   if (c.classifier.type == "embedding") {
     j["classifier"]["embedding_dim"] = c.classifier.embedding_dim;

@@ -55,6 +55,10 @@ struct OneFormerConfig {
   int class_dec_layers = 2;  // CLASS_DEC_LAYERS
   int task_seq_len = 77;     // INPUT.TASK_SEQ_LEN
   bool use_task_norm = true;  // USE_TASK_NORM
+  // Not in upstream OneFormer: learned per-query content (query_feat, as Mask2Former's) added to
+  // the class transformer's output, whose queries otherwise differ only by where they attend.
+  // For training from scratch; official checkpoints have no such tensor.
+  bool query_feat = false;
 };
 
 // "linear": class_embed Linear(hidden, K+1) as in the official checkpoints.

@@ -66,7 +66,8 @@ MaskedTransformerDecoder::MaskedTransformerDecoder(const ModelConfig& c, std::in
     ffn_norm_.emplace_back(w, fp + "norm.", h);
   }
   decoder_norm_ = LayerNorm(w, prefix + "decoder_norm.", h);
-  if (!oneformer_) query_feat_ = w.take(prefix + "query_feat.weight", {d.num_queries, h});
+  if (!oneformer_ || c.oneformer.query_feat)
+    query_feat_ = w.take(prefix + "query_feat.weight", {d.num_queries, h});
   query_embed_ = w.take(prefix + "query_embed.weight", {d.num_queries, h});
   level_embed_ = w.take(prefix + "level_embed.weight", {3, h});
   for (int i = 0; i < 3; ++i) {
@@ -181,6 +182,7 @@ DecoderPredictions MaskedTransformerDecoder::operator()(const std::vector<at::Te
       fail(ErrorKind::Internal, "a OneFormer decoder needs the task embedding");
     auto t = use_task_norm_ ? decoder_norm_(task) : task;
     output = at::cat({class_transformer(mask_features, t, trace), t.unsqueeze(1)}, 1);
+    if (query_feat_.defined()) output = output + query_feat_.unsqueeze(0);
   } else {
     output = query_feat_.unsqueeze(0).expand({b, nq, h}).contiguous();
   }

@@ -2,6 +2,7 @@
 // from-scratch initialisation, the GroupNorm backbone option, and weights written back by name.
 #include <gtest/gtest.h>
 
+#include "segx/core/error.hpp"
 #include "segx/io/safetensors_torch.hpp"
 #include "segx/model/init.hpp"
 #include "segx/model/maskformer.hpp"
@@ -136,6 +137,47 @@ TEST(TrainableModel, WrittenWeightsLoadBackByName) {
   auto a = m.forward(x), b = loaded->forward(x);
   EXPECT_TRUE(at::equal(a.pred_logits, b.pred_logits));
   EXPECT_TRUE(at::equal(a.pred_masks, b.pred_masks));
+}
+
+// oneformer.query_feat (not upstream): the learned per-query content is one more tensor under
+// Mask2Former's name, added to the class transformer's output. With it zero the model computes
+// what the upstream model computes on the same weights.
+TEST(TrainableModel, OneFormerQueryFeaturesAreAddedToTheClassTransformersQueries) {
+  auto with_content = tiny_config("GN");
+  with_content.architecture = "oneformer";
+  with_content.oneformer.task_seq_len = 8;
+  with_content.oneformer.query_feat = true;
+  auto upstream = with_content;
+  upstream.oneformer.query_feat = false;
+
+  auto w = Weights::scratch(9);
+  MaskFormer m(with_content, w);
+  w.finish();
+  io::TensorMap map;
+  for (const auto& t : w.named_tensors()) map[t.name] = t.tensor.detach().clone();
+  ASSERT_TRUE(map.count("sem_seg_head.predictor.query_feat.weight"));
+  map["sem_seg_head.predictor.query_feat.weight"].zero_();
+  const auto dir = test::temp_dir("oneformer_query_feat");
+  io::save_tensors((dir / "zero.safetensors").string(), map);
+  map.erase("sem_seg_head.predictor.query_feat.weight");
+  io::save_tensors((dir / "upstream.safetensors").string(), map);
+
+  auto x = at::randn({1, 3, 64, 64});
+  auto tokens = at::arange(8, at::kLong).view({1, 8});
+  at::NoGradGuard g;
+  auto zero = load_maskformer(with_content, (dir / "zero.safetensors").string())->forward(x, tokens);
+  auto plain = load_maskformer(upstream, (dir / "upstream.safetensors").string())->forward(x, tokens);
+  EXPECT_TRUE(at::allclose(zero.pred_logits, plain.pred_logits));
+  EXPECT_TRUE(at::allclose(zero.pred_masks, plain.pred_masks));
+  auto learned = m.forward(x, tokens);  // N(0, 1) content: other queries
+  EXPECT_FALSE(at::allclose(learned.pred_logits, plain.pred_logits));
+  // Official checkpoints have no query_feat: asking for it names the missing tensor.
+  try {
+    load_maskformer(with_content, (dir / "upstream.safetensors").string());
+    ADD_FAILURE() << "weights without query_feat loaded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("query_feat"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
