@@ -204,14 +204,10 @@ TEST(Png, SubBytePaletteAndGreyAreUnpacked) {
     for (int x = 0; x < w; ++x) EXPECT_EQ(g.data[y * w + x], row[x]);
 }
 
-TEST(Png, SplitIdatAndAdam7MatchTheSimpleFile) {
-  Image img = random_image(33, 17, 3, 8, 3);
-  std::string raw, raw7;
-  for (int y = 0; y < img.height; ++y) {
-    raw += '\0';
-    raw.append(reinterpret_cast<const char*>(img.data.data() + img.row_bytes() * y), img.row_bytes());
-  }
-  // Adam7: seven passes, each a small image with filter 0 rows.
+// An 8-bit RGB image as Adam7 interlaced image data: seven passes, each a small image with
+// filter-0 rows.
+static std::string adam7_rows(const Image& img) {
+  std::string raw7;
   const int xs[7] = {0, 4, 0, 2, 0, 1, 0}, ys[7] = {0, 0, 4, 0, 2, 0, 1};
   const int dx[7] = {8, 8, 4, 4, 2, 2, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
   for (int p = 0; p < 7; ++p)
@@ -221,6 +217,17 @@ TEST(Png, SplitIdatAndAdam7MatchTheSimpleFile) {
       for (int x = xs[p]; x < img.width; x += dx[p])
         raw7.append(reinterpret_cast<const char*>(&img.data[(std::size_t(y) * img.width + x) * 3]), 3);
     }
+  return raw7;
+}
+
+TEST(Png, SplitIdatAndAdam7MatchTheSimpleFile) {
+  Image img = random_image(33, 17, 3, 8, 3);
+  std::string raw, raw7;
+  for (int y = 0; y < img.height; ++y) {
+    raw += '\0';
+    raw.append(reinterpret_cast<const char*>(img.data.data() + img.row_bytes() * y), img.row_bytes());
+  }
+  raw7 = adam7_rows(img);
   EXPECT_EQ(decode(build_png(33, 17, 8, 2, 0, raw, {}, 4)).data, img.data);
   EXPECT_EQ(decode(build_png(33, 17, 8, 2, 1, raw7)).data, img.data);
 }
@@ -236,16 +243,7 @@ TEST(Png, RowsKeptInPlaceEqualTheImage) {
     return path;
   };
   const Image big = random_image(70, 40, 1, 8, 5), small = random_image(33, 17, 3, 8, 3);
-  std::string raw7;  // `small` as Adam7 passes of filter-0 rows
-  const int xs[7] = {0, 4, 0, 2, 0, 1, 0}, ys[7] = {0, 0, 4, 0, 2, 0, 1};
-  const int dx[7] = {8, 8, 4, 4, 2, 2, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
-  for (int p = 0; p < 7; ++p)
-    for (int y = ys[p]; y < small.height; y += dy[p]) {
-      if (xs[p] >= small.width) continue;
-      raw7 += '\0';
-      for (int x = xs[p]; x < small.width; x += dx[p])
-        raw7.append(reinterpret_cast<const char*>(&small.data[(std::size_t(y) * small.width + x) * 3]), 3);
-    }
+  const std::string raw7 = adam7_rows(small);
   PngRows rows;
   for (const auto& [path, image] : {std::pair{write("big.png", encode_png(big)), &big},
                                     std::pair{write("small.png", encode_png(small)), &small},
