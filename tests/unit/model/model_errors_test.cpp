@@ -50,6 +50,15 @@ TEST(ModelConfig, BadValuesAreConfigErrorsNamingTheField) {
   EXPECT_NE(msg.find("architecture"), std::string::npos);
 }
 
+// The from-scratch OneFormer option (not upstream) survives the model_config.json that training
+// writes beside the weights, so that infer builds the same model.
+TEST(ModelConfig, OneFormerQueryFeaturesOptionRoundTrips) {
+  auto c = parse_model_config(R"({"architecture": "oneformer", "oneformer": {"query_feat": true}})", "m.json");
+  auto again = parse_model_config(model_config_to_json(c), "again");
+  EXPECT_TRUE(again.oneformer.query_feat);
+  EXPECT_FALSE(parse_model_config(R"({"architecture": "oneformer"})", "m.json").oneformer.query_feat);
+}
+
 // Weights of another configuration: missing, mis-shaped and unexpected tensors, by name.
 TEST(ModelWeights, MismatchListsMissingMisshapedAndUnexpected) {
   SEGX_REQUIRE_FIXTURES();
