@@ -45,18 +45,15 @@ std::vector<std::pair<uint32_t, mask::Rle>> read_segment_masks(const CocoPanopti
   return encoder.finish();
 }
 
-// The mask of `id` among encode_labels' sorted output, or the empty mask (pycocotools encodes an
-// all-zero mask as a single run) when the PNG has no such pixel.
-// `empty` holds that mask when it is returned.
-const mask::Rle& find_rle(const std::vector<std::pair<uint32_t, mask::Rle>>& labels, uint32_t id,
-                          uint32_t height, uint32_t width, mask::Rle& empty) {
+// The mask of `id` among encode_labels' sorted output; null when the PNG has no such pixel.
+const mask::Rle* find_rle(const std::vector<std::pair<uint32_t, mask::Rle>>& labels, uint32_t id) {
   auto it = std::lower_bound(labels.begin(), labels.end(), id,
                              [](const auto& p, uint32_t v) { return p.first < v; });
-  if (it != labels.end() && it->first == id) return it->second;
-  empty.height = height, empty.width = width;
-  empty.counts = {height * width};
-  return empty;
+  return it != labels.end() && it->first == id ? &it->second : nullptr;
 }
+
+// The mask of a segment the PNG does not show: pycocotools encodes an all-zero mask as one run.
+mask::Rle empty_mask(uint32_t height, uint32_t width) { return mask::Rle{height, width, {height * width}}; }
 
 // Copies the input's top-level members, letting `replace` write the ones it handles.
 template <typename Replace>
@@ -141,8 +138,8 @@ void panoptic_to_instances(const CocoPanoptic& in, const PanopticToInstancesOpti
         m.value.Accept(w);
       }
       w.Key("image_id"), a.image_id->Accept(w);
-      mask::Rle empty;
-      w.Key("segmentation"), write_rle_json(w, find_rle(labels, s.id, uint32_t(height), uint32_t(width), empty));
+      const mask::Rle* rle = find_rle(labels, s.id);
+      w.Key("segmentation"), write_rle_json(w, rle ? *rle : empty_mask(uint32_t(height), uint32_t(width)));
       w.Key("id"), w.Int64(first_id[i] + int64_t(k));
       w.EndObject();
     }
@@ -309,10 +306,9 @@ void panoptic_to_semantic_json(const CocoPanoptic& in, const PanopticToSemanticO
     std::vector<uint32_t> cat_map(ids.ids.size());
     paint(ids, lut, 0, cat_map.data());
     auto labels = mask::encode_labels(cat_map.data(), uint32_t(ids.height), uint32_t(ids.width));
-    for (std::size_t k = 0; k < order.size(); ++k)
-    {
-      mask::Rle empty;
-      results[i].push_back({order[k], find_rle(labels, uint32_t(k + 1), uint32_t(ids.height), uint32_t(ids.width), empty)});
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      const mask::Rle* rle = find_rle(labels, uint32_t(k + 1));
+      results[i].push_back({order[k], rle ? *rle : empty_mask(uint32_t(ids.height), uint32_t(ids.width))});
     }
     progress.advance();
   });

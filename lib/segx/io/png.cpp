@@ -422,7 +422,7 @@ Image read_png(const std::string& path, const PngReadOptions& options) {
 
 void read_png_rows(const std::string& path, PngRows& rows, bool check_crc) {
   // Rows of non-interlaced files are decoded where they stay; interlaced ones (decoded by libspng
-  // elsewhere) are copied into the same layout.
+  // elsewhere) are copied into the same layout. The header and stride are set at row 0.
   struct Place {
     PngRows* rows;
     static void row(void* ctx, const PngHeader& h, int y, const uint8_t* src) {
@@ -437,8 +437,7 @@ void read_png_rows(const std::string& path, PngRows& rows, bool check_crc) {
     }
   } place{&rows};
   with_file_bytes(path, [&](const uint8_t* bytes, std::size_t size) {
-    rows.header = decode_buffer(bytes, size, path, check_crc, &Place::row, &place, nullptr, &rows.buffer);
-    rows.stride = packed_row_bytes(rows.header) + 1;
+    decode_buffer(bytes, size, path, check_crc, &Place::row, &place, nullptr, &rows.buffer);
   });
 }
 

@@ -109,8 +109,7 @@ std::vector<std::pair<uint32_t, Rle>> LabelEncoder::finish() {
   // in place of the id, plus one: 0 stays background) and counts the runs of each, so that the
   // second writes every mask's counts into room made once.
   Builders builders;
-  std::vector<uint32_t>& runs_of = spill_fill_;  // runs per builder (the sort is done with it)
-  runs_of.clear();
+  std::vector<uint32_t> runs_of;  // runs per builder
   uint32_t last = 0, last_id = 0;  // no builder yet: id 0 is never looked up
   for (x = 0; x < width_; ++x)
     for_each_run_end(x, [&](RunEnd& run) {
@@ -118,7 +117,7 @@ std::vector<std::pair<uint32_t, Rle>> LabelEncoder::finish() {
       if (run.id != last_id) {
         last_id = run.id;
         last = uint32_t(builders.index_of(run.id));
-        if (last == runs_of.size()) runs_of.push_back(0);
+        runs_of.resize(builders.size());
       }
       ++runs_of[last];
       run.id = last + 1;

@@ -70,8 +70,6 @@ DistributedContext DistributedContext::from_environment(bool cuda, CollectiveBac
   const int local_rank = env_int("LOCAL_RANK", rank);
   if (backend == CollectiveBackend::Auto)
     backend = cuda && nccl_available() ? CollectiveBackend::Nccl : CollectiveBackend::Gloo;
-  if (backend == CollectiveBackend::Nccl && !cuda)
-    fail(ErrorKind::Usage, "the NCCL backend reduces CUDA tensors only: train with --device cuda or use gloo");
   auto ctx = connect(addr && *addr ? addr : "127.0.0.1", port, rank, world, backend, cuda ? local_rank : -1);
   ctx.local_rank_ = local_rank;
   return ctx;
@@ -86,11 +84,11 @@ DistributedContext DistributedContext::connect(const std::string& master_addr, i
   ctx.world_size_ = world_size;
   if (cuda_device >= 0) ctx.device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(cuda_device));
   if (world_size <= 1) return ctx;
+  if (backend == CollectiveBackend::Nccl && cuda_device < 0)
+    fail(ErrorKind::Usage, "the NCCL backend reduces CUDA tensors only: train with --device cuda or use gloo");
   if (backend == CollectiveBackend::Nccl && !nccl_available())
     fail(ErrorKind::Unavailable,
          "this segx was built without NCCL (LibTorch without it, or nccl.h not found): use gloo");
-  if (backend == CollectiveBackend::Nccl && cuda_device < 0)
-    fail(ErrorKind::Usage, "the NCCL backend needs a CUDA device");
   ctx.impl_ = std::make_unique<Impl>();
   try {
     c10d::TCPStoreOptions opts;
