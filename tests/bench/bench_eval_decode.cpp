@@ -2,6 +2,8 @@
 // Usage: bench_eval_decode panoptic|semantic THREADS DIR...  (every *.png under each DIR)
 //        bench_eval_decode rle-manifest PANOPTIC_JSON PNG_DIR OUT.jsonl  (segments as RLE only,
 //        the input of PQ without PNG decoding; `segx convert` writes PNG manifests)
+// With ROWS_ONLY set in the environment, semantic PNGs are decoded row by row and not kept (the
+// bound below any reader that keeps an image).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
