@@ -10,4 +10,5 @@ cd "$build"
 if [[ $# -eq 0 ]]; then
   set -- -LE 'slow|gpu'
 fi
-ctest --output-on-failure --parallel "$(nproc)" --timeout 900 "$@"
+# The JUnit report lets .ci/run check that no parity test was skipped.
+ctest --output-on-failure --parallel "$(nproc)" --timeout 900 --output-junit "$build/ctest-results.xml" "$@"

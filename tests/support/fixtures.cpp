@@ -10,13 +10,32 @@
 
 namespace segx::test {
 
-std::filesystem::path fixtures_root() {
+namespace {
+
+// A fixtures tree holds the reference tools' printed numbers; a folder without them is a mistake.
+bool looks_like_fixtures(const std::filesystem::path& p) {
+  return std::filesystem::is_directory(p / "expected");
+}
+
+}  // namespace
+
+FixturesLookup locate_fixtures() {
   if (const char* env = std::getenv("SEGX_FIXTURES"); env && *env) {
     std::filesystem::path p(env);
-    return std::filesystem::is_directory(p) ? p : std::filesystem::path();
+    if (!looks_like_fixtures(p))
+      return {{}, "SEGX_FIXTURES=" + p.string() + " is not a fixtures folder (no expected/ in it)"};
+    return {p, {}};
   }
   auto p = std::filesystem::path(SEGX_SOURCE_DIR).parent_path() / "shared" / "fixtures";
-  return std::filesystem::is_directory(p) ? p : std::filesystem::path();
+  if (!std::filesystem::exists(p)) return {};
+  if (!looks_like_fixtures(p)) return {{}, p.string() + " exists but is not a fixtures folder"};
+  return {p, {}};
+}
+
+std::filesystem::path fixtures_root() {
+  auto lookup = locate_fixtures();
+  if (!lookup.error.empty()) ADD_FAILURE() << lookup.error;
+  return lookup.root;
 }
 
 std::filesystem::path temp_dir(const std::string& tag) {

@@ -75,7 +75,15 @@ json co_training_config(int iterations) {
 
 TEST(DaTaSegCli, PanopticAndBoxesOnlySetsCoTrainOnAVocabularyFromStdin) {
   auto dir = temp_dir("dataseg_cli_run");
-  auto cfg = write_train_config(dir, co_training_config(80));
+  // Learns measurably in ~30 s (see train_cli_test.cpp's learning_config): one-group GroupNorm,
+  // whole-height crops, validation on two of the panoptic set's training images.
+  json j = co_training_config(400);
+  j["model"]["resnet"]["norm_groups"] = 1;
+  j["model"]["pixel_decoder"]["norm_groups"] = 1;
+  j["validation"]["slice"] = {0, 2};
+  j["input"]["crop_size"] = 96;
+  j["solver"]["log_period"] = 50;
+  auto cfg = write_train_config(dir, j);
   auto out = dir / "run";
   auto r = run_segx(
       {"train", "--config", cfg.string(), "--output", out.string(), "--vocab", "-", "-j", "2"},
@@ -99,18 +107,18 @@ TEST(DaTaSegCli, PanopticAndBoxesOnlySetsCoTrainOnAVocabularyFromStdin) {
     if (j["datasets"].contains("synth"))
       synth_loss.push_back(j["datasets"]["synth"]["total_loss"].get<double>());
   }
-  // Rates 3 : 1 over 80 iterations (binomial sd 3.9 iterations).
-  EXPECT_EQ(drawn["synth"] + drawn["boxes"], 80);
-  EXPECT_NEAR(drawn["synth"] / 80.0, 0.75, 0.12) << drawn["synth"] << " of 80";
+  // Rates 3 : 1 over 400 iterations (binomial sd 8.7 iterations, 0.022 of the share).
+  EXPECT_EQ(drawn["synth"] + drawn["boxes"], 400);
+  EXPECT_NEAR(drawn["synth"] / 400.0, 0.75, 0.08) << drawn["synth"] << " of 400";
   EXPECT_TRUE(projection) << "no box-projection loss";
   ASSERT_GE(synth_loss.size(), 4u);
-  const double early = synth_loss[0] + synth_loss[1];
-  const double late = synth_loss[synth_loss.size() - 1] + synth_loss[synth_loss.size() - 2];
-  EXPECT_LT(late, early * 0.9) << "loss did not fall: " << early << " -> " << late;
+  EXPECT_LT(synth_loss.back(), synth_loss.front() * 0.5)
+      << "loss did not halve: " << synth_loss.front() << " -> " << synth_loss.back();
   ASSERT_TRUE(eval.is_object()) << "no evaluation line";
   for (const char* key : {"PQ", "mIoU", "mask_AP", "mask_AP50"})
     EXPECT_TRUE(eval.contains(key)) << key;
-  EXPECT_GE(eval["mIoU"].get<double>(), 0.0);
+  EXPECT_GT(eval["mIoU"].get<double>(), 5.0) << eval.dump();  // measured 19.6
+  EXPECT_GT(eval["PQ"].get<double>(), 5.0) << eval.dump();    // measured 19.6
 
   // The trained classifier's embeddings travel with the model: segx infer loads them.
   auto model = json::parse(read_file(out / "model_config.json"));

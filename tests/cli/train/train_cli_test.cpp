@@ -55,15 +55,31 @@ std::vector<json> metrics(const fs::path& out) {
   return r;
 }
 
+// A config that learns measurably in ~30 s on 2 cores: one-group GroupNorm (as the n200 recipe:
+// with the default 32 groups a 16-channel stem normalises away each image's colour, which is what
+// tells these classes apart), crops of the whole 96-pixel height, 400 iterations, and validation
+// on two of the training images (six images cannot teach a held-out score; memorising them is
+// what a working trainer does and a broken one does not).
+json learning_config() {
+  json j = tiny_config(400);
+  j["model"]["resnet"]["norm_groups"] = 1;
+  j["model"]["pixel_decoder"]["norm_groups"] = 1;
+  j["validation"]["slice"] = {0, 2};
+  j["input"]["crop_size"] = 96;
+  j["solver"]["checkpoint_period"] = 200;
+  j["solver"]["log_period"] = 50;
+  return j;
+}
+
 TEST(TrainCli, TinyModelLearnsAndItsWeightsLoadInInfer) {
   auto dir = temp_dir("train_cli");
-  auto cfg = write_train_config(dir, tiny_config(60));
+  auto cfg = write_train_config(dir, learning_config());
   auto out = dir / "run";
   auto r = run_segx({"train", "--config", cfg.string(), "--output", out.string(), "-j", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("iter 60/60"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("iter 400/400"), std::string::npos) << r.err;
   for (const char* f : {"metrics.jsonl", "model_final.safetensors", "model_config.json",
-                        "model_0000040.pt", "model_0000060.pt", "last_checkpoint"})
+                        "model_0000200.pt", "model_0000400.pt", "last_checkpoint"})
     EXPECT_TRUE(fs::exists(out / f)) << f;
   auto m = metrics(out);
   std::vector<double> loss;
@@ -72,12 +88,16 @@ TEST(TrainCli, TinyModelLearnsAndItsWeightsLoadInInfer) {
     if (j.contains("total_loss")) loss.push_back(j["total_loss"].get<double>());
     if (j.contains("eval")) eval = j["eval"];
   }
-  ASSERT_EQ(loss.size(), 7u);  // iterations 1, 10, 20, ..., 60
-  const double early = loss[0] + loss[1], late = loss[loss.size() - 1] + loss[loss.size() - 2];
-  EXPECT_LT(late, early * 0.9) << "loss did not fall: " << early << " -> " << late;
+  ASSERT_EQ(loss.size(), 9u);  // iterations 1, 50, 100, ..., 400
+  // Bars a trainer that does not learn misses and a working one clears with a wide margin
+  // (measured: total loss 35.0 -> 9.2, PQ 15.1 and mIoU 16.4 on the two training images; an
+  // untrained or non-stepping model scores 0).
+  EXPECT_LT(loss.back(), loss.front() * 0.5)
+      << "loss did not halve: " << loss.front() << " -> " << loss.back();
   ASSERT_TRUE(eval.is_object()) << "no evaluation line";
   EXPECT_EQ(eval["images"], 2);
-  EXPECT_GE(eval["PQ"].get<double>(), 0.0);
+  EXPECT_GT(eval["PQ"].get<double>(), 5.0) << eval.dump();
+  EXPECT_GT(eval["mIoU"].get<double>(), 5.0) << eval.dump();
 
   auto image = synth() / "images" / "000000000007.jpg";
   auto inf = run_segx({"infer", image.string(), "--config", (out / "model_config.json").string(),
@@ -116,8 +136,8 @@ TEST(TrainCli, BadConfigsAndDevices) {
       {"train", "--config", (dir / "none.json").string(), "--output", (dir / "out").string()});
   EXPECT_EQ(r.exit_code, 66) << r.err;
 
-  r = run_segx({"train", "--config", write_train_config(dir / "c", tiny_config(2)).string(), "--output",
-                (dir / "out_cuda").string(), "--device", "cuda"});
+  r = run_segx({"train", "--config", write_train_config(dir / "c", tiny_config(2)).string(),
+                "--output", (dir / "out_cuda").string(), "--device", "cuda"});
   EXPECT_EQ(r.exit_code, 69) << r.err;
 }
 
@@ -198,8 +218,8 @@ TEST(TrainCli, TinyOneFormerLearnsAndInferLoadsIt) {
   EXPECT_NE(r.err.find("bpe.txt.gz' does not exist"), std::string::npos) << r.err;
 
   auto out = dir / "run";
-  r = run_segx(
-      {"train", "--config", write_train_config(dir, j).string(), "--output", out.string(), "-j", "2"});
+  r = run_segx({"train", "--config", write_train_config(dir, j).string(), "--output", out.string(),
+                "-j", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<double> loss;
   for (const auto& m : metrics(out)) {
