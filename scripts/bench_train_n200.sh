@@ -3,8 +3,11 @@
 # the synthetic n200 fixture (a dataset segx did not generate), predicts the last 40 with
 # `segx infer` and scores them with `segx eval pq | miou | ap`. Appends the summary lines to
 # scripts/bench_train_n200.results.txt and leaves the tables, reports and a training-curve
-# picture in RUN_DIR/eval_last40. Run it on an otherwise idle machine: the training time is part
-# of the result.
+# picture in RUN_DIR/eval_last40; the same figures, with the machine and the commit, replace the
+# recipe's entry in scripts/results/bench_train_n200.json (what the README's table is made from).
+# The training time is the sum of the per-iteration times in RUN_DIR/metrics.jsonl (validation
+# included), so a run resumed across sessions still reports the time it trained; run it on an
+# otherwise idle machine, since that time is part of the result.
 #
 #   scripts/bench_train_n200.sh [RECIPE] [RUN_DIR]
 #
@@ -23,12 +26,9 @@ fi
 build=$("$root/scripts/build.sh")
 segx=$build/cli/segx
 
-start=$(date +%s)
 resume=()
 [[ -d $run ]] && resume=(--resume)
 "$segx" train --config "$recipe" --output "$run" -j 2 "${resume[@]}"
-train_s=$(($(date +%s) - start))
-[[ ${#resume[@]} -eq 0 ]] || train_s="$train_s (resumed)"
 
 out=$run/eval_last40
 rm -rf "$out"
@@ -55,8 +55,10 @@ mkdir -p "$out"
   --iou-type segm --json "$out/ap.json" > "$out/ap.txt"
 "$segx" visualize plot "$run/metrics.jsonl" -o "$out/training_curve.png"
 
+summary=$(/usr/bin/python3 "$root/scripts/train_results.py" --recipe "$recipe" --run "$run" \
+  --eval-dir "$out" --results "$root/scripts/results/bench_train_n200.json")
 {
-  echo "$(date -u +%FT%TZ) recipe=$(basename "$recipe") run=$run train_wall_s=$train_s"
+  echo "$(date -u +%FT%TZ) recipe=$(basename "$recipe") run=$run $summary"
   grep -E '^(All|Things|Stuff) ' "$out/pq.txt" | sed 's/^/  PQ  /'
   grep -A 1 -E '^ +mIoU' "$out/miou.txt" | sed 's/^/  /'
   head -n 1 "$out/ap.txt" | sed 's/^/  segm /'
