@@ -13,6 +13,7 @@
 #include "segx/core/progress.hpp"
 #include "segx/dataset/coco_panoptic.hpp"
 #include "segx/dataset/json.hpp"
+#include "segx/io/staged_dir.hpp"
 #include "segx/viz/coco_items.hpp"
 #include "segx/viz/compare.hpp"
 #include "segx/viz/error_view.hpp"
@@ -21,7 +22,6 @@
 #include "segx/viz/overlay.hpp"
 #include "segx/viz/report_plots.hpp"
 #include "segx/viz/sheet.hpp"
-#include "segx/viz/staged_outputs.hpp"
 
 namespace segx::cli {
 
@@ -225,10 +225,10 @@ int draw_pictures(const SetOptions& o, std::size_t count, const std::string& lab
     viz::write_picture(o.output, draw(0), o.jpeg_quality);
     return 0;
   }
-  viz::StagedOutputs out(o.output, o.overwrite);
+  io::StagedDir out(o.output, o.overwrite);
   Progress progress(label, count);
   parallel_for(count, o.threads, [&](std::size_t i, int) {
-    viz::write_picture(out.staging_path(key(i) + "." + o.format), draw(i), o.jpeg_quality);
+    viz::write_picture((out.path() / (key(i) + "." + o.format)).string(), draw(i), o.jpeg_quality);
     progress.advance();
   });
   progress.finish();

@@ -205,11 +205,7 @@ void cityscapes_to_coco_panoptic(const std::string& root, const CityscapesOption
   w.EndArray();
   w.Key("categories"), cityscapes_categories(o.train_ids).write_json(w);
   w.EndObject();
-  io::AtomicOutput out(out_json);
-  out.stream().write(buf.GetString(), std::streamsize(buf.GetSize()));
-  out.stream().put('\n');
-  stage.commit();
-  out.commit();
+  io::commit_json_and_dir(stage, out_json, {buf.GetString(), buf.GetSize()});
 }
 
 }  // namespace segx::dataset

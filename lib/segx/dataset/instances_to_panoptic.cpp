@@ -158,11 +158,7 @@ void instances_to_panoptic(const CocoInstances& in, const CocoInstances& images,
   for (auto& c : cats) c.isthing = true;  // every instance category is a thing
   w.Key("categories"), CategorySet(std::move(cats)).write_json(w);
   w.EndObject();
-  io::AtomicOutput out(out_json);
-  out.stream().write(buf.GetString(), std::streamsize(buf.GetSize()));
-  out.stream().put('\n');
-  stage.commit();
-  out.commit();
+  io::commit_json_and_dir(stage, out_json, {buf.GetString(), buf.GetSize()});
 }
 
 }  // namespace segx::dataset

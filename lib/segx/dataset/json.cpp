@@ -73,6 +73,11 @@ std::string id_text(const JsonValue& v) {
   return to_json(v);
 }
 
+std::string unquoted_id(std::string id) {
+  if (id.size() >= 2 && id.front() == '"') id = id.substr(1, id.size() - 2);
+  return id;
+}
+
 std::string to_json(const JsonValue& v) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);

@@ -31,6 +31,9 @@ std::string get_string(const JsonValue& obj, const char* key, const std::string&
 const JsonValue& get_array(const JsonValue& obj, const char* key, const std::string& where);
 // An integer or a string (image ids are either), as text for messages.
 std::string id_text(const JsonValue& v);
+// An image id kept as JSON text ("139" or "\"139\""), without the quotes of a string id: the
+// name a per-image output file gets.
+std::string unquoted_id(std::string id);
 
 // Serialises compactly.
 std::string to_json(const JsonValue& v);

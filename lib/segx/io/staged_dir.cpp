@@ -45,4 +45,12 @@ void StagedDir::commit() {
   committed_ = true;
 }
 
+void commit_json_and_dir(StagedDir& stage, const fs::path& json_path, std::string_view json) {
+  AtomicOutput out(json_path.string());
+  out.stream().write(json.data(), std::streamsize(json.size()));
+  out.stream().put('\n');
+  stage.commit();
+  out.commit();
+}
+
 }  // namespace segx::io

@@ -2,6 +2,7 @@
 // the target and moved in by commit(), so a failed run leaves the target as it was.
 #pragma once
 #include <filesystem>
+#include <string_view>
 
 namespace segx::io {
 
@@ -24,5 +25,11 @@ class StagedDir {
   std::filesystem::path target_, staging_;
   bool committed_ = false;
 };
+
+// The end of every "JSON + folder of PNGs" writer: writes `json` and a newline to `json_path`
+// atomically and moves the stage in, the folder before the JSON that names its files (a JSON
+// that cannot be created fails before the folder moves).
+void commit_json_and_dir(StagedDir& stage, const std::filesystem::path& json_path,
+                         std::string_view json);
 
 }  // namespace segx::io

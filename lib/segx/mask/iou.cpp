@@ -1,6 +1,8 @@
 // Mask and box IoU with COCO's crowd rule, as maskApi's bbIou/rleIou compute it.
 #include "segx/mask/iou.hpp"
 
+#include "segx/mask/joint_runs.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -22,28 +24,11 @@ namespace {
 // Intersection and union pixel counts of two masks of one size, walking both run lists.
 void overlap(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b, uint64_t& inter,
              uint64_t& uni) {
-  size_t ia = 1, ib = 1;
-  uint32_t ca = a.empty() ? 0 : a[0], cb = b.empty() ? 0 : b[0];
-  bool va = false, vb = false;
   inter = uni = 0;
-  for (;;) {
-    const uint32_t c = std::min(ca, cb);
-    if (va || vb) {
-      uni += c;
-      if (va && vb) inter += c;
-    }
-    ca -= c;
-    cb -= c;
-    if (ca == 0 && ia < a.size()) {
-      ca = a[ia++];
-      va = !va;
-    }
-    if (cb == 0 && ib < b.size()) {
-      cb = b[ib++];
-      vb = !vb;
-    }
-    if (ca == 0 && cb == 0) break;
-  }
+  for_each_joint_run(a, b, [&](uint32_t c, bool va, bool vb) {
+    if (va || vb) uni += c;
+    if (va && vb) inter += c;
+  });
 }
 
 }  // namespace

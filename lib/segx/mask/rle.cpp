@@ -1,6 +1,8 @@
 // Encoding, decoding and the whole-mask operations (area, box, merge) on COCO RLE.
 #include "segx/mask/rle.hpp"
 
+#include "segx/mask/joint_runs.hpp"
+
 #include <algorithm>
 
 namespace segx::mask {
@@ -122,37 +124,24 @@ Box to_bbox(const Rle& rle) {
 
 namespace {
 
-// Union or intersection of two masks of the same size, run by run.
+// Union or intersection of two masks of the same size, run by run: stretches of equal value
+// accumulate into one run, and a change of value closes it.
 std::vector<uint32_t> merge_two(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b,
                                 bool intersect) {
   std::vector<uint32_t> out;
   out.reserve(a.size() + b.size());
-  size_t ia = 1, ib = 1;
-  uint32_t ca = a.empty() ? 0 : a[0], cb = b.empty() ? 0 : b[0];
-  bool va = false, vb = false, v = false;
+  bool value = false;  // the value of the run being counted; RLEs start with background
   uint32_t run = 0;
-  for (;;) {
-    const uint32_t c = std::min(ca, cb);
-    run += c;
-    ca -= c;
-    cb -= c;
-    if (ca == 0 && ia < a.size()) {
-      ca = a[ia++];
-      va = !va;
-    }
-    if (cb == 0 && ib < b.size()) {
-      cb = b[ib++];
-      vb = !vb;
-    }
-    const bool before = v;
-    v = intersect ? (va && vb) : (va || vb);
-    const bool done = ca == 0 && cb == 0;
-    if (v != before || done) {
+  for_each_joint_run(a, b, [&](uint32_t c, bool va, bool vb) {
+    const bool v = intersect ? (va && vb) : (va || vb);
+    if (v != value) {
       out.push_back(run);
       run = 0;
+      value = v;
     }
-    if (done) break;
-  }
+    run += c;
+  });
+  out.push_back(run);
   return out;
 }
 

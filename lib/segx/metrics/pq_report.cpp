@@ -147,24 +147,21 @@ nlohmann::json pq_partial_json(const PqPartial& p) {
     if (img.missing_prediction) j["missing_prediction"] = true;
     images.push_back(std::move(j));
   }
-  return {{"format", "segx-eval-partial"}, {"version", 1},
-          {"metric", "pq"},               {"shard", {p.shard.index, p.shard.count}},
-          {"total_images", p.total_images}, {"run", p.header},
-          {"categories", cats},           {"images", images}};
+  auto j = partial_header_json("pq", {p.shard.index, p.shard.count, p.total_images, p.header});
+  j["categories"] = std::move(cats);
+  j["images"] = std::move(images);
+  return j;
 }
 
 PqPartial pq_partial_from_json(const nlohmann::json& j, const std::string& name) {
   try {
-    if (j.at("format") != "segx-eval-partial" || j.at("metric") != "pq")
-      fail(ErrorKind::DataError, "'{}' is not a PQ partial file from `segx eval pq --shard`", name);
-    if (j.at("version") != 1)
-      fail(ErrorKind::DataError, "'{}': partial file version {} is not supported", name,
-           j.at("version").dump());
+    const auto h =
+        partial_header_from_json(j, "pq", "a PQ partial file from `segx eval pq --shard`", name);
     PqPartial p;
-    p.shard.index = j.at("shard").at(0).get<int>();
-    p.shard.count = j.at("shard").at(1).get<int>();
-    p.total_images = j.at("total_images").get<std::size_t>();
-    p.header = j.at("run");
+    p.shard.index = h.shard_index;
+    p.shard.count = h.shard_count;
+    p.total_images = h.total_images;
+    p.header = h.run;
     for (const auto& c : j.at("categories"))
       p.categories.push_back({c.at("id").get<std::int64_t>(), c.at("name").get<std::string>(),
                               c.at("isthing").get<int>() == 1});

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "segx/core/build_info.hpp"
+#include "segx/core/error.hpp"
 #include "segx/io/digest.hpp"
 #include "segx/io/stream.hpp"
 
@@ -29,6 +30,30 @@ nlohmann::json report_header(const ReportInfo& info) {
     inputs.push_back(std::move(j));
   }
   return {{"segx_version", SEGX_VERSION}, {"inputs", inputs}, {"options", info.options}};
+}
+
+nlohmann::json partial_header_json(const std::string& metric, const PartialHeader& header) {
+  return {{"format", "segx-eval-partial"},
+          {"version", 1},
+          {"metric", metric},
+          {"shard", {header.shard_index, header.shard_count}},
+          {"total_images", header.total_images},
+          {"run", header.run}};
+}
+
+PartialHeader partial_header_from_json(const nlohmann::json& j, const std::string& metric,
+                                       const std::string& what, const std::string& name) {
+  if (j.at("format") != "segx-eval-partial" || j.at("metric") != metric)
+    fail(ErrorKind::DataError, "'{}' is not {}", name, what);
+  if (j.at("version") != 1)
+    fail(ErrorKind::DataError, "'{}': partial file version {} is not supported", name,
+         j.at("version").dump());
+  PartialHeader h;
+  h.shard_index = j.at("shard").at(0).get<int>();
+  h.shard_count = j.at("shard").at(1).get<int>();
+  h.total_images = j.at("total_images").get<std::size_t>();
+  h.run = j.at("run");
+  return h;
 }
 
 }  // namespace segx::metrics

@@ -26,4 +26,20 @@ struct ReportInfo {
 // {"segx_version": ..., "inputs": [...], "options": {...}}
 nlohmann::json report_header(const ReportInfo& info);
 
+// What every shard's partial file (`segx eval pq|miou --shard I/N --partial FILE`) starts with,
+// whatever its metric; the metric's own fields sit beside these.
+struct PartialHeader {
+  int shard_index = 1, shard_count = 1;
+  std::size_t total_images = 0;  // in the whole set
+  nlohmann::json run;            // report_header() of the run
+};
+
+// {"format": "segx-eval-partial", "version": 1, "metric": metric, "shard", "total_images", "run"}
+nlohmann::json partial_header_json(const std::string& metric, const PartialHeader& header);
+// Checks format, metric and version (Error(DataError) naming `name`: "'NAME' is not WHAT" for
+// another kind of file) and reads the header; missing or mistyped fields throw nlohmann's
+// exceptions, which the metric's reader turns into its "malformed partial file" error.
+PartialHeader partial_header_from_json(const nlohmann::json& j, const std::string& metric,
+                                       const std::string& what, const std::string& name);
+
 }  // namespace segx::metrics

@@ -86,30 +86,23 @@ void write_confusion_csv(std::ostream& out, const ConfusionMatrix& m,
 }
 
 nlohmann::json semantic_partial_json(const SemanticPartial& p) {
-  return {{"format", "segx-eval-partial"},
-          {"version", 1},
-          {"metric", "miou"},
-          {"shard", {p.shard_index, p.shard_count}},
-          {"total_images", p.total_images},
-          {"positions", p.positions},
-          {"run", p.header},
-          {"class_names", p.class_names},
-          {"cells", p.matrix.cells()}};
+  auto j = partial_header_json("miou", {p.shard_index, p.shard_count, p.total_images, p.header});
+  j["positions"] = p.positions;
+  j["class_names"] = p.class_names;
+  j["cells"] = p.matrix.cells();
+  return j;
 }
 
 SemanticPartial semantic_partial_from_json(const nlohmann::json& j, const std::string& name) {
   try {
-    if (j.at("format") != "segx-eval-partial" || j.at("metric") != "miou")
-      fail(ErrorKind::DataError, "'{}' is not an mIoU partial file from `segx eval miou --shard`", name);
-    if (j.at("version") != 1)
-      fail(ErrorKind::DataError, "'{}': partial file version {} is not supported", name,
-           j.at("version").dump());
+    const auto h = partial_header_from_json(
+        j, "miou", "an mIoU partial file from `segx eval miou --shard`", name);
     SemanticPartial p;
-    p.shard_index = j.at("shard").at(0).get<int>();
-    p.shard_count = j.at("shard").at(1).get<int>();
-    p.total_images = j.at("total_images").get<std::size_t>();
+    p.shard_index = h.shard_index;
+    p.shard_count = h.shard_count;
+    p.total_images = h.total_images;
+    p.header = h.run;
     p.positions = j.at("positions").get<std::vector<std::size_t>>();
-    p.header = j.at("run");
     p.class_names = j.at("class_names").get<std::vector<std::string>>();
     const int k = int(p.class_names.size());
     p.matrix = ConfusionMatrix(k);

@@ -65,6 +65,18 @@ void put(cv::Mat3b& canvas, const cv::Mat3b& part, cv::Point at) {
   if (r.area() > 0) part(cv::Rect(r.x - at.x, r.y - at.y, r.width, r.height)).copyTo(canvas(r));
 }
 
+// One tick of a horizontal axis at column x: its grid line across the plot, its mark below the
+// frame and its label centred under the mark.
+void draw_x_tick(cv::Mat3b& canvas, const cv::Rect& plot, int x, int tick,
+                 const std::string& label) {
+  cv::line(canvas, {x, plot.y}, {x, plot.y + plot.height}, to_scalar(kGrid), 1);
+  cv::line(canvas, {x, plot.y + plot.height}, {x, plot.y + plot.height + tick}, to_scalar(kFrame),
+           1);
+  draw_text(canvas, label,
+            {x - text_extent(label, tick_font()).width / 2, plot.y + plot.height + tick + 4},
+            tick_font(), kInk);
+}
+
 // Tick labels in one format: the same number of decimals for all (enough for the step), scientific
 // notation for very small or large values, "k" for round thousands.
 std::vector<std::string> tick_labels(const std::vector<double>& ticks) {
@@ -172,14 +184,7 @@ cv::Mat3b render_line_chart(const LineChart& chart) {
   for (std::size_t i = 0; i < xt.size(); ++i) {
     double v = xt[i];
     if (v < x0 - 1e-12 || v > x1 + 1e-12) continue;
-    int x = static_cast<int>(std::lround(px(v)));
-    cv::line(canvas, {x, plot.y}, {x, plot.y + plot.height}, to_scalar(kGrid), 1);
-    cv::line(canvas, {x, plot.y + plot.height}, {x, plot.y + plot.height + tick}, to_scalar(kFrame),
-             1);
-    const std::string& s = xl[i];
-    draw_text(canvas, s,
-              {x - text_extent(s, tick_font()).width / 2, plot.y + plot.height + tick + 4},
-              tick_font(), kInk);
+    draw_x_tick(canvas, plot, static_cast<int>(std::lround(px(v))), tick, xl[i]);
   }
   cv::rectangle(canvas, plot, to_scalar(kFrame), 1);
   if (!chart.x_label.empty()) {
@@ -258,14 +263,7 @@ cv::Mat3b render_bar_chart(const BarChart& chart) {
   };
   std::vector<std::string> labels = tick_labels(ticks);
   for (std::size_t i = 0; i < ticks.size(); ++i) {
-    int x = px(ticks[i]);
-    cv::line(canvas, {x, plot.y}, {x, plot.y + plot.height}, to_scalar(kGrid), 1);
-    cv::line(canvas, {x, plot.y + plot.height}, {x, plot.y + plot.height + tick}, to_scalar(kFrame),
-             1);
-    const std::string& s = labels[i];
-    draw_text(canvas, s,
-              {x - text_extent(s, tick_font()).width / 2, plot.y + plot.height + tick + 4},
-              tick_font(), kInk);
+    draw_x_tick(canvas, plot, px(ticks[i]), tick, labels[i]);
   }
   for (int i = 0; i < n; ++i) {
     const auto& [name, v] = chart.bars[i];

@@ -8,6 +8,7 @@
 
 #include "segx/core/error.hpp"
 #include "segx/dataset/coco_panoptic.hpp"
+#include "segx/dataset/json.hpp"
 #include "segx/dataset/manifest.hpp"
 #include "segx/io/panoptic_png.hpp"
 #include "segx/viz/coco_items.hpp"
@@ -19,12 +20,6 @@ namespace segx::viz {
 namespace {
 
 namespace fs = std::filesystem;
-
-// "139" for 139 and for "139" (string ids come quoted from id_text).
-std::string unquoted(std::string id) {
-  if (id.size() >= 2 && id.front() == '"') id = id.substr(1, id.size() - 2);
-  return id;
-}
 
 struct Photos {
   CategoryTable categories;
@@ -118,7 +113,7 @@ ErrorSet load_error_set(const metrics::PanopticSetSpec& spec, const std::string&
   set.pq_categories = metrics::PanopticCategories(pairs.categories);
   for (auto& pair : pairs.pairs) {
     ErrorItem item;
-    item.key = unquoted(pair.image_id);
+    item.key = dataset::unquoted_id(pair.image_id);
     auto it = photos.by_image_id.find(pair.image_id);
     if (it == photos.by_image_id.end())
       fail(ErrorKind::DataError, "'{}': no image file for image {}", spec.gt_json, item.key);

@@ -7,6 +7,7 @@
 
 #include "segx/core/error.hpp"
 #include "segx/dataset/coco_panoptic.hpp"
+#include "segx/dataset/json.hpp"
 #include "segx/dataset/manifest.hpp"
 #include "segx/mask/polygon.hpp"
 
@@ -15,11 +16,6 @@ namespace segx::viz {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string unquoted(std::string id) {
-  if (id.size() >= 2 && id.front() == '"') id = id.substr(1, id.size() - 2);
-  return id;
-}
 
 // The mask of one annotation: its segmentation (RLE or polygons), else its box.
 std::string mask_counts(const dataset::JsonValue* segmentation, const dataset::JsonValue* bbox,
@@ -66,7 +62,7 @@ std::vector<VizItem> coco_instance_items(const dataset::CocoInstances& gt,
     auto it = gt.image_index.find(a.image_key);
     if (it == gt.image_index.end())
       fail(ErrorKind::DataError, "{}: image {} is not in '{}'", drawn.where(a, i),
-           unquoted(a.image_key), gt.path);
+           dataset::unquoted_id(a.image_key), gt.path);
     if (results && a.score && *a.score < min_score) continue;
     const auto& image = gt.images[it->second];
     if (image.height <= 0 || image.width <= 0)
@@ -83,7 +79,7 @@ std::vector<VizItem> coco_instance_items(const dataset::CocoInstances& gt,
   for (std::size_t i = 0; i < gt.images.size(); ++i) {
     const auto& image = gt.images[i];
     VizItem item;
-    item.key = unquoted(image.key);
+    item.key = dataset::unquoted_id(image.key);
     item.image = (fs::path(images_dir) / image.file_name).string();
     item.gt.kind = LabelFile::Kind::Masks;
     item.gt.path = drawn.path;
@@ -201,7 +197,7 @@ ManifestItems manifest_items(const std::string& path, ManifestLabels which,
   while (reader.next(rec)) {
     const std::string where = reader.where();
     VizItem item;
-    item.key = unquoted(dataset::record_image_id(rec));
+    item.key = dataset::unquoted_id(dataset::record_image_id(rec));
     const std::string file = dataset::get_string(rec, "file_name", where);
     item.image = images_dir.empty() ? reader.resolve(file)
                                     : (fs::path(images_dir) / fs::path(file).filename()).string();
