@@ -1,6 +1,7 @@
 // mIoU on the real Cityscapes frame (mmseg tests): labelIds mapped to trainIds by segx against the
 // labelTrainIds file, checked with a confusion matrix counted here with OpenCV and the table of
-// cityscapesScripts' labels.py written out independently.
+// cityscapesScripts' labels.py written out independently. A consistency check, not a comparison
+// with a reference tool's output: that is miou_cityscapes_parity_test.cpp (cityscapesScripts).
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
