@@ -1,23 +1,24 @@
 #!/usr/bin/env bash
-# Benchmark of `segx eval ap` (segm and bbox) on a 5,000-image 640x480 COCO set: wall time and
-# peak RSS from /usr/bin/time -v, plus segx's own load/evaluation split. The set is synth/n200
-# replicated 25 times with remapped image and annotation ids (the synthetic generator writes
-# panoptic data only), so the reference figures in the README (faster-coco-eval, pycocotools)
-# should be re-measured on this same set for a strict comparison.
-# Usage: scripts/bench_eval_ap.sh [BUILD_DIR] [OUT_FILE]   (THREADS=2 by default)
+# `segx eval ap` (segm and bbox) side by side with faster-coco-eval and pycocotools (COCOeval
+# evaluate/accumulate/summarize; whole processes, JSON loading included) on a 5,000-image 640x480
+# COCO set: synth/n200 replicated 25 times with remapped image and annotation ids (the synthetic
+# generator writes panoptic data only). Plus process start-up: `segx --version` against the same
+# through `segx-torch` (which loads LibTorch). Alternating runs, REPEATS times (default 5);
+# medians go to scripts/results/eval_ap.json with the machine, date and commit
+# (scripts/bench_harness.py). Without the peers set up, segx's side only and no ratio.
+# Usage: scripts/bench_eval_ap.sh [BUILD_DIR]   (REPEATS, THREADS=2, COPIES=25)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$root/build}
-out=${2:-$root/build/bench_eval_ap.txt}
+source "$(dirname "$0")/bench_common.sh"
+build=$(cd "${1:-$root/build}" && pwd)
 fixtures=${SEGX_FIXTURES:-$root/../shared/fixtures}
-threads=${THREADS:-2}
 copies=${COPIES:-25}
-data=$build/bench_eval_ap_data
+data=$build/bench_eval_ap_data_x$copies
 segx=$build/cli/segx
+ninja -C "$build" -j2 segx segx-torch >/dev/null
 
 if [ ! -f "$data/instances_gt.json" ]; then
   mkdir -p "$data"
-  python3 - "$fixtures/synth/n200" "$data" "$copies" <<'PY'
+  "$PY" - "$fixtures/synth/n200" "$data" "$copies" <<'PY'
 import json, sys
 src, dst, copies = sys.argv[1], sys.argv[2], int(sys.argv[3])
 gt = json.load(open(f"{src}/instances_gt.json"))
@@ -37,22 +38,37 @@ for name in ("results_segm.json", "results_bbox.json"):
 PY
 fi
 
-{
-  echo "# segx eval ap benchmark: $(date -u +%FT%TZ), $(nproc) cores, threads=$threads"
-  echo "# data: synth/n200 x $copies = $(python3 -c "import json;d=json.load(open('$data/instances_gt.json'));print(len(d['images']),'images,',len(d['annotations']),'annotations')")"
-  "$segx" --version
-  for type in segm bbox; do
-    res=$data/results_$type.json
-    log=$(mktemp)
-    "$segx" --version >/dev/null  # warm the page cache for the binary's libraries
-    /usr/bin/time -v "$segx" eval ap --gt "$data/instances_gt.json" --results "$res" \
-      --iou-type "$type" --threads "$threads" >"$log.out" 2>"$log"
-    wall=$(grep "Elapsed (wall clock)" "$log" | awk '{print $NF}')
-    rss=$(grep "Maximum resident set size" "$log" | awk '{print $NF}')
-    split=$(grep -o "loading .* s, evaluation .* s" "$log" || true)
-    echo "$type wall=$wall maxrss_kb=$rss ($split)"
-    head -1 "$log.out"
-    rm -f "$log" "$log.out"
+cat > "$data/peer_ap.py" <<'PY'
+# One COCOeval run as the peers' README shows it: load both JSON files, evaluate, accumulate,
+# summarize (prints the 12 stats).
+import sys
+lib, gt_file, res_file, kind = sys.argv[1:5]
+if lib == "pycocotools":
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+else:
+    from faster_coco_eval import COCO, COCOeval_faster as COCOeval
+gt = COCO(gt_file)
+e = COCOeval(gt, gt.loadRes(res_file), kind)
+e.evaluate()
+e.accumulate()
+e.summarize()
+print(list(e.stats))
+PY
+desc=$("$PY" -c "import json,sys;d=json.load(open(sys.argv[1]));print(len(d['images']),'images,',len(d['annotations']),'annotations')" "$data/instances_gt.json")
+peers_check pycocotools.cocoeval faster_coco_eval
+jobs=()
+for type in segm bbox; do
+  cmd="$segx eval ap --gt $data/instances_gt.json --results $data/results_$type.json --iou-type $type --threads $threads"
+  for lib in faster-coco-eval pycocotools; do
+    mod=${lib//-/_}
+    jobs+=(--job "eval ap $type" --segx "$cmd"
+           --peer "$lib" "$PY $data/peer_ap.py $mod $data/instances_gt.json $data/results_$type.json $type")
   done
-  /usr/bin/time -f "startup only (segx --version): wall=%e s maxrss_kb=%M" "$segx" --version 2>&1 >/dev/null
-} | tee "$out"
+done
+"${harness[@]}" --bench eval_ap --out "$results_dir/eval_ap.json" --repeats "$repeats" --threads "$threads" \
+  --data "synth/n200 x $copies: $desc, 640x480" \
+  "${HARNESS_PEERS[@]}" "${jobs[@]}" \
+  --job "process start-up (--version)" --segx "$segx --version" \
+    --peer "segx-torch --version (loads LibTorch)" "$build/cli/segx-torch --version" \
+    --note "not a peer tool: the same code with LibTorch loaded, as every segx process did before the split"
