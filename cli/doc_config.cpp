@@ -57,8 +57,10 @@ std::string summary(const config::KeyDoc& k) {
   std::string s = k.type;
   if (k.deprecated) return s + "; deprecated, ignored";
   if (!k.default_text.empty()) {
-    if (k.default_text == "required") s += "; required";
-    else s += "; default " + k.default_text;
+    if (k.default_text == "required")
+      s += "; required";
+    else
+      s += "; default " + k.default_text;
   }
   if (!k.allowed.empty()) s += "; " + k.allowed;
   return s;

@@ -11,7 +11,9 @@
 namespace segx::config {
 namespace {
 
-std::string number(double v) { return fmt::format("{}", v); }
+std::string number(double v) {
+  return fmt::format("{}", v);
+}
 
 // "a, b or c".
 std::string alternatives(const std::vector<Json>& choices) {

@@ -71,16 +71,16 @@ struct Codec<bool> {
 };
 template <typename T>
 struct Codec<T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>>> {
-  static std::string name() {
-    return std::is_unsigned_v<T> ? "non-negative integer" : "integer";
-  }
+  static std::string name() { return std::is_unsigned_v<T> ? "non-negative integer" : "integer"; }
   static bool accepts(const Json& j) {
     if (j.is_number_unsigned())
       return j.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max());
     if (!j.is_number_integer()) return false;
     const auto v = j.get<std::int64_t>();
-    if constexpr (std::is_unsigned_v<T>) return v >= 0;
-    else return v >= std::numeric_limits<T>::min() && v <= std::numeric_limits<T>::max();
+    if constexpr (std::is_unsigned_v<T>)
+      return v >= 0;
+    else
+      return v >= std::numeric_limits<T>::min() && v <= std::numeric_limits<T>::max();
   }
 };
 template <>
@@ -209,7 +209,9 @@ class Table {
     f.doc_.section = true;
     f.read_ = [get, &sub](const Json& v, S& out, const Origin& o, const std::string& k,
                           const Rule&) { sub.read(v, get(out), o.nested(k)); };
-    f.write_ = [get, &sub](const S& in, Json& j, const std::string& k) { j[k] = sub.write(get(in)); };
+    f.write_ = [get, &sub](const S& in, Json& j, const std::string& k) {
+      j[k] = sub.write(get(in));
+    };
     f.children_ = [&sub](const std::string& prefix, std::vector<KeyDoc>& out) {
       sub.docs(prefix, out);
     };
@@ -274,8 +276,8 @@ class Table {
     f.read_ = [current](const Json& v, S&, const Origin& o, const std::string& k, const Rule& r) {
       check_value(v, Codec<int>::accepts(v), "integer", r, o, k);
       if (v.get<int>() > current)
-        o.fail(k, "is " + v.dump() + ", newer than this segx reads (" +
-                      std::to_string(current) + "); a later segx wrote it");
+        o.fail(k, "is " + v.dump() + ", newer than this segx reads (" + std::to_string(current) +
+                      "); a later segx wrote it");
     };
     f.write_ = [current](const S&, Json& j, const std::string& k) { j[k] = current; };
   }
@@ -332,8 +334,9 @@ class Table {
  private:
   template <typename At>
   static auto accessor(At at) {
-    if constexpr (std::is_member_object_pointer_v<At>)
-      return [at](auto& s) -> auto& { return s.*at; };
+    if constexpr (std::is_member_object_pointer_v<At>) return [at](auto& s) -> auto& {
+        return s.*at;
+      };
     else
       return at;
   }

@@ -13,8 +13,8 @@
 namespace segx::model {
 namespace {
 
-using nlohmann::json;
 using config::Table;
+using nlohmann::json;
 
 const Table<ResNetConfig>& resnet_table() {
   static const Table<ResNetConfig> table = [] {
@@ -230,7 +230,8 @@ const Table<ModelConfig>& model_table() {
 void check_across_keys(const ModelConfig& c, const config::Origin& o) {
   const auto& p = c.pixel_decoder;
   if (p.norm == "GN" && p.conv_dim % p.norm_groups != 0)
-    o.fail("pixel_decoder.conv_dim", "must be a multiple of pixel_decoder.norm_groups for GroupNorm");
+    o.fail("pixel_decoder.conv_dim",
+           "must be a multiple of pixel_decoder.norm_groups for GroupNorm");
   if (p.conv_dim % p.transformer_nheads != 0)
     o.fail("pixel_decoder.conv_dim", "must be divisible by pixel_decoder.transformer_nheads");
   const auto& d = c.decoder;
@@ -281,8 +282,12 @@ ModelConfig load_model_config(const std::string& path) {
   return parse_model_config(io::read_all(path), path);
 }
 
-std::string model_config_to_json(const ModelConfig& c) { return model_table().write(c).dump(2) + "\n"; }
+std::string model_config_to_json(const ModelConfig& c) {
+  return model_table().write(c).dump(2) + "\n";
+}
 
-std::vector<config::KeyDoc> model_config_keys() { return model_table().docs(); }
+std::vector<config::KeyDoc> model_config_keys() {
+  return model_table().docs();
+}
 
 }  // namespace segx::model

@@ -13,10 +13,10 @@
 namespace segx::train {
 namespace {
 
-using nlohmann::json;
 using config::Codec;
 using config::Origin;
 using config::Table;
+using nlohmann::json;
 namespace fs = std::filesystem;
 
 const Table<DatasetSpec>& dataset_table() {
@@ -29,8 +29,7 @@ const Table<DatasetSpec>& dataset_table() {
             "\"manifest\": a segx manifest (segx-manifest(5)); \"coco_panoptic\": a COCO panoptic "
             "JSON with its PNG folder")
         .one_of({"manifest", "coco_panoptic"});
-    t.field("path", &D::path,
-            "the manifest or COCO panoptic JSON, relative to the config file")
+    t.field("path", &D::path, "the manifest or COCO panoptic JSON, relative to the config file")
         .required()
         .non_empty();
     t.field("png_dir", &D::png_dir,
@@ -126,8 +125,10 @@ const Table<JitterOptions>& input_table() {
         fmt::format("[{}, {}]", defaults.crop_height, defaults.crop_width),
         [](const json& v, J& out, const Origin& o, const std::string& k, const config::Rule&) {
           std::vector<int> size;
-          if (Codec<int>::accepts(v)) size = {v.get<int>(), v.get<int>()};
-          else if (Codec<std::vector<int>>::accepts(v)) size = v.get<std::vector<int>>();
+          if (Codec<int>::accepts(v))
+            size = {v.get<int>(), v.get<int>()};
+          else if (Codec<std::vector<int>>::accepts(v))
+            size = v.get<std::vector<int>>();
           if (size.size() != 2 || size[0] <= 0 || size[1] <= 0)
             o.fail(k, "must be a positive size or [height, width], not " + config::brief(v));
           out.crop_height = size[0];
@@ -152,31 +153,41 @@ const Table<JitterOptions>& input_table() {
 const Table<TrainConfig>& loss_table() {
   static const Table<TrainConfig> table = [] {
     Table<TrainConfig> t;
-    t.field("class_weight", [](auto& c) -> auto& { return c.criterion.class_weight; },
-            "weight of the classification loss and matching cost (CLASS_WEIGHT)");
-    t.field("mask_weight", [](auto& c) -> auto& { return c.criterion.mask_weight; },
-            "weight of the mask binary cross-entropy (MASK_WEIGHT)");
-    t.field("dice_weight", [](auto& c) -> auto& { return c.criterion.dice_weight; },
-            "weight of the mask dice loss (DICE_WEIGHT)");
-    t.field("no_object_weight", [](auto& c) -> auto& { return c.criterion.no_object_weight; },
-            "classification weight of the no-object class (NO_OBJECT_WEIGHT)");
-    t.field("num_points", [](auto& c) -> auto& { return c.criterion.num_points; },
-            "points sampled per mask for matching and the mask losses (TRAIN_NUM_POINTS)")
+    t.field(
+        "class_weight", [](auto& c) -> auto& { return c.criterion.class_weight; },
+        "weight of the classification loss and matching cost (CLASS_WEIGHT)");
+    t.field(
+        "mask_weight", [](auto& c) -> auto& { return c.criterion.mask_weight; },
+        "weight of the mask binary cross-entropy (MASK_WEIGHT)");
+    t.field(
+        "dice_weight", [](auto& c) -> auto& { return c.criterion.dice_weight; },
+        "weight of the mask dice loss (DICE_WEIGHT)");
+    t.field(
+        "no_object_weight", [](auto& c) -> auto& { return c.criterion.no_object_weight; },
+        "classification weight of the no-object class (NO_OBJECT_WEIGHT)");
+    t.field(
+         "num_points", [](auto& c) -> auto& { return c.criterion.num_points; },
+         "points sampled per mask for matching and the mask losses (TRAIN_NUM_POINTS)")
         .positive();
-    t.field("oversample_ratio", [](auto& c) -> auto& { return c.criterion.oversample_ratio; },
-            "point oversampling for importance sampling (OVERSAMPLE_RATIO)")
+    t.field(
+         "oversample_ratio", [](auto& c) -> auto& { return c.criterion.oversample_ratio; },
+         "point oversampling for importance sampling (OVERSAMPLE_RATIO)")
         .min(1);
-    t.field("importance_ratio", [](auto& c) -> auto& { return c.criterion.importance_ratio; },
-            "share of the points taken where the mask is least certain (IMPORTANCE_SAMPLE_RATIO)")
+    t.field(
+         "importance_ratio", [](auto& c) -> auto& { return c.criterion.importance_ratio; },
+         "share of the points taken where the mask is least certain (IMPORTANCE_SAMPLE_RATIO)")
         .range(0, 1);
-    t.field("deep_supervision", [](auto& c) -> auto& { return c.deep_supervision; },
-            "losses on every decoder layer's predictions (DEEP_SUPERVISION)");
-    t.field("contrastive_weight", [](auto& c) -> auto& { return c.criterion.contrastive_weight; },
-            "OneFormer: weight of the query-text contrastive loss (CONTRASTIVE_WEIGHT)")
+    t.field(
+        "deep_supervision", [](auto& c) -> auto& { return c.deep_supervision; },
+        "losses on every decoder layer's predictions (DEEP_SUPERVISION)");
+    t.field(
+         "contrastive_weight", [](auto& c) -> auto& { return c.criterion.contrastive_weight; },
+         "OneFormer: weight of the query-text contrastive loss (CONTRASTIVE_WEIGHT)")
         .min(0);
-    t.field("contrastive_temperature", [](auto& c) -> auto& { return c.contrastive_temperature; },
-            "OneFormer: initial (learned) temperature of the contrastive loss "
-            "(CONTRASTIVE_TEMPERATURE)")
+    t.field(
+         "contrastive_temperature", [](auto& c) -> auto& { return c.contrastive_temperature; },
+         "OneFormer: initial (learned) temperature of the contrastive loss "
+         "(CONTRASTIVE_TEMPERATURE)")
         .positive();
     return t;
   }();
@@ -196,7 +207,8 @@ const Table<TextEncoderOptions>& text_encoder_table() {
             "decoder's hidden_dim (WIDTH)")
         .min(0);
     t.field("layers", &E::layers, "text transformer layers (NUM_LAYERS)").positive();
-    t.field("proj_num_layers", &E::proj_num_layers, "layers of the text projection (PROJ_NUM_LAYERS)")
+    t.field("proj_num_layers", &E::proj_num_layers,
+            "layers of the text projection (PROJ_NUM_LAYERS)")
         .positive();
     t.field("n_ctx", &E::n_ctx,
             "learned prompt context vectors (N_CTX); the texts are num_queries - n_ctx")
@@ -209,8 +221,11 @@ const Table<TextEncoderOptions>& text_encoder_table() {
 const Table<TrainConfig>& dataloader_table() {
   static const Table<TrainConfig> table = [] {
     Table<TrainConfig> t;
-    t.field("workers", &TrainConfig::workers, "threads loading batches (decoding and augmenting images)").min(1);
-    t.field("prefetch", &TrainConfig::prefetch, "batches loaded ahead of the one in training").min(1);
+    t.field("workers", &TrainConfig::workers,
+            "threads loading batches (decoding and augmenting images)")
+        .min(1);
+    t.field("prefetch", &TrainConfig::prefetch, "batches loaded ahead of the one in training")
+        .min(1);
     return t;
   }();
   return table;
@@ -269,13 +284,14 @@ const Table<TrainConfig>& train_table() {
               "warm-up");
     t.section("input", &C::jitter, input_table(),
               "training augmentation: large-scale jitter, fixed-size crop, flip");
-    t.section("loss", [](auto& c) -> auto& { return c; }, loss_table(),
-              "the set criterion (Mask2Former's Hungarian-matched losses)");
+    t.section(
+        "loss", [](auto& c) -> auto& { return c; }, loss_table(),
+        "the set criterion (Mask2Former's Hungarian-matched losses)");
     t.section("text_encoder", &C::text_encoder, text_encoder_table(),
               "OneFormer's text side, trained with the model (MODEL.TEXT_ENCODER.*); inference "
               "does not use it");
-    t.section("dataloader", [](auto& c) -> auto& { return c; }, dataloader_table(),
-              "the data loader");
+    t.section(
+        "dataloader", [](auto& c) -> auto& { return c; }, dataloader_table(), "the data loader");
     t.field("output", &C::output,
             "folder of checkpoints, metrics.jsonl and model_config.json, relative to the config "
             "file; segx train --output overrides it");
@@ -367,6 +383,8 @@ model::ModelConfig resolve_model_config(const TrainConfig& config, const TrainCl
   return model::read_model_config(j, {config.model_source, config.model_prefix, false});
 }
 
-std::vector<config::KeyDoc> train_config_keys() { return train_table().docs(); }
+std::vector<config::KeyDoc> train_config_keys() {
+  return train_table().docs();
+}
 
 }  // namespace segx::train

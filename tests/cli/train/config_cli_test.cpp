@@ -21,7 +21,9 @@ json train_config(const fs::path& dir) {
   return {{"datasets", {{{"path", "a.jsonl"}}}}, {"model", tiny_model()}};
 }
 
-std::size_t lines(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+std::size_t lines(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
 
 TEST(ConfigCli, TrainRefusesAnUnknownKeyWithExit78NamingIt) {
   auto dir = temp_dir("config_cli_unknown");
@@ -30,7 +32,8 @@ TEST(ConfigCli, TrainRefusesAnUnknownKeyWithExit78NamingIt) {
   auto r = run_segx({"train", "--config", write_train_config(dir, j).string(), "--output",
                      (dir / "run").string()});
   EXPECT_EQ(r.exit_code, 78) << r.err;
-  EXPECT_NE(r.err.find("train.json': unknown key \"solver.lr_sheduler\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("train.json': unknown key \"solver.lr_sheduler\""), std::string::npos)
+      << r.err;
   EXPECT_EQ(lines(r.err), 1u) << r.err;
   EXPECT_FALSE(fs::exists(dir / "run"));
 
@@ -77,7 +80,8 @@ TEST(ConfigCli, InferRefusesANewerSchemaAndWarnsAboutRemovedKeys) {
   r = run_segx({"infer", (dir / "a.png").string(), "--config", (dir / "old.json").string(),
                 "--weights", (dir / "none.safetensors").string()});
   EXPECT_EQ(r.exit_code, 66) << r.err;  // the config loaded; the weights are missing
-  EXPECT_NE(r.err.find("old.json': test.semantic_on is no longer read"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("old.json': test.semantic_on is no longer read"), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("test.panoptic_on is no longer read"), std::string::npos) << r.err;
 }
 

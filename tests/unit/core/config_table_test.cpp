@@ -36,8 +36,11 @@ const Table<Outer>& outer_table() {
     Table<Outer> t;
     t.version("schema_version", 2, "format version");
     t.field("lr", &Outer::lr, "learning rate").positive();
-    t.field("ids", &Outer::ids, "ids").min(0).write_if([](const Outer& o) { return !o.ids.empty(); });
-    t.field("flag", [](auto& o) -> auto& { return o.flag; }, "a switch");
+    t.field("ids", &Outer::ids, "ids").min(0).write_if([](const Outer& o) {
+      return !o.ids.empty();
+    });
+    t.field(
+        "flag", [](auto& o) -> auto& { return o.flag; }, "a switch");
     t.section("inner", &Outer::inner, inner_table(), "the inner part");
     t.list("items", &Outer::items, inner_table(), "more inner parts");
     return t;
@@ -145,10 +148,10 @@ TEST(ConfigTable, DocsListEveryKeyWithTypeDefaultAndRule) {
   const auto docs = outer_table().docs();
   std::vector<std::string> keys;
   for (const auto& d : docs) keys.push_back(d.key);
-  EXPECT_EQ(keys, (std::vector<std::string>{"schema_version", "lr", "ids", "flag", "inner",
-                                            "inner.depth", "inner.norm", "inner.old_switch",
-                                            "items", "items[].depth", "items[].norm",
-                                            "items[].old_switch"}));
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"schema_version", "lr", "ids", "flag", "inner", "inner.depth",
+                                      "inner.norm", "inner.old_switch", "items", "items[].depth",
+                                      "items[].norm", "items[].old_switch"}));
   EXPECT_EQ(docs[1].type, "number");
   EXPECT_EQ(docs[1].default_text, "0.0001");
   EXPECT_EQ(docs[1].allowed, "> 0");

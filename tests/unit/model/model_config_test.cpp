@@ -42,7 +42,8 @@ TEST(ModelConfigTable, WrongTypesAndRangesNameTheKeyAndTheExpectedType) {
   EXPECT_EQ(kind, ErrorKind::Config);
   EXPECT_EQ(error_of(R"({"decoder": {"pre_norm": "yes"}})"),
             "'m.json': decoder.pre_norm must be a boolean, not \"yes\"");
-  EXPECT_EQ(error_of(R"({"pixel_mean": [1, 2]})"), "'m.json': pixel_mean must have 3 values, not [1,2]");
+  EXPECT_EQ(error_of(R"({"pixel_mean": [1, 2]})"),
+            "'m.json': pixel_mean must have 3 values, not [1,2]");
   EXPECT_EQ(error_of(R"({"test": {"overlap_threshold": 2}})"),
             "'m.json': test.overlap_threshold must be in [0, 1], not 2");
   EXPECT_EQ(error_of(R"({"resnet": "deep"})"), "'m.json': resnet must be an object");
@@ -68,7 +69,8 @@ TEST(ModelConfigTable, DeprecatedTestSwitchesWarnAndLoad) {
   const auto written = json::parse(model_config_to_json(c));
   EXPECT_FALSE(written["test"].contains("semantic_on"));
   // The parity test data, written before the keys went, still loads.
-  EXPECT_NO_THROW(load_model_config(std::string(SEGX_SOURCE_DIR) + "/tests/parity/model/data/small.json"));
+  EXPECT_NO_THROW(
+      load_model_config(std::string(SEGX_SOURCE_DIR) + "/tests/parity/model/data/small.json"));
 }
 
 TEST(ModelConfigTable, SchemaVersionIsWrittenAndANewerOneIsRefused) {
@@ -77,8 +79,9 @@ TEST(ModelConfigTable, SchemaVersionIsWrittenAndANewerOneIsRefused) {
   EXPECT_NO_THROW(parse_model_config("{}", "m.json"));  // written before there was a version
   EXPECT_NO_THROW(parse_model_config(R"({"schema_version": 1})", "m.json"));
   ErrorKind kind{};
-  EXPECT_NE(error_of(R"({"schema_version": 2})", &kind).find("'m.json': schema_version is 2, newer"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(R"({"schema_version": 2})", &kind).find("'m.json': schema_version is 2, newer"),
+      std::string::npos);
   EXPECT_EQ(kind, ErrorKind::Config);
 }
 

@@ -48,13 +48,15 @@ TEST(TrainConfigTable, EveryRecipeLoads) {
     EXPECT_TRUE(fs::path(c.datasets[0].path).is_absolute() ||
                 c.datasets[0].path.find("recipes/") != std::string::npos)
         << "not resolved against the recipe's folder: " << c.datasets[0].path;
-    EXPECT_NO_THROW(model::read_model_config(json::parse(c.model_json), {c.model_source, "model.", true}));
+    EXPECT_NO_THROW(
+        model::read_model_config(json::parse(c.model_json), {c.model_source, "model.", true}));
   }
   EXPECT_GE(recipes, 4);
 }
 
 TEST(TrainConfigTable, RecipeValuesAreReadNotDefaulted) {
-  auto c = load_train_config(std::string(SEGX_SOURCE_DIR) + "/datasets/recipes/n200_oneformer.json");
+  auto c =
+      load_train_config(std::string(SEGX_SOURCE_DIR) + "/datasets/recipes/n200_oneformer.json");
   EXPECT_EQ(c.solver.max_iter, 4000);
   EXPECT_EQ(c.solver.base_lr, 0.001);
   EXPECT_EQ(c.jitter.crop_height, 240);
@@ -83,11 +85,13 @@ TEST(TrainConfigTable, UnknownKeysNameTheFileAndTheFullDottedKey) {
   EXPECT_EQ(kind, ErrorKind::Config);
   j = minimal();
   j["datasets"][0]["pth"] = "b.jsonl";
-  EXPECT_EQ(error_of(j), "'train.json': unknown key \"datasets[0].pth\" (did you mean \"datasets[0].path\"?)");
+  EXPECT_EQ(error_of(j),
+            "'train.json': unknown key \"datasets[0].pth\" (did you mean \"datasets[0].path\"?)");
   j = minimal();
   j["model"]["resnet"]["dpth"] = 18;
-  EXPECT_EQ(error_of(j, &kind),
-            "'train.json': unknown key \"model.resnet.dpth\" (did you mean \"model.resnet.depth\"?)");
+  EXPECT_EQ(
+      error_of(j, &kind),
+      "'train.json': unknown key \"model.resnet.dpth\" (did you mean \"model.resnet.depth\"?)");
   EXPECT_EQ(kind, ErrorKind::Config);
 }
 
