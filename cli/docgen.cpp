@@ -29,18 +29,6 @@ std::vector<const CLI::Option*> options_of(const CLI::App& app) {
   return opts;
 }
 
-// Escapes text for roff: backslashes and leading dots/quotes.
-std::string roff(std::string text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\') out += "\\e";
-    else if (c == '-') out += "\\-";
-    else out += c;
-  }
-  if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out = "\\&" + out;
-  return out;
-}
-
 std::string option_label(const CLI::Option* opt) {
   std::string label;
   if (opt->get_positional() && opt->get_lnames().empty() && opt->get_snames().empty())
@@ -130,7 +118,7 @@ std::string top_page(const CLI::App& root) {
   out << ".SH SEE ALSO\n";
   for (const CLI::App* sub : visible_subcommands(root))
     if (sub->get_name() != "help") out << "\\fBsegx\\-" << sub->get_name() << "\\fR(1), ";
-  out << "\\fBsegx\\-manifest\\fR(5)\n";
+  out << "\\fBsegx\\-manifest\\fR(5), \\fBsegx\\-config\\fR(5)\n";
   return out.str();
 }
 
@@ -151,7 +139,10 @@ std::string command_page(const CLI::App& cmd) {
     out << ".SH SUBCOMMANDS\n";
     write_subcommand_section(out, cmd, "segx " + cmd.get_name());
   }
-  out << kExitStatus << ".SH SEE ALSO\n\\fBsegx\\fR(1), \\fBsegx\\-manifest\\fR(5)\n";
+  out << kExitStatus << ".SH SEE ALSO\n\\fBsegx\\fR(1), \\fBsegx\\-manifest\\fR(5)";
+  // The commands that read model or training configs point to their reference.
+  if (cmd.get_name() == "train" || cmd.get_name() == "infer") out << ", \\fBsegx\\-config\\fR(5)";
+  out << "\n";
   return out.str();
 }
 
@@ -260,6 +251,17 @@ std::string fish_script(const CLI::App& root) {
 }
 
 }  // namespace
+
+std::string roff(std::string text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') out += "\\e";
+    else if (c == '-') out += "\\-";
+    else out += c;
+  }
+  if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out = "\\&" + out;
+  return out;
+}
 
 void generate_man_pages(const CLI::App& root, const std::filesystem::path& dir) {
   io::write_file_atomic((dir / "segx.1").string(), top_page(root));

@@ -1,39 +1,270 @@
-// JSON model configuration: parsing with defaults, validation, writing.
+// JSON model configuration: the tables that read, write and document each key, and the checks
+// between keys.
 #include "segx/model/config.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 
+#include "segx/core/config_table.hpp"
 #include "segx/core/error.hpp"
 #include "segx/io/stream.hpp"
 
 namespace segx::model {
 namespace {
 
+using config::Table;
 using nlohmann::json;
 
-// Reads an optional field, failing with the field's path when the type is wrong.
-template <typename T>
-void get(const json& j, const char* key, T& out, const std::string& source,
-         const std::string& where) {
-  if (!j.contains(key)) return;
-  try {
-    out = j.at(key).get<T>();
-  } catch (const json::exception&) {
-    fail(ErrorKind::Config, "'{}': {}{} has the wrong type: {}", source, where, key,
-         j.at(key).dump());
-  }
+const Table<ResNetConfig>& resnet_table() {
+  static const Table<ResNetConfig> table = [] {
+    Table<ResNetConfig> t;
+    using R = ResNetConfig;
+    t.field("depth", &R::depth, "number of layers (MODEL.RESNETS.DEPTH)").one_of({18, 34, 50, 101});
+    t.field("stem_out_channels", &R::stem_out_channels, "channels of the stem (STEM_OUT_CHANNELS)")
+        .positive();
+    t.field("res2_out_channels", &R::res2_out_channels,
+            "output channels of res2, doubled in each later stage (RES2_OUT_CHANNELS); depth 18/34 "
+            "may go narrower than detectron2's 64 for small models trained from scratch")
+        .positive();
+    t.field("width_per_group", &R::width_per_group, "bottleneck width per group (WIDTH_PER_GROUP)")
+        .positive();
+    t.field("num_groups", &R::num_groups, "groups of the 3x3 convolutions (NUM_GROUPS)").positive();
+    t.field("stride_in_1x1", &R::stride_in_1x1,
+            "stride in the bottleneck's 1x1 instead of its 3x3 convolution (STRIDE_IN_1X1)");
+    t.field("res5_dilation", &R::res5_dilation, "dilation of res5 (RES5_DILATION)").one_of({1, 2});
+    t.field("norm", &R::norm,
+            "normalisation: \"FrozenBN\" (official checkpoints) or \"GN\", trainable GroupNorm for "
+            "training from scratch")
+        .one_of({"FrozenBN", "GN"});
+    t.field("norm_groups", &R::norm_groups,
+            "GroupNorm's group count (at most each layer's channels; 1 keeps each image's absolute "
+            "colour, which 32 groups in a 32-channel stem would normalise away)")
+        .positive();
+    return t;
+  }();
+  return table;
 }
 
-void check(bool ok, const std::string& source, const std::string& what) {
-  if (!ok) fail(ErrorKind::Config, "'{}': {}", source, what);
+const Table<PixelDecoderConfig>& pixel_decoder_table() {
+  static const Table<PixelDecoderConfig> table = [] {
+    Table<PixelDecoderConfig> t;
+    using P = PixelDecoderConfig;
+    t.field("conv_dim", &P::conv_dim,
+            "channels of the encoder and FPN (CONVS_DIM); a multiple of norm_groups (GN) and of "
+            "transformer_nheads")
+        .positive();
+    t.field("mask_dim", &P::mask_dim, "channels of the mask features (MASK_DIM)").positive();
+    t.field("norm", &P::norm, "normalisation of the lateral and output convolutions (NORM)")
+        .one_of({"GN", ""});
+    t.field("norm_groups", &P::norm_groups, "GroupNorm's groups (input projections and FPN)")
+        .positive();
+    t.field("transformer_enc_layers", &P::transformer_enc_layers,
+            "deformable encoder layers (TRANSFORMER_ENC_LAYERS)")
+        .min(0);
+    t.field("transformer_nheads", &P::transformer_nheads,
+            "attention heads of the encoder (MASK_FORMER.NHEADS upstream)")
+        .positive();
+    t.field("transformer_dim_feedforward", &P::transformer_dim_feedforward,
+            "feed-forward width of the encoder (fixed to 1024 upstream)")
+        .positive();
+    t.field("n_points", &P::n_points,
+            "sampling points per head and level (DEFORMABLE_TRANSFORMER_ENCODER_N_POINTS)")
+        .positive();
+    t.field("common_stride", &P::common_stride, "stride of the mask features (COMMON_STRIDE)")
+        .one_of({4, 8, 16});
+    t.field("transformer_in_features", &P::transformer_in_features,
+            "backbone stages the encoder reads (DEFORMABLE_TRANSFORMER_ENCODER_IN_FEATURES)")
+        .one_of({"res2", "res3", "res4", "res5"})
+        .non_empty();
+    return t;
+  }();
+  return table;
+}
+
+const Table<DecoderConfig>& decoder_table() {
+  static const Table<DecoderConfig> table = [] {
+    Table<DecoderConfig> t;
+    using D = DecoderConfig;
+    t.field("hidden_dim", &D::hidden_dim, "query width (HIDDEN_DIM); a multiple of nheads")
+        .positive();
+    t.field("num_queries", &D::num_queries,
+            "object queries (NUM_OBJECT_QUERIES); OneFormer uses one for the task, so at least 2")
+        .positive();
+    t.field("nheads", &D::nheads, "attention heads (NHEADS)").positive();
+    t.field("dim_feedforward", &D::dim_feedforward, "feed-forward width (DIM_FEEDFORWARD)")
+        .positive();
+    t.field("dec_layers", &D::dec_layers,
+            "DEC_LAYERS: the decoder runs dec_layers - 1 layers, each a loss under deep "
+            "supervision")
+        .min(1);
+    t.field("pre_norm", &D::pre_norm, "layer norm before attention (PRE_NORM)");
+    t.field("enforce_input_proj", &D::enforce_input_proj,
+            "project the pixel features even where their width is hidden_dim (ENFORCE_INPUT_PROJ)");
+    return t;
+  }();
+  return table;
+}
+
+const Table<OneFormerConfig>& oneformer_table() {
+  static const Table<OneFormerConfig> table = [] {
+    Table<OneFormerConfig> t;
+    using O = OneFormerConfig;
+    t.field("class_dec_layers", &O::class_dec_layers,
+            "layers of the class transformer (CLASS_DEC_LAYERS)")
+        .min(1);
+    t.field("task_seq_len", &O::task_seq_len,
+            "tokens of the task prompt \"the task is ...\" (INPUT.TASK_SEQ_LEN)")
+        .positive();
+    t.field("use_task_norm", &O::use_task_norm, "layer norm on the task token (USE_TASK_NORM)");
+    t.field("query_feat", &O::query_feat,
+            "not upstream: learned per-query content added to the class transformer's output, for "
+            "training from scratch (official checkpoints have no such tensor)");
+    return t;
+  }();
+  return table;
+}
+
+const Table<ClassifierConfig>& classifier_table() {
+  static const Table<ClassifierConfig> table = [] {
+    Table<ClassifierConfig> t;
+    using C = ClassifierConfig;
+    auto embedding = [](const C& c) { return c.type == "embedding"; };
+    t.field("type", &C::type,
+            "\"linear\": a Linear(hidden_dim, K+1) class head as in the official checkpoints; "
+            "\"embedding\": DaTaSeg-style dot products with fixed class-name embeddings plus a "
+            "learned background embedding")
+        .one_of({"linear", "embedding"});
+    t.field("embedding_dim", &C::embedding_dim,
+            "dimension D of the class embeddings; required (positive) for \"embedding\"")
+        .min(0)
+        .write_if(embedding);
+    t.field("embeddings", &C::embeddings,
+            "safetensors file from segx vocab embed (class_embeddings [K, D]), relative to the "
+            "config file")
+        .write_if(embedding);
+    return t;
+  }();
+  return table;
+}
+
+const Table<InferenceConfig>& test_table() {
+  static const Table<InferenceConfig> table = [] {
+    Table<InferenceConfig> t;
+    using I = InferenceConfig;
+    t.field("object_mask_threshold", &I::object_mask_threshold,
+            "panoptic inference keeps queries whose class score exceeds this "
+            "(OBJECT_MASK_THRESHOLD; segx infer --object-mask-threshold overrides it)")
+        .range(0, 1);
+    t.field("overlap_threshold", &I::overlap_threshold,
+            "panoptic inference drops a segment keeping less than this share of its mask "
+            "(OVERLAP_THRESHOLD; segx infer --overlap-threshold overrides it)")
+        .range(0, 1);
+    t.field("topk_per_image", &I::topk_per_image,
+            "instances kept per image (TEST.DETECTIONS_PER_IMAGE)")
+        .positive();
+    const char* why = "segx infer --task chooses the output";
+    t.deprecated("semantic_on", "boolean", why);
+    t.deprecated("instance_on", "boolean", why);
+    t.deprecated("panoptic_on", "boolean", why);
+    t.field("min_size", &I::min_size,
+            "resize images so that the shortest edge is this before the forward pass, results "
+            "mapped back to the original size (INPUT.MIN_SIZE_TEST); 0: as given")
+        .min(0)
+        .write_if([](const I& c) { return c.min_size > 0; });
+    t.field("max_size", &I::max_size,
+            "cap of the longest edge after that resize (INPUT.MAX_SIZE_TEST); 0: no cap")
+        .min(0)
+        .write_if([](const I& c) { return c.max_size > 0; });
+    return t;
+  }();
+  return table;
+}
+
+const Table<ModelConfig>& model_table() {
+  static const Table<ModelConfig> table = [] {
+    Table<ModelConfig> t;
+    using M = ModelConfig;
+    t.version("schema_version", kModelConfigVersion,
+              "format version; segx writes the one it reads and refuses a newer one");
+    t.field("architecture", &M::architecture,
+            "\"mask2former\", or \"oneformer\" (task-conditioned queries; needs a tokenizer)")
+        .one_of({"mask2former", "oneformer"});
+    t.field("num_classes", &M::num_classes,
+            "classes K, without the no-object class; training sets it from the label space")
+        .positive();
+    t.field("pixel_mean", &M::pixel_mean, "RGB mean subtracted from images (MODEL.PIXEL_MEAN)")
+        .size(3);
+    t.field("pixel_std", &M::pixel_std, "RGB divisor of images (MODEL.PIXEL_STD)")
+        .size(3)
+        .positive();
+    t.field("size_divisibility", &M::size_divisibility,
+            "batches are padded to a multiple of this (SIZE_DIVISIBILITY); 0: no padding")
+        .min(0);
+    t.section("resnet", &M::resnet, resnet_table(),
+              "the ResNet backbone (detectron2 MODEL.RESNETS)");
+    t.section("pixel_decoder", &M::pixel_decoder, pixel_decoder_table(),
+              "the multi-scale deformable-attention pixel decoder (MODEL.SEM_SEG_HEAD)");
+    t.section("decoder", &M::decoder, decoder_table(),
+              "the masked-attention transformer decoder (MODEL.MASK_FORMER / MODEL.ONE_FORMER)");
+    t.section("oneformer", &M::oneformer, oneformer_table(),
+              "OneFormer's task conditioning (MODEL.ONE_FORMER); written for oneformer only")
+        .write_if([](const M& c) { return c.is_oneformer(); });
+    t.section("classifier", &M::classifier, classifier_table(), "the class head");
+    t.section("test", &M::test, test_table(), "inference settings (MODEL.*.TEST, INPUT.*_TEST)");
+    t.field("thing_classes", &M::thing_classes,
+            "contiguous ids (0..K-1) of the thing classes; training fills it from the label space")
+        .min(0);
+    t.field("category_ids", &M::category_ids,
+            "dataset category id per contiguous id, num_classes entries; segx infer writes these "
+            "ids (default: the contiguous ids)")
+        .write_if([](const M& c) { return !c.category_ids.empty(); });
+    t.field("class_names", &M::class_names, "class name per contiguous id, num_classes entries")
+        .write_if([](const M& c) { return !c.class_names.empty(); });
+    return t;
+  }();
+  return table;
+}
+
+// The rules between keys, which no single key's rule can say.
+void check_across_keys(const ModelConfig& c, const config::Origin& o) {
+  const auto& p = c.pixel_decoder;
+  if (p.norm == "GN" && p.conv_dim % p.norm_groups != 0)
+    o.fail("pixel_decoder.conv_dim",
+           "must be a multiple of pixel_decoder.norm_groups for GroupNorm");
+  if (p.conv_dim % p.transformer_nheads != 0)
+    o.fail("pixel_decoder.conv_dim", "must be divisible by pixel_decoder.transformer_nheads");
+  const auto& d = c.decoder;
+  if (d.hidden_dim % d.nheads != 0)
+    o.fail("decoder.hidden_dim", "must be divisible by decoder.nheads");
+  if (c.is_oneformer() && d.num_queries < 2)
+    o.fail("decoder.num_queries", "must be at least 2 for oneformer (one is the task query)");
+  if (c.classifier.type == "embedding" && c.classifier.embedding_dim <= 0)
+    o.fail("classifier.embedding_dim", "must be positive for an embedding classifier");
+  if (!c.category_ids.empty() && static_cast<int>(c.category_ids.size()) != c.num_classes)
+    o.fail("category_ids", "must have num_classes entries");
+  if (!c.class_names.empty() && static_cast<int>(c.class_names.size()) != c.num_classes)
+    o.fail("class_names", "must have num_classes entries");
+  for (int t : c.thing_classes)
+    if (t >= c.num_classes) o.fail("thing_classes", "holds an id outside [0, num_classes)");
 }
 
 }  // namespace
 
 bool ModelConfig::is_thing(int id) const {
   return std::find(thing_classes.begin(), thing_classes.end(), id) != thing_classes.end();
+}
+
+ModelConfig read_model_config(const json& j, const config::Origin& origin) {
+  ModelConfig c;
+  model_table().read(j, c, origin);
+  check_across_keys(c, origin);
+  return c;
+}
+
+void check_model_config_keys(const json& j, const config::Origin& origin) {
+  ModelConfig c;
+  model_table().read(j, c, origin);
 }
 
 ModelConfig parse_model_config(const std::string& text, const std::string& source) {
@@ -43,127 +274,8 @@ ModelConfig parse_model_config(const std::string& text, const std::string& sourc
   } catch (const json::exception& e) {
     fail(ErrorKind::Config, "'{}': model config is not JSON: {}", source, e.what());
   }
-  check(j.is_object(), source, "model config is not a JSON object");
-  ModelConfig c;
-  const std::string& s = source;
-  get(j, "architecture", c.architecture, s, "");
-  get(j, "num_classes", c.num_classes, s, "");
-  get(j, "pixel_mean", c.pixel_mean, s, "");
-  get(j, "pixel_std", c.pixel_std, s, "");
-  get(j, "size_divisibility", c.size_divisibility, s, "");
-  get(j, "thing_classes", c.thing_classes, s, "");
-  get(j, "category_ids", c.category_ids, s, "");
-  get(j, "class_names", c.class_names, s, "");
-  if (j.contains("resnet")) {
-    const auto& r = j["resnet"];
-    get(r, "depth", c.resnet.depth, s, "resnet.");
-    get(r, "stem_out_channels", c.resnet.stem_out_channels, s, "resnet.");
-    get(r, "res2_out_channels", c.resnet.res2_out_channels, s, "resnet.");
-    get(r, "width_per_group", c.resnet.width_per_group, s, "resnet.");
-    get(r, "num_groups", c.resnet.num_groups, s, "resnet.");
-    get(r, "stride_in_1x1", c.resnet.stride_in_1x1, s, "resnet.");
-    get(r, "res5_dilation", c.resnet.res5_dilation, s, "resnet.");
-    get(r, "norm", c.resnet.norm, s, "resnet.");
-    get(r, "norm_groups", c.resnet.norm_groups, s, "resnet.");
-  }
-  if (j.contains("pixel_decoder")) {
-    const auto& p = j["pixel_decoder"];
-    auto& o = c.pixel_decoder;
-    get(p, "conv_dim", o.conv_dim, s, "pixel_decoder.");
-    get(p, "mask_dim", o.mask_dim, s, "pixel_decoder.");
-    get(p, "norm", o.norm, s, "pixel_decoder.");
-    get(p, "norm_groups", o.norm_groups, s, "pixel_decoder.");
-    get(p, "transformer_enc_layers", o.transformer_enc_layers, s, "pixel_decoder.");
-    get(p, "transformer_nheads", o.transformer_nheads, s, "pixel_decoder.");
-    get(p, "transformer_dim_feedforward", o.transformer_dim_feedforward, s, "pixel_decoder.");
-    get(p, "n_points", o.n_points, s, "pixel_decoder.");
-    get(p, "common_stride", o.common_stride, s, "pixel_decoder.");
-    get(p, "transformer_in_features", o.transformer_in_features, s, "pixel_decoder.");
-  }
-  if (j.contains("decoder")) {
-    const auto& d = j["decoder"];
-    auto& o = c.decoder;
-    get(d, "hidden_dim", o.hidden_dim, s, "decoder.");
-    get(d, "num_queries", o.num_queries, s, "decoder.");
-    get(d, "nheads", o.nheads, s, "decoder.");
-    get(d, "dim_feedforward", o.dim_feedforward, s, "decoder.");
-    get(d, "dec_layers", o.dec_layers, s, "decoder.");
-    get(d, "pre_norm", o.pre_norm, s, "decoder.");
-    get(d, "enforce_input_proj", o.enforce_input_proj, s, "decoder.");
-  }
-  if (j.contains("oneformer")) {
-    const auto& d = j["oneformer"];
-    get(d, "class_dec_layers", c.oneformer.class_dec_layers, s, "oneformer.");
-    get(d, "task_seq_len", c.oneformer.task_seq_len, s, "oneformer.");
-    get(d, "use_task_norm", c.oneformer.use_task_norm, s, "oneformer.");
-    get(d, "query_feat", c.oneformer.query_feat, s, "oneformer.");
-  }
-  if (j.contains("classifier")) {
-    const auto& d = j["classifier"];
-    get(d, "type", c.classifier.type, s, "classifier.");
-    get(d, "embedding_dim", c.classifier.embedding_dim, s, "classifier.");
-    get(d, "embeddings", c.classifier.embeddings, s, "classifier.");
-  }
-  if (j.contains("test")) {
-    const auto& d = j["test"];
-    get(d, "object_mask_threshold", c.test.object_mask_threshold, s, "test.");
-    get(d, "overlap_threshold", c.test.overlap_threshold, s, "test.");
-    get(d, "topk_per_image", c.test.topk_per_image, s, "test.");
-    get(d, "semantic_on", c.test.semantic_on, s, "test.");
-    get(d, "instance_on", c.test.instance_on, s, "test.");
-    get(d, "panoptic_on", c.test.panoptic_on, s, "test.");
-    get(d, "min_size", c.test.min_size, s, "test.");
-    get(d, "max_size", c.test.max_size, s, "test.");
-  }
-
-  check(c.architecture == "mask2former" || c.architecture == "oneformer", s,
-        "architecture must be \"mask2former\" or \"oneformer\", not \"" + c.architecture + "\"");
-  check(c.num_classes > 0, s, "num_classes must be positive");
-  check(c.pixel_mean.size() == 3 && c.pixel_std.size() == 3, s,
-        "pixel_mean and pixel_std need 3 values");
-  check(c.size_divisibility >= 0, s, "size_divisibility must be >= 0");
-  const auto& r = c.resnet;
-  check(r.depth == 18 || r.depth == 34 || r.depth == 50 || r.depth == 101, s,
-        "resnet.depth must be 18, 34, 50 or 101");
-  // (detectron2 asserts res2_out_channels == 64 for depth 18/34; segx allows narrower basic
-  // blocks for small models trained from scratch.)
-  check(r.norm == "FrozenBN" || r.norm == "GN", s, "resnet.norm must be \"FrozenBN\" or \"GN\"");
-  check(r.norm_groups > 0, s, "resnet.norm_groups must be positive");
-  check(c.test.min_size >= 0 && c.test.max_size >= 0, s,
-        "test.min_size and test.max_size must be >= 0");
-  check(r.res5_dilation == 1 || r.res5_dilation == 2, s, "resnet.res5_dilation must be 1 or 2");
-  check(r.stem_out_channels > 0 && r.res2_out_channels > 0 && r.width_per_group > 0 &&
-            r.num_groups > 0,
-        s, "resnet channel counts must be positive");
-  const auto& p = c.pixel_decoder;
-  check(p.norm_groups > 0, s, "pixel_decoder.norm_groups must be positive");
-  check((p.conv_dim > 0 && p.conv_dim % p.norm_groups == 0) || p.norm != "GN", s,
-        "pixel_decoder.conv_dim must be a multiple of pixel_decoder.norm_groups for GroupNorm");
-  check(p.norm == "GN" || p.norm.empty(), s, "pixel_decoder.norm must be \"GN\" or \"\"");
-  check(p.transformer_nheads > 0 && p.conv_dim % p.transformer_nheads == 0, s,
-        "pixel_decoder.conv_dim must be divisible by transformer_nheads");
-  check(!p.transformer_in_features.empty(), s, "pixel_decoder.transformer_in_features is empty");
-  for (const auto& f : p.transformer_in_features)
-    check(f == "res2" || f == "res3" || f == "res4" || f == "res5", s,
-          "pixel_decoder.transformer_in_features: unknown feature '" + f + "'");
-  check(p.common_stride == 4 || p.common_stride == 8 || p.common_stride == 16, s,
-        "pixel_decoder.common_stride must be 4, 8 or 16");
-  const auto& d = c.decoder;
-  check(d.hidden_dim > 0 && d.nheads > 0 && d.hidden_dim % d.nheads == 0, s,
-        "decoder.hidden_dim must be divisible by decoder.nheads");
-  check(d.num_queries > (c.is_oneformer() ? 1 : 0), s, "decoder.num_queries too small");
-  check(d.dec_layers >= 1, s, "decoder.dec_layers must be >= 1");
-  check(c.classifier.type == "linear" || c.classifier.type == "embedding", s,
-        "classifier.type must be \"linear\" or \"embedding\"");
-  check(c.classifier.type != "embedding" || c.classifier.embedding_dim > 0, s,
-        "classifier.embedding_dim must be positive for an embedding classifier");
-  check(c.category_ids.empty() || static_cast<int>(c.category_ids.size()) == c.num_classes, s,
-        "category_ids must have num_classes entries");
-  check(c.class_names.empty() || static_cast<int>(c.class_names.size()) == c.num_classes, s,
-        "class_names must have num_classes entries");
-  for (int t : c.thing_classes)
-    check(t >= 0 && t < c.num_classes, s, "thing_classes holds an id outside [0, num_classes)");
-  return c;
+  if (!j.is_object()) fail(ErrorKind::Config, "'{}': model config is not a JSON object", source);
+  return read_model_config(j, {source, "", true});
 }
 
 ModelConfig load_model_config(const std::string& path) {
@@ -171,59 +283,11 @@ ModelConfig load_model_config(const std::string& path) {
 }
 
 std::string model_config_to_json(const ModelConfig& c) {
-  json j;
-  j["architecture"] = c.architecture;
-  j["num_classes"] = c.num_classes;
-  j["pixel_mean"] = c.pixel_mean;
-  j["pixel_std"] = c.pixel_std;
-  j["size_divisibility"] = c.size_divisibility;
-  j["resnet"] = {{"depth", c.resnet.depth},
-                 {"stem_out_channels", c.resnet.stem_out_channels},
-                 {"res2_out_channels", c.resnet.res2_out_channels},
-                 {"width_per_group", c.resnet.width_per_group},
-                 {"num_groups", c.resnet.num_groups},
-                 {"stride_in_1x1", c.resnet.stride_in_1x1},
-                 {"res5_dilation", c.resnet.res5_dilation},
-                 {"norm", c.resnet.norm},
-                 {"norm_groups", c.resnet.norm_groups}};
-  const auto& p = c.pixel_decoder;
-  j["pixel_decoder"] = {{"conv_dim", p.conv_dim},
-                        {"mask_dim", p.mask_dim},
-                        {"norm", p.norm},
-                        {"norm_groups", p.norm_groups},
-                        {"transformer_enc_layers", p.transformer_enc_layers},
-                        {"transformer_nheads", p.transformer_nheads},
-                        {"transformer_dim_feedforward", p.transformer_dim_feedforward},
-                        {"n_points", p.n_points},
-                        {"common_stride", p.common_stride},
-                        {"transformer_in_features", p.transformer_in_features}};
-  const auto& d = c.decoder;
-  j["decoder"] = {{"hidden_dim", d.hidden_dim},         {"num_queries", d.num_queries},
-                  {"nheads", d.nheads},                 {"dim_feedforward", d.dim_feedforward},
-                  {"dec_layers", d.dec_layers},         {"pre_norm", d.pre_norm},
-                  {"enforce_input_proj", d.enforce_input_proj}};
-  if (c.is_oneformer())
-    j["oneformer"] = {{"class_dec_layers", c.oneformer.class_dec_layers},
-                      {"task_seq_len", c.oneformer.task_seq_len},
-                      {"use_task_norm", c.oneformer.use_task_norm},
-                      {"query_feat", c.oneformer.query_feat}};
-  j["classifier"] = {{"type", c.classifier.type}};
-  if (c.classifier.type == "embedding") {
-    j["classifier"]["embedding_dim"] = c.classifier.embedding_dim;
-    j["classifier"]["embeddings"] = c.classifier.embeddings;
-  }
-  j["test"] = {{"object_mask_threshold", c.test.object_mask_threshold},
-               {"overlap_threshold", c.test.overlap_threshold},
-               {"topk_per_image", c.test.topk_per_image},
-               {"semantic_on", c.test.semantic_on},
-               {"instance_on", c.test.instance_on},
-               {"panoptic_on", c.test.panoptic_on}};
-  if (c.test.min_size > 0) j["test"]["min_size"] = c.test.min_size;
-  if (c.test.max_size > 0) j["test"]["max_size"] = c.test.max_size;
-  j["thing_classes"] = c.thing_classes;
-  if (!c.category_ids.empty()) j["category_ids"] = c.category_ids;
-  if (!c.class_names.empty()) j["class_names"] = c.class_names;
-  return j.dump(2) + "\n";
+  return model_table().write(c).dump(2) + "\n";
+}
+
+std::vector<config::KeyDoc> model_config_keys() {
+  return model_table().docs();
 }
 
 }  // namespace segx::model

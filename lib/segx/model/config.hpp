@@ -1,10 +1,20 @@
 // The JSON model configuration written beside a segx checkpoint: the subset of the
 // detectron2/Mask2Former/OneFormer config that fixes the architecture and the inference settings.
 #pragma once
+#include <nlohmann/json_fwd.hpp>
+
 #include <string>
 #include <vector>
 
+namespace segx::config {
+struct Origin;
+struct KeyDoc;
+}  // namespace segx::config
+
 namespace segx::model {
+
+// The "schema_version" segx writes into model configs; files without one are version 1.
+constexpr int kModelConfigVersion = 1;
 
 // detectron2 build_resnet_backbone (MODEL.RESNETS.*).
 struct ResNetConfig {
@@ -75,9 +85,8 @@ struct InferenceConfig {
   double object_mask_threshold = 0.8;
   double overlap_threshold = 0.8;
   int topk_per_image = 100;  // TEST.DETECTIONS_PER_IMAGE
-  bool semantic_on = true;
-  bool instance_on = true;
-  bool panoptic_on = true;
+  // (semantic_on/instance_on/panoptic_on are gone: `segx infer --task` chooses the output; old
+  // files that have them load with a warning.)
   // INPUT.MIN_SIZE_TEST / MAX_SIZE_TEST: images are resized (shortest edge, capped longest
   // edge) before the forward pass and results mapped back to the original size; 0: as given.
   int min_size = 0;
@@ -104,9 +113,19 @@ struct ModelConfig {
   bool is_thing(int contiguous_id) const;
 };
 
-// Parses and validates; Error(Config) naming `source` and the field on a bad value.
+// Parses and validates; Error(Config) naming `source` and the dotted key for an unknown key, a
+// wrong type, a bad value or a schema_version newer than kModelConfigVersion.
 ModelConfig parse_model_config(const std::string& json_text, const std::string& source);
 ModelConfig load_model_config(const std::string& path);
+// The same from parsed JSON whose keys sit under `origin.prefix` ("model." inline in a training
+// config).
+ModelConfig read_model_config(const nlohmann::json& j, const config::Origin& origin);
+// The keys and values one by one, without the rules between keys: for a model config that
+// training completes from the label space (num_classes, class_names, ...) before reading it.
+void check_model_config_keys(const nlohmann::json& j, const config::Origin& origin);
+// model_config.json as training writes it (with schema_version), from the same table.
 std::string model_config_to_json(const ModelConfig& config);
+// Every key of the model config, for segx-config(5).
+std::vector<config::KeyDoc> model_config_keys();
 
 }  // namespace segx::model

@@ -1,87 +1,312 @@
-// Parsing and validation of the training config.
+// The training config: the tables that read and document each key, paths resolved against the
+// config's folder, the checks between keys.
 #include "segx/train/train_config.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
 
+#include "segx/core/config_table.hpp"
 #include "segx/core/error.hpp"
 #include "segx/io/stream.hpp"
 
 namespace segx::train {
 namespace {
 
+using config::Codec;
+using config::Origin;
+using config::Table;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-struct Reader {
-  const std::string& source;
-  std::string base_dir;
+const Table<DatasetSpec>& dataset_table() {
+  static const Table<DatasetSpec> table = [] {
+    Table<DatasetSpec> t;
+    using D = DatasetSpec;
+    t.field("name", &D::name,
+            "the dataset's name in messages and metrics.jsonl (default: its path)");
+    t.field("format", &D::format,
+            "\"manifest\": a segx manifest (segx-manifest(5)); \"coco_panoptic\": a COCO panoptic "
+            "JSON with its PNG folder")
+        .one_of({"manifest", "coco_panoptic"});
+    t.field("path", &D::path, "the manifest or COCO panoptic JSON, relative to the config file")
+        .required()
+        .non_empty();
+    t.field("png_dir", &D::png_dir,
+            "coco_panoptic: folder of the panoptic PNGs (default: the JSON's path without .json)");
+    t.field("images", &D::images_dir, "coco_panoptic: folder of the images");
+    t.field("rate", &D::rate,
+            "sampling rate among the training datasets: each iteration draws one dataset with "
+            "probability rate / sum of rates")
+        .positive();
+    const std::vector<json> tasks = {"panoptic", "instance", "semantic"};
+    t.custom(
+         "tasks", Codec<std::vector<std::string>>::name(), "what the annotations support",
+         [](const json& v, D& out, const Origin& o, const std::string& k, const config::Rule& r) {
+           config::check_value(v, Codec<std::vector<std::string>>::accepts(v),
+                               Codec<std::vector<std::string>>::name(), r, o, k);
+           out.tasks.clear();
+           for (const auto& name : v) out.tasks.push_back(parse_task(name.get<std::string>()));
+           out.tasks_given = true;
+         },
+         [](const D& in, json& j, const std::string& k) {
+           if (!in.tasks_given) return;
+           for (Task task : in.tasks) j[k].push_back(task_name(task));
+         },
+         "the tasks this dataset trains (OneFormer draws one per image; a semantic-only set "
+         "trains the semantic task)")
+        .one_of(tasks)
+        .non_empty();
+    t.custom(
+         "slice", Codec<std::vector<std::int64_t>>::name(), "all records",
+         [](const json& v, D& out, const Origin& o, const std::string& k, const config::Rule& r) {
+           config::check_value(v, Codec<std::vector<std::int64_t>>::accepts(v),
+                               Codec<std::vector<std::int64_t>>::name(), r, o, k);
+           out.start = v[0].get<std::int64_t>();
+           out.stop = v[1].get<std::int64_t>();
+         },
+         [](const D& in, json& j, const std::string& k) {
+           if (in.start != 0 || in.stop != INT64_MAX) j[k] = {in.start, in.stop};
+         },
+         "[start, stop): the records used, as a Python slice (negative values count from the "
+         "end)")
+        .size(2);
+    return t;
+  }();
+  return table;
+}
 
-  [[noreturn]] void bad(const std::string& field, const std::string& what) const {
-    fail(ErrorKind::Config, "'{}': {} {}", source, field, what);
-  }
-  template <typename T>
-  void get(const json& j, const char* key, T& out, const std::string& where) const {
-    if (!j.contains(key)) return;
-    try {
-      out = j.at(key).get<T>();
-    } catch (const json::exception&) {
-      bad(where + key, "has the wrong type: " + j.at(key).dump());
-    }
-  }
-  std::string path(const std::string& p) const {
-    if (p.empty() || p == "-" || fs::path(p).is_absolute()) return p;
-    return (fs::path(base_dir) / p).lexically_normal().string();
-  }
-  void unknown_keys(const json& j, std::initializer_list<const char*> known,
-                    const std::string& where) const {
-    for (auto it = j.begin(); it != j.end(); ++it) {
-      bool ok = false;
-      for (const char* k : known) ok = ok || it.key() == k;
-      if (!ok) bad(where + it.key(), "is not a known field");
-    }
-  }
-};
+const Table<SolverOptions>& solver_table() {
+  static const Table<SolverOptions> table = [] {
+    Table<SolverOptions> t;
+    using S = SolverOptions;
+    t.field("base_lr", &S::base_lr, "AdamW learning rate (SOLVER.BASE_LR)").positive();
+    t.field("max_iter", &S::max_iter, "iterations of the run (SOLVER.MAX_ITER)").positive();
+    t.field("ims_per_batch", &S::ims_per_batch,
+            "images per iteration, over all processes (SOLVER.IMS_PER_BATCH)")
+        .positive();
+    t.field("warmup_iters", &S::warmup_iters, "linear warm-up iterations (SOLVER.WARMUP_ITERS)")
+        .min(0);
+    t.field("warmup_factor", &S::warmup_factor,
+            "learning-rate factor at the start of the warm-up (SOLVER.WARMUP_FACTOR)");
+    t.field("poly_power", &S::poly_power, "power of the poly schedule (SOLVER.POLY_LR_POWER)");
+    t.field("backbone_multiplier", &S::backbone_multiplier,
+            "learning-rate factor of the backbone (SOLVER.BACKBONE_MULTIPLIER)");
+    t.field("weight_decay", &S::weight_decay, "AdamW weight decay (SOLVER.WEIGHT_DECAY)").min(0);
+    t.field("weight_decay_norm", &S::weight_decay_norm,
+            "weight decay of normalisation layers (SOLVER.WEIGHT_DECAY_NORM)");
+    t.field("weight_decay_embed", &S::weight_decay_embed,
+            "weight decay of embeddings and queries (SOLVER.WEIGHT_DECAY_EMBED)");
+    t.field("clip_gradients", &S::clip_gradients,
+            "cap of the whole model's gradient L2 norm (SOLVER.CLIP_GRADIENTS); <= 0: no cap");
+    t.field("checkpoint_period", &S::checkpoint_period,
+            "iterations between checkpoints (SOLVER.CHECKPOINT_PERIOD)")
+        .positive();
+    t.field("keep_last", &S::keep_last, "checkpoints kept, older ones deleted; <= 0: all");
+    t.field("eval_period", &S::eval_period,
+            "iterations between evaluations of the validation set; 0: only at the end")
+        .min(0);
+    t.field("log_period", &S::log_period, "iterations between lines of metrics.jsonl").positive();
+    t.field("amp", &S::amp,
+            "CUDA: the forward pass under bfloat16 autocast, losses in float32 "
+            "(SOLVER.AMP.ENABLED); ignored on the CPU");
+    return t;
+  }();
+  return table;
+}
 
-DatasetSpec parse_dataset(const Reader& r, const json& j, const std::string& where) {
-  if (!j.is_object()) r.bad(where.substr(0, where.size() - 1), "must be an object");
-  r.unknown_keys(j, {"name", "format", "path", "png_dir", "images", "rate", "tasks", "slice"},
-                 where);
-  DatasetSpec d;
-  r.get(j, "name", d.name, where);
-  r.get(j, "format", d.format, where);
-  r.get(j, "path", d.path, where);
-  r.get(j, "png_dir", d.png_dir, where);
-  r.get(j, "images", d.images_dir, where);
-  r.get(j, "rate", d.rate, where);
-  if (d.path.empty()) r.bad(where + "path", "is required");
-  if (d.format != "manifest" && d.format != "coco_panoptic")
-    r.bad(where + "format", "must be \"manifest\" or \"coco_panoptic\", not \"" + d.format + "\"");
-  if (!(d.rate > 0)) r.bad(where + "rate", "must be positive");
-  d.path = r.path(d.path);
-  d.png_dir = r.path(d.png_dir);
-  d.images_dir = r.path(d.images_dir);
-  if (j.contains("tasks")) {
-    std::vector<std::string> tasks;
-    r.get(j, "tasks", tasks, where);
-    if (tasks.empty()) r.bad(where + "tasks", "is empty");
-    d.tasks.clear();
-    d.tasks_given = true;
-    for (const auto& t : tasks) {
-      if (t != "panoptic" && t != "instance" && t != "semantic")
-        r.bad(where + "tasks", "holds '" + t + "' (panoptic, instance or semantic)");
-      d.tasks.push_back(parse_task(t));
-    }
-  }
-  if (j.contains("slice")) {
-    std::vector<std::int64_t> s;
-    r.get(j, "slice", s, where);
-    if (s.size() != 2) r.bad(where + "slice", "must be [start, stop]");
-    d.start = s[0];
-    d.stop = s[1];
-  }
-  return d;
+const Table<JitterOptions>& input_table() {
+  static const Table<JitterOptions> table = [] {
+    Table<JitterOptions> t;
+    using J = JitterOptions;
+    const JitterOptions defaults;
+    t.custom(
+        "crop_size", "integer or [height, width]",
+        fmt::format("[{}, {}]", defaults.crop_height, defaults.crop_width),
+        [](const json& v, J& out, const Origin& o, const std::string& k, const config::Rule&) {
+          std::vector<int> size;
+          if (Codec<int>::accepts(v))
+            size = {v.get<int>(), v.get<int>()};
+          else if (Codec<std::vector<int>>::accepts(v))
+            size = v.get<std::vector<int>>();
+          if (size.size() != 2 || size[0] <= 0 || size[1] <= 0)
+            o.fail(k, "must be a positive size or [height, width], not " + config::brief(v));
+          out.crop_height = size[0];
+          out.crop_width = size[1];
+        },
+        [](const J& in, json& j, const std::string& k) {
+          j[k] = {in.crop_height, in.crop_width};
+        },
+        "size of the training crops (detectron2 FixedSizeCrop), after the scale jitter");
+    t.field("min_scale", &J::min_scale,
+            "smallest scale of the large-scale jitter, relative to the crop size (INPUT.MIN_SCALE)")
+        .positive();
+    t.field("max_scale", &J::max_scale, "largest scale, not below min_scale (INPUT.MAX_SCALE)")
+        .positive();
+    t.field("flip", &J::flip, "random horizontal flips (INPUT.RANDOM_FLIP)");
+    return t;
+  }();
+  return table;
+}
+
+// "loss": the criterion's weights and the run's loss switches, all members of TrainConfig.
+const Table<TrainConfig>& loss_table() {
+  static const Table<TrainConfig> table = [] {
+    Table<TrainConfig> t;
+    t.field(
+        "class_weight", [](auto& c) -> auto& { return c.criterion.class_weight; },
+        "weight of the classification loss and matching cost (CLASS_WEIGHT)");
+    t.field(
+        "mask_weight", [](auto& c) -> auto& { return c.criterion.mask_weight; },
+        "weight of the mask binary cross-entropy (MASK_WEIGHT)");
+    t.field(
+        "dice_weight", [](auto& c) -> auto& { return c.criterion.dice_weight; },
+        "weight of the mask dice loss (DICE_WEIGHT)");
+    t.field(
+        "no_object_weight", [](auto& c) -> auto& { return c.criterion.no_object_weight; },
+        "classification weight of the no-object class (NO_OBJECT_WEIGHT)");
+    t.field(
+         "num_points", [](auto& c) -> auto& { return c.criterion.num_points; },
+         "points sampled per mask for matching and the mask losses (TRAIN_NUM_POINTS)")
+        .positive();
+    t.field(
+         "oversample_ratio", [](auto& c) -> auto& { return c.criterion.oversample_ratio; },
+         "point oversampling for importance sampling (OVERSAMPLE_RATIO)")
+        .min(1);
+    t.field(
+         "importance_ratio", [](auto& c) -> auto& { return c.criterion.importance_ratio; },
+         "share of the points taken where the mask is least certain (IMPORTANCE_SAMPLE_RATIO)")
+        .range(0, 1);
+    t.field(
+        "deep_supervision", [](auto& c) -> auto& { return c.deep_supervision; },
+        "losses on every decoder layer's predictions (DEEP_SUPERVISION)");
+    t.field(
+         "contrastive_weight", [](auto& c) -> auto& { return c.criterion.contrastive_weight; },
+         "OneFormer: weight of the query-text contrastive loss (CONTRASTIVE_WEIGHT)")
+        .min(0);
+    t.field(
+         "contrastive_temperature", [](auto& c) -> auto& { return c.contrastive_temperature; },
+         "OneFormer: initial (learned) temperature of the contrastive loss "
+         "(CONTRASTIVE_TEMPERATURE)")
+        .positive();
+    return t;
+  }();
+  return table;
+}
+
+const Table<TextEncoderOptions>& text_encoder_table() {
+  static const Table<TextEncoderOptions> table = [] {
+    Table<TextEncoderOptions> t;
+    using E = TextEncoderOptions;
+    t.field("tokenizer", &E::tokenizer,
+            "CLIP BPE vocabulary (bpe_simple_vocab_16e6.txt.gz), relative to the config file; "
+            "required for oneformer");
+    t.field("context_length", &E::context_length, "tokens per text (CONTEXT_LENGTH)").positive();
+    t.field("width", &E::width,
+            "width of the text transformer, a multiple of 64 (heads = width / 64); 0: the "
+            "decoder's hidden_dim (WIDTH)")
+        .min(0);
+    t.field("layers", &E::layers, "text transformer layers (NUM_LAYERS)").positive();
+    t.field("proj_num_layers", &E::proj_num_layers,
+            "layers of the text projection (PROJ_NUM_LAYERS)")
+        .positive();
+    t.field("n_ctx", &E::n_ctx,
+            "learned prompt context vectors (N_CTX); the texts are num_queries - n_ctx")
+        .min(0);
+    return t;
+  }();
+  return table;
+}
+
+const Table<TrainConfig>& dataloader_table() {
+  static const Table<TrainConfig> table = [] {
+    Table<TrainConfig> t;
+    t.field("workers", &TrainConfig::workers,
+            "threads loading batches (decoding and augmenting images)")
+        .min(1);
+    t.field("prefetch", &TrainConfig::prefetch, "batches loaded ahead of the one in training")
+        .min(1);
+    return t;
+  }();
+  return table;
+}
+
+const Table<TrainConfig>& train_table() {
+  static const Table<TrainConfig> table = [] {
+    Table<TrainConfig> t;
+    using C = TrainConfig;
+    t.version("schema_version", kTrainConfigVersion,
+              "format version; a config with a newer one is refused");
+    t.list("datasets", &C::datasets, dataset_table(),
+           "the training datasets, each an object with the keys below")
+        .required()
+        .non_empty();
+    t.custom(
+         "validation", "object or null", "null",
+         [](const json& v, C& out, const Origin& o, const std::string& k, const config::Rule&) {
+           out.validation.reset();
+           if (v.is_null()) return;
+           DatasetSpec d;
+           dataset_table().read(v, d, o.nested(k));
+           out.validation = d;
+         },
+         [](const C& in, json& j, const std::string& k) {
+           if (in.validation) j[k] = dataset_table().write(*in.validation);
+         },
+         "the validation set, an object with the keys of datasets[], "
+         "evaluated every solver.eval_period iterations and at the end (PQ, mIoU, mask AP)")
+        .no_key_docs();
+    t.custom(
+         "model", "string or object", "required",
+         [](const json& v, C& out, const Origin& o, const std::string& k, const config::Rule&) {
+           if (v.is_string()) {
+             out.model_source = v.get<std::string>();  // resolved against the config's folder
+           } else if (v.is_object()) {
+             model::check_model_config_keys(v, o.nested(k));
+             out.model_json = v.dump();
+             out.model_prefix = o.prefix + k + ".";
+           } else {
+             o.fail(k, "must be a path or an object, not " + config::brief(v));
+           }
+         },
+         [](const C& in, json& j, const std::string& k) {
+           if (!in.model_json.empty()) j[k] = json::parse(in.model_json);
+         },
+         "the model config: a file (relative to this one) or an object, with the keys of MODEL "
+         "CONFIGURATION; training fills num_classes, class_names, category_ids and "
+         "thing_classes from the label space where it leaves them out")
+        .required();
+    t.field("weights", &C::weights,
+            "initial weights (safetensors), e.g. a converted official checkpoint to fine-tune; "
+            "relative to the config file");
+    t.section("solver", &C::solver, solver_table(),
+              "optimiser and schedule (detectron2 SOLVER.*): AdamW, poly decay after a linear "
+              "warm-up");
+    t.section("input", &C::jitter, input_table(),
+              "training augmentation: large-scale jitter, fixed-size crop, flip");
+    t.section(
+        "loss", [](auto& c) -> auto& { return c; }, loss_table(),
+        "the set criterion (Mask2Former's Hungarian-matched losses)");
+    t.section("text_encoder", &C::text_encoder, text_encoder_table(),
+              "OneFormer's text side, trained with the model (MODEL.TEXT_ENCODER.*); inference "
+              "does not use it");
+    t.section(
+        "dataloader", [](auto& c) -> auto& { return c; }, dataloader_table(), "the data loader");
+    t.field("output", &C::output,
+            "folder of checkpoints, metrics.jsonl and model_config.json, relative to the config "
+            "file; segx train --output overrides it");
+    t.field("seed", &C::seed, "seed of sampling, augmentation and initialisation");
+    return t;
+  }();
+  return table;
+}
+
+// The rules between keys, which no single key's rule can say.
+void check_across_keys(const TrainConfig& c, const Origin& o) {
+  if (c.jitter.max_scale < c.jitter.min_scale)
+    o.fail("input.min_scale", "must not be above input.max_scale");
+  if (c.text_encoder.width % 64 != 0)
+    o.fail("text_encoder.width", "must be a multiple of 64 (heads = width / 64), or 0");
 }
 
 }  // namespace
@@ -94,148 +319,40 @@ TrainConfig parse_train_config(const std::string& text, const std::string& sourc
   } catch (const json::exception& e) {
     fail(ErrorKind::Config, "'{}': training config is not JSON: {}", source, e.what());
   }
-  Reader r{source, base_dir};
   if (!j.is_object()) fail(ErrorKind::Config, "'{}': training config is not a JSON object", source);
-  r.unknown_keys(j,
-                 {"datasets", "validation", "model", "weights", "solver", "input", "loss", "output",
-                  "seed", "dataloader", "text_encoder", "comment"},
-                 "");
   TrainConfig c;
   c.source = source;
-  if (!j.contains("datasets") || !j["datasets"].is_array() || j["datasets"].empty())
-    r.bad("datasets", "must be a non-empty array");
-  for (std::size_t i = 0; i < j["datasets"].size(); ++i)
-    c.datasets.push_back(parse_dataset(r, j["datasets"][i], fmt::format("datasets[{}].", i)));
-  if (j.contains("validation") && !j["validation"].is_null())
-    c.validation = parse_dataset(r, j["validation"], "validation.");
+  const Origin origin{source, "", true};
+  train_table().read(j, c, origin);
+  check_across_keys(c, origin);
 
-  if (!j.contains("model")) r.bad("model", "is required (a model config path or object)");
-  if (j["model"].is_string()) {
-    c.model_source = r.path(j["model"].get<std::string>());
+  auto path = [&](const std::string& p) {
+    if (p.empty() || p == "-" || fs::path(p).is_absolute()) return p;
+    return (fs::path(base_dir) / p).lexically_normal().string();
+  };
+  auto resolve_paths = [&](DatasetSpec& d) {
+    d.path = path(d.path);
+    d.png_dir = path(d.png_dir);
+    d.images_dir = path(d.images_dir);
+  };
+  for (auto& d : c.datasets) resolve_paths(d);
+  if (c.validation) resolve_paths(*c.validation);
+  if (c.model_json.empty()) {  // "model": "file.json"
+    c.model_source = path(c.model_source);
     c.model_json = io::read_all(c.model_source);
-  } else if (j["model"].is_object()) {
-    c.model_source = source + " (model)";
-    c.model_json = j["model"].dump();
-  } else {
-    r.bad("model", "must be a path or an object");
-  }
-  r.get(j, "weights", c.weights, "");
-  c.weights = r.path(c.weights);
-
-  if (j.contains("solver")) {
-    const auto& s = j["solver"];
-    const std::string w = "solver.";
-    r.unknown_keys(
-        s,
-        {"base_lr", "max_iter", "ims_per_batch", "warmup_iters", "warmup_factor", "poly_power",
-         "backbone_multiplier", "weight_decay", "weight_decay_norm", "weight_decay_embed",
-         "clip_gradients", "checkpoint_period", "keep_last", "eval_period", "log_period", "amp"},
-        w);
-    auto& o = c.solver;
-    r.get(s, "base_lr", o.base_lr, w);
-    r.get(s, "max_iter", o.max_iter, w);
-    r.get(s, "ims_per_batch", o.ims_per_batch, w);
-    r.get(s, "warmup_iters", o.warmup_iters, w);
-    r.get(s, "warmup_factor", o.warmup_factor, w);
-    r.get(s, "poly_power", o.poly_power, w);
-    r.get(s, "backbone_multiplier", o.backbone_multiplier, w);
-    r.get(s, "weight_decay", o.weight_decay, w);
-    r.get(s, "weight_decay_norm", o.weight_decay_norm, w);
-    r.get(s, "weight_decay_embed", o.weight_decay_embed, w);
-    r.get(s, "clip_gradients", o.clip_gradients, w);
-    r.get(s, "checkpoint_period", o.checkpoint_period, w);
-    r.get(s, "keep_last", o.keep_last, w);
-    r.get(s, "eval_period", o.eval_period, w);
-    r.get(s, "log_period", o.log_period, w);
-    r.get(s, "amp", o.amp, w);
-    if (!(o.base_lr > 0)) r.bad("solver.base_lr", "must be positive");
-    if (o.max_iter <= 0) r.bad("solver.max_iter", "must be positive");
-    if (o.ims_per_batch <= 0) r.bad("solver.ims_per_batch", "must be positive");
-    if (o.warmup_iters < 0) r.bad("solver.warmup_iters", "must be >= 0");
-    if (o.checkpoint_period <= 0) r.bad("solver.checkpoint_period", "must be positive");
-    if (o.eval_period < 0) r.bad("solver.eval_period", "must be >= 0");
-    if (o.log_period <= 0) r.bad("solver.log_period", "must be positive");
-    if (o.weight_decay < 0) r.bad("solver.weight_decay", "must be >= 0");
-  }
-  if (j.contains("input")) {
-    const auto& s = j["input"];
-    const std::string w = "input.";
-    r.unknown_keys(s, {"crop_size", "min_scale", "max_scale", "flip"}, w);
-    auto& o = c.jitter;
-    if (s.contains("crop_size")) {
-      std::vector<int> size;
-      if (s["crop_size"].is_number_integer())
-        size = {s["crop_size"].get<int>(), s["crop_size"].get<int>()};
-      else
-        r.get(s, "crop_size", size, w);
-      if (size.size() != 2 || size[0] <= 0 || size[1] <= 0)
-        r.bad("input.crop_size", "must be a positive size or [height, width]");
-      o.crop_height = size[0];
-      o.crop_width = size[1];
+    json m;
+    try {
+      m = json::parse(c.model_json);
+    } catch (const json::exception& e) {
+      fail(ErrorKind::Config, "'{}': model config is not JSON: {}", c.model_source, e.what());
     }
-    r.get(s, "min_scale", o.min_scale, w);
-    r.get(s, "max_scale", o.max_scale, w);
-    r.get(s, "flip", o.flip, w);
-    if (!(o.min_scale > 0) || o.max_scale < o.min_scale)
-      r.bad("input.min_scale", "must be positive and not above input.max_scale");
+    model::check_model_config_keys(m, {c.model_source, "", true});
+  } else {
+    c.model_source = source;
   }
-  if (j.contains("loss")) {
-    const auto& s = j["loss"];
-    const std::string w = "loss.";
-    r.unknown_keys(s,
-                   {"class_weight", "mask_weight", "dice_weight", "no_object_weight", "num_points",
-                    "oversample_ratio", "importance_ratio", "deep_supervision",
-                    "contrastive_weight", "contrastive_temperature"},
-                   w);
-    auto& o = c.criterion;
-    r.get(s, "class_weight", o.class_weight, w);
-    r.get(s, "mask_weight", o.mask_weight, w);
-    r.get(s, "dice_weight", o.dice_weight, w);
-    r.get(s, "no_object_weight", o.no_object_weight, w);
-    r.get(s, "num_points", o.num_points, w);
-    r.get(s, "oversample_ratio", o.oversample_ratio, w);
-    r.get(s, "importance_ratio", o.importance_ratio, w);
-    r.get(s, "deep_supervision", c.deep_supervision, w);
-    r.get(s, "contrastive_weight", o.contrastive_weight, w);
-    r.get(s, "contrastive_temperature", c.contrastive_temperature, w);
-    if (o.contrastive_weight < 0) r.bad("loss.contrastive_weight", "must be >= 0");
-    if (!(c.contrastive_temperature > 0)) r.bad("loss.contrastive_temperature", "must be positive");
-    if (o.num_points <= 0) r.bad("loss.num_points", "must be positive");
-    if (o.oversample_ratio < 1) r.bad("loss.oversample_ratio", "must be >= 1");
-    if (o.importance_ratio < 0 || o.importance_ratio > 1)
-      r.bad("loss.importance_ratio", "must be in [0, 1]");
-  }
-  if (j.contains("text_encoder")) {
-    const auto& s = j["text_encoder"];
-    const std::string w = "text_encoder.";
-    r.unknown_keys(
-        s, {"tokenizer", "context_length", "width", "layers", "proj_num_layers", "n_ctx"}, w);
-    auto& o = c.text_encoder;
-    r.get(s, "tokenizer", o.tokenizer, w);
-    r.get(s, "context_length", o.context_length, w);
-    r.get(s, "width", o.width, w);
-    r.get(s, "layers", o.layers, w);
-    r.get(s, "proj_num_layers", o.proj_num_layers, w);
-    r.get(s, "n_ctx", o.n_ctx, w);
-    o.tokenizer = r.path(o.tokenizer);
-    if (o.context_length <= 0) r.bad("text_encoder.context_length", "must be positive");
-    if (o.width < 0 || o.width % 64 != 0)
-      r.bad("text_encoder.width", "must be a multiple of 64 (heads = width / 64), or 0");
-    if (o.layers <= 0) r.bad("text_encoder.layers", "must be positive");
-    if (o.proj_num_layers <= 0) r.bad("text_encoder.proj_num_layers", "must be positive");
-    if (o.n_ctx < 0) r.bad("text_encoder.n_ctx", "must be >= 0");
-  }
-  if (j.contains("dataloader")) {
-    const auto& s = j["dataloader"];
-    r.unknown_keys(s, {"workers", "prefetch"}, "dataloader.");
-    r.get(s, "workers", c.workers, "dataloader.");
-    r.get(s, "prefetch", c.prefetch, "dataloader.");
-    if (c.workers < 1) r.bad("dataloader.workers", "must be >= 1");
-    if (c.prefetch < 1) r.bad("dataloader.prefetch", "must be >= 1");
-  }
-  r.get(j, "output", c.output, "");
-  c.output = r.path(c.output);
-  r.get(j, "seed", c.seed, "");
+  c.weights = path(c.weights);
+  c.text_encoder.tokenizer = path(c.text_encoder.tokenizer);
+  c.output = path(c.output);
   return c;
 }
 
@@ -256,13 +373,18 @@ model::ModelConfig resolve_model_config(const TrainConfig& config, const TrainCl
     fail(ErrorKind::Config, "'{}': model config is not a JSON object", config.model_source);
   const int k = classes.size();
   if (j.contains("num_classes") && j["num_classes"] != k)
-    fail(ErrorKind::Config, "'{}': num_classes is {} but the training label space has {} classes",
-         config.model_source, j["num_classes"].dump(), k);
+    fail(ErrorKind::Config, "'{}': {}num_classes is {} but the training label space has {} classes",
+         config.model_source, config.model_prefix, j["num_classes"].dump(), k);
   j["num_classes"] = k;
   if (!j.contains("class_names")) j["class_names"] = classes.names;
   if (!j.contains("category_ids")) j["category_ids"] = classes.category_ids;
   if (!j.contains("thing_classes")) j["thing_classes"] = classes.thing_indices();
-  return model::parse_model_config(j.dump(), config.model_source);
+  // Warnings were given when the training config was read.
+  return model::read_model_config(j, {config.model_source, config.model_prefix, false});
+}
+
+std::vector<config::KeyDoc> train_config_keys() {
+  return train_table().docs();
 }
 
 }  // namespace segx::train

@@ -52,6 +52,7 @@ struct TrainConfig {
   std::optional<DatasetSpec> validation;
   std::string model_json;    // the model config text (inline or read from "model")
   std::string model_source;  // where it came from, for messages
+  std::string model_prefix;  // "model." when inline, so that messages name "model.resnet.depth"
   std::string weights;       // optional initial weights (fine-tuning a converted checkpoint)
   SolverOptions solver;
   CriterionOptions criterion;  // num_classes filled from the label space
@@ -65,8 +66,13 @@ struct TrainConfig {
   std::uint64_t seed = 0;
 };
 
-// Error(Config) "'train.json': solver.base_lr must be positive" for bad fields, Error(NoInput)
-// when the file (or the model config it names) is missing.
+// The "schema_version" of training configs; files without one are version 1.
+constexpr int kTrainConfigVersion = 1;
+
+// Error(Config) "'train.json': solver.base_lr must be positive, not -1" for a bad value,
+// "'train.json': unknown key "solver.lr_sheduler"" for an unknown key (nested ones too, the
+// inline model's included), Error(NoInput) when the file (or the model config it names) is
+// missing.
 TrainConfig parse_train_config(const std::string& json_text, const std::string& source,
                                const std::string& base_dir);
 TrainConfig load_train_config(const std::string& path);
@@ -75,5 +81,9 @@ TrainConfig load_train_config(const std::string& path);
 // thing_classes come from the classes when the model JSON leaves them out; Error(Config) when
 // it disagrees with them.
 model::ModelConfig resolve_model_config(const TrainConfig& config, const TrainClasses& classes);
+
+// Every key of the training config, for segx-config(5) (the inline model's are the model
+// config's: model::model_config_keys()).
+std::vector<config::KeyDoc> train_config_keys();
 
 }  // namespace segx::train
