@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "segx/core/error.hpp"
+#include "segx/metrics/report_info.hpp"
 
 namespace segx::metrics {
 
@@ -147,7 +148,7 @@ nlohmann::json pq_partial_json(const PqPartial& p) {
     if (img.missing_prediction) j["missing_prediction"] = true;
     images.push_back(std::move(j));
   }
-  return {{"format", "segx-eval-partial"}, {"version", 1},
+  return {{"format", "segx-eval-partial"}, {"schema_version", kReportSchemaVersion},
           {"metric", "pq"},               {"shard", {p.shard.index, p.shard.count}},
           {"total_images", p.total_images}, {"run", p.header},
           {"categories", cats},           {"images", images}};
@@ -157,9 +158,7 @@ PqPartial pq_partial_from_json(const nlohmann::json& j, const std::string& name)
   try {
     if (j.at("format") != "segx-eval-partial" || j.at("metric") != "pq")
       fail(ErrorKind::DataError, "'{}' is not a PQ partial file from `segx eval pq --shard`", name);
-    if (j.at("version") != 1)
-      fail(ErrorKind::DataError, "'{}': partial file version {} is not supported", name,
-           j.at("version").dump());
+    check_report_schema(j, name);
     PqPartial p;
     p.shard.index = j.at("shard").at(0).get<int>();
     p.shard.count = j.at("shard").at(1).get<int>();

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "segx/core/build_info.hpp"
+#include "segx/core/error.hpp"
 #include "segx/io/digest.hpp"
 #include "segx/io/stream.hpp"
 
@@ -28,7 +29,23 @@ nlohmann::json report_header(const ReportInfo& info) {
     }
     inputs.push_back(std::move(j));
   }
-  return {{"segx_version", SEGX_VERSION}, {"inputs", inputs}, {"options", info.options}};
+  return {{"schema_version", kReportSchemaVersion},
+          {"segx_version", SEGX_VERSION},
+          {"inputs", inputs},
+          {"options", info.options}};
+}
+
+void check_report_schema(const nlohmann::json& j, const std::string& name) {
+  if (!j.is_object()) return;
+  const char* key = j.contains("schema_version") ? "schema_version" : "version";
+  if (!j.contains(key)) return;
+  const auto& v = j.at(key);
+  if (!v.is_number_integer() || v.get<long long>() < 1)
+    fail(ErrorKind::DataError, "'{}': {} {} is not a schema version", name, key, v.dump());
+  if (v.get<long long>() > kReportSchemaVersion)
+    fail(ErrorKind::DataError,
+         "'{}': schema_version {} is newer than this segx reads ({}); use a newer segx", name,
+         v.get<long long>(), kReportSchemaVersion);
 }
 
 }  // namespace segx::metrics

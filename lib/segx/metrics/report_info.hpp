@@ -23,7 +23,16 @@ struct ReportInfo {
   nlohmann::json options = nlohmann::json::object();  // options that change the numbers
 };
 
-// {"segx_version": ..., "inputs": [...], "options": {...}}
+// The schema of the report and partial-file JSON that segx writes (eval --json, --shard
+// partials): raised when a field changes meaning or goes; readers refuse a newer one.
+inline constexpr int kReportSchemaVersion = 1;
+
+// {"schema_version": 1, "segx_version": ..., "inputs": [...], "options": {...}}
 nlohmann::json report_header(const ReportInfo& info);
+
+// Accepts a report or partial file `j` without "schema_version" (written before 0.1.0; partial
+// files then said "version") or with one up to kReportSchemaVersion; refuses a newer one with
+// Error(DataError) naming `name`.
+void check_report_schema(const nlohmann::json& j, const std::string& name);
 
 }  // namespace segx::metrics

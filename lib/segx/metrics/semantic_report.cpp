@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "segx/core/error.hpp"
+#include "segx/metrics/report_info.hpp"
 
 namespace segx::metrics {
 
@@ -87,7 +88,7 @@ void write_confusion_csv(std::ostream& out, const ConfusionMatrix& m,
 
 nlohmann::json semantic_partial_json(const SemanticPartial& p) {
   return {{"format", "segx-eval-partial"},
-          {"version", 1},
+          {"schema_version", kReportSchemaVersion},
           {"metric", "miou"},
           {"shard", {p.shard_index, p.shard_count}},
           {"total_images", p.total_images},
@@ -101,9 +102,7 @@ SemanticPartial semantic_partial_from_json(const nlohmann::json& j, const std::s
   try {
     if (j.at("format") != "segx-eval-partial" || j.at("metric") != "miou")
       fail(ErrorKind::DataError, "'{}' is not an mIoU partial file from `segx eval miou --shard`", name);
-    if (j.at("version") != 1)
-      fail(ErrorKind::DataError, "'{}': partial file version {} is not supported", name,
-           j.at("version").dump());
+    check_report_schema(j, name);
     SemanticPartial p;
     p.shard_index = j.at("shard").at(0).get<int>();
     p.shard_count = j.at("shard").at(1).get<int>();
