@@ -46,7 +46,7 @@ void train_two_processes(const fs::path& dir, const fs::path& cfg, const fs::pat
   for (int rank = 0; rank < 2; ++rank)
     cmd += "RANK=" + std::to_string(rank) +
            " WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " '" + bin +
-           "' -q train --config '" + cfg.string() + "' --output '" + out.string() + "' -j 1 2>'" +
+           "' -q train --config '" + cfg.string() + "' --out-dir '" + out.string() + "' -j 1 2>'" +
            (dir / ("rank" + std::to_string(rank) + ".err")).string() + "' & p" +
            std::to_string(rank) + "=$!; ";
   cmd += "wait $p0 && wait $p1";
