@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "command.hpp"
+#include "deprecated.hpp"
 #include "nested.hpp"
 #include "segx/core/error.hpp"
 #include "segx/core/log.hpp"
@@ -25,6 +26,23 @@ namespace {
 
 void add_threads(CLI::App& app, int& threads) {
   app.add_option("-j,--threads", threads, "worker threads (0: all cores)")->capture_default_str();
+}
+
+// --scheme: the semantic PNG id scheme, spelled as on every command line (panoptic-fpn).
+void add_scheme_option(CLI::App& app, std::string& scheme, const std::string& help) {
+  app.add_option("--scheme", scheme, help)
+      ->transform(deprecated_value("--scheme", "panoptic_fpn", "panoptic-fpn"))
+      ->check(CLI::IsMember({"category", "contiguous", "panoptic-fpn"}))
+      ->capture_default_str();
+}
+
+// The output file of a converter that also fills a folder: -o/--output, formerly --out-json.
+void add_output_json(CLI::App& app, std::string& path, const std::string& help) {
+  add_deprecated_alias(app, "--out-json", path, app.add_option("-o,--output", path, help));
+}
+
+void require_output(const std::string& value, const char* what) {
+  if (value.empty()) fail(ErrorKind::Usage, "{} is required", what);
 }
 
 void add_png_dir(CLI::App& app, std::string& dir) {
@@ -138,11 +156,9 @@ Runner setup_panoptic2semantic(CLI::App& app) {
   app.add_option("input", o->input, "COCO panoptic JSON")->required();
   add_png_dir(app, o->png_dir);
   app.add_option("--categories", o->categories, "categories JSON giving the label space (default: the input's)");
-  app.add_option("--scheme", o->scheme,
-                 "PNG id scheme: category (raw ids, 0 unlabeled), contiguous (list position, 255 "
-                 "ignore), panoptic-fpn (things 0, stuff 1..N, 255 unlabeled)")
-      ->check(CLI::IsMember({"category", "contiguous", "panoptic-fpn"}))
-      ->capture_default_str();
+  add_scheme_option(app, o->scheme,
+                    "PNG id scheme: category (raw ids, 0 unlabeled), contiguous (list position, "
+                    "255 ignore), panoptic-fpn (things 0, stuff 1..N, 255 unlabeled)");
   auto* dir = app.add_option("--out-dir", o->out_dir, "write one semantic PNG per image into this folder");
   auto* json = app.add_option("--json", o->json,
                               "write panopticapi's COCO-JSON semantic format instead ('-': stdout)");
@@ -181,7 +197,7 @@ Runner setup_instances2panoptic(CLI::App& app) {
   auto o = std::make_shared<Options>();
   app.add_option("input", o->input, "COCO instances JSON, or a COCO results list with --images")->required();
   app.add_option("--images", o->images, "COCO JSON whose images and categories to use (for results lists)");
-  app.add_option("--out-json", o->out_json, "COCO panoptic JSON to write")->required();
+  add_output_json(app, o->out_json, "COCO panoptic JSON to write");
   app.add_option("--out-dir", o->out_dir, "folder for the panoptic PNGs")->required();
   app.add_option("--overlap", o->overlap,
                  "overlapping masks: error (fail), skip (earlier keeps pixels), score (higher "
@@ -192,6 +208,7 @@ Runner setup_instances2panoptic(CLI::App& app) {
   app.add_flag("--overwrite", o->overwrite, "write into a non-empty --out-dir");
   add_threads(app, o->threads);
   return [o]() {
+    require_output(o->out_json, "-o/--output (the COCO panoptic JSON)");
     auto in = dataset::CocoInstances::read(o->input);
     std::unique_ptr<dataset::CocoInstances> images;
     if (!o->images.empty()) images = std::make_unique<dataset::CocoInstances>(dataset::CocoInstances::read(o->images));
@@ -214,7 +231,7 @@ Runner setup_synth(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   app.add_option("--images", o->synth.images, "number of images")->capture_default_str();
-  app.add_option("--out", o->out, "output folder")->required();
+  add_deprecated_alias(app, "--out", o->out, app.add_option("--out-dir", o->out, "output folder"));
   app.add_option("--seed", o->synth.seed, "random seed (same seed, same dataset)")->capture_default_str();
   app.add_option("--width", o->synth.width, "image width")->capture_default_str();
   app.add_option("--height", o->synth.height, "image height")->capture_default_str();
@@ -225,6 +242,7 @@ Runner setup_synth(CLI::App& app) {
   app.footer("Writes categories.json, images/, panoptic_gt.json + panoptic_gt/, manifest.jsonl and\n"
              "with --predictions panoptic_pred.json + panoptic_pred/.");
   return [o]() {
+    require_output(o->out, "--out-dir");
     o->synth.rgb_images = !o->no_images;
     dataset::generate_synth(o->synth, o->out);
     return 0;
@@ -253,7 +271,7 @@ Runner setup_lint(CLI::App& app) {
 
 Runner setup_cityscapes(CLI::App& app) {
   struct Options {
-    std::string root, split = "val", to = "manifest", output = "-", out_json, out_dir;
+    std::string root, split = "val", to = "manifest", output, out_dir;
     bool train_ids = false, overwrite = false;
     int threads = 0;
   };
@@ -262,8 +280,9 @@ Runner setup_cityscapes(CLI::App& app) {
   app.add_option("--split", o->split, "split folder name")->capture_default_str();
   app.add_option("--to", o->to, "manifest (JSON Lines) or coco-panoptic (as cityscapesScripts createPanopticImgs)")
       ->check(CLI::IsMember({"manifest", "coco-panoptic"}))->capture_default_str();
-  app.add_option("-o,--output", o->output, "manifest to write ('-': stdout)")->capture_default_str();
-  app.add_option("--out-json", o->out_json, "COCO panoptic JSON (--to coco-panoptic)");
+  add_output_json(app, o->output,
+                  "the manifest to write (default '-': stdout), or with --to coco-panoptic the "
+                  "COCO panoptic JSON");
   app.add_option("--out-dir", o->out_dir, "panoptic PNG folder (--to coco-panoptic)");
   app.add_flag("--train-ids", o->train_ids, "use the 19 train ids as category ids instead of the 34 label ids");
   app.add_flag("--overwrite", o->overwrite, "write into a non-empty --out-dir");
@@ -275,12 +294,21 @@ Runner setup_cityscapes(CLI::App& app) {
     opt.threads = o->threads;
     opt.overwrite = o->overwrite;
     if (o->to == "manifest") {
-      io::AtomicOutput out(o->output);
+      // A manifest points at the dataset's own label PNGs: there is no folder to fill.
+      if (!o->out_dir.empty())
+        fail(ErrorKind::Usage, "--out-dir is for --to coco-panoptic; a manifest names the "
+                               "dataset's own PNGs");
+      if (o->overwrite)
+        fail(ErrorKind::Usage, "--overwrite is for --to coco-panoptic's --out-dir; a manifest "
+                               "named by -o is always replaced");
+      io::AtomicOutput out(o->output.empty() ? "-" : o->output);
       dataset::cityscapes_to_manifest(o->root, opt, out.stream());
       out.commit();
     } else {
-      if (o->out_json.empty() || o->out_dir.empty()) fail(ErrorKind::Usage, "--to coco-panoptic needs --out-json and --out-dir");
-      dataset::cityscapes_to_coco_panoptic(o->root, opt, o->out_json, o->out_dir);
+      if (o->output.empty() || o->out_dir.empty())
+        fail(ErrorKind::Usage,
+             "--to coco-panoptic needs -o FILE (the JSON) and --out-dir DIR (the PNGs)");
+      dataset::cityscapes_to_coco_panoptic(o->root, opt, o->output, o->out_dir);
     }
     return 0;
   };
@@ -313,15 +341,16 @@ Runner setup_semantic_folder(CLI::App& app) {
   app.add_option("--images", o->images, "folder of images")->required();
   app.add_option("--labels", o->labels, "folder of label PNGs with the same stems")->required();
   app.add_option("--categories", o->categories, "categories JSON (list with id and name)")->required();
-  app.add_option("--scheme", o->scheme, "id scheme of the PNGs: category, contiguous or panoptic_fpn")
-      ->check(CLI::IsMember({"category", "contiguous", "panoptic_fpn"}))->capture_default_str();
+  add_scheme_option(app, o->scheme, "id scheme of the PNGs: category, contiguous or panoptic-fpn");
   app.add_option("--name", o->name, "dataset name for the header")->capture_default_str();
   app.add_option("-o,--output", o->output, "manifest to write ('-': stdout)")->capture_default_str();
   return [o]() {
     CategoriesFile cats;
     cats.load(o->categories);
     io::AtomicOutput out(o->output);
-    dataset::semantic_folder_to_manifest(o->images, o->labels, cats.set, o->scheme, o->name, out.stream());
+    // The manifest header spells it as the format does (segx-manifest(5): "panoptic_fpn").
+    const std::string ids = dataset::to_string(dataset::parse_semantic_scheme(o->scheme));
+    dataset::semantic_folder_to_manifest(o->images, o->labels, cats.set, ids, o->name, out.stream());
     out.commit();
     return 0;
   };
@@ -353,10 +382,11 @@ Runner setup_manifest2panoptic(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   app.add_option("input", o->input, "segx manifest ('-': stdin)")->capture_default_str();
-  app.add_option("--out-json", o->out_json, "COCO panoptic JSON to write")->required();
+  add_output_json(app, o->out_json, "COCO panoptic JSON to write");
   app.add_option("--out-dir", o->out_dir, "folder receiving copies of the panoptic PNGs")->required();
   app.add_flag("--overwrite", o->overwrite, "write into a non-empty --out-dir");
   return [o]() {
+    require_output(o->out_json, "-o/--output (the COCO panoptic JSON)");
     dataset::manifest_to_coco_panoptic(o->input, o->out_json, o->out_dir, o->overwrite);
     return 0;
   };

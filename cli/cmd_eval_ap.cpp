@@ -100,7 +100,7 @@ Runner setup_eval_ap(CLI::App& app) {
                  "write a JSON report (stats, per-category AP, arrays); - = stdout");
   app.add_option("--fail-under", o->fail_under,
                  "exit 1 when a stat is below a value, e.g. AP=0.3 or AP50=45%; repeatable");
-  app.add_option("--threads", o->threads, "worker threads (0 = all cores)")->capture_default_str();
+  app.add_option("-j,--threads", o->threads, "worker threads (0 = all cores)")->capture_default_str();
   app.add_flag("--per-class", o->per_class, "also print AP per category");
   app.footer(
       "Numbers equal pycocotools COCOeval: 10 IoU thresholds, 101 recall points, area ranges on "

@@ -1,5 +1,6 @@
 // `segx eval miou`: semantic segmentation IoU/mIoU/accuracy/Dice over folders of label PNGs.
 #include <fstream>
+#include <map>
 #include <iostream>
 
 #include "command.hpp"
@@ -33,7 +34,37 @@ struct MiouOptions {
   bool cityscapes_label_ids = false;
   std::string gt_json, pred_json, gt_manifest, pred_manifest;  // panoptic inputs
   std::string manifest_labels = "auto";  // which labels of manifest records: auto|panoptic|semantic
+  std::map<std::string, CLI::Option*> given;  // option name -> option, to tell what was given
 };
+
+// Refuses the options of `names` that were given: they mean nothing for `input`.
+void refuse_given(const MiouOptions& o, const std::vector<std::string>& names,
+                  const std::string& input) {
+  for (const auto& name : names)
+    if (o.given.at(name)->count() > 0)
+      fail(ErrorKind::Usage, "{} does not apply to {}", name, input);
+}
+
+// Each kind of input takes its own options; one that would be ignored is an error instead.
+void check_options_apply(const MiouOptions& o, bool semantic_manifests) {
+  const std::vector<std::string> label_png_options = {
+      "--gt-suffix", "--pred-suffix", "--num-classes", "--classes", "--reduce-zero-label",
+      "--cityscapes-label-ids"};
+  if (!o.gt_manifest.empty() || !o.gt_json.empty()) {
+    const std::string input =
+        semantic_manifests ? "semantic manifests (classes and label values come from the headers)"
+                           : "panoptic input (classes are the ground truth's categories)";
+    refuse_given(o, label_png_options, input);
+    if (!semantic_manifests) refuse_given(o, {"--ignore-index"}, input);
+    if (!o.gt_manifest.empty()) refuse_given(o, {"--gt-dir"}, "--gt-manifest (its records name their files)");
+    if (!o.pred_manifest.empty()) refuse_given(o, {"--pred-dir"}, "--pred-manifest (its records name their files)");
+    if (semantic_manifests) refuse_given(o, {"--pred-json"}, input + "; give --pred-manifest");
+  } else {
+    refuse_given(o, {"--pred-json", "--pred-manifest"},
+                 "label PNG folders; give --gt-json or --gt-manifest for panoptic ground truth");
+  }
+  if (o.gt_manifest.empty()) refuse_given(o, {"--manifest-labels"}, "input without --gt-manifest");
+}
 
 bool panoptic_input(const MiouOptions& o) {
   return !o.gt_json.empty() || !o.gt_manifest.empty();
@@ -148,6 +179,7 @@ metrics::ReportInfo report_info(const MiouOptions& o) {
 
 int run_miou(const MiouOptions& o) {
   const auto shard = eval_shard(o.common);
+  check_options_apply(o, semantic_manifests(o));
   if (semantic_manifests(o)) return run_miou_semantic_manifests(o, shard, report_info(o));
   if (panoptic_input(o)) return run_miou_panoptic(o, shard, report_info(o));
   if (o.gt_dir.empty() || o.pred_dir.empty())
@@ -256,6 +288,11 @@ Runner setup_eval_miou(CLI::App& app) {
   app.add_option("--confusion", o->confusion, "write the confusion matrix as CSV to FILE")
       ->type_name("FILE");
   add_eval_common_options(app, o->common);
+  for (const char* name : {"--gt-dir", "--pred-dir", "--pred-json", "--pred-manifest",
+                           "--manifest-labels", "--gt-suffix", "--pred-suffix", "--num-classes",
+                           "--classes", "--ignore-index", "--reduce-zero-label",
+                           "--cityscapes-label-ids"})
+    o->given[name] = app.get_option(name);
   return [o]() {
     if (!o->confusion.empty() && !o->common.shard.empty())
       fail(ErrorKind::Usage, "--confusion belongs to `segx eval merge` when --shard is used");

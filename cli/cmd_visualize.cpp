@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "command.hpp"
+#include "deprecated.hpp"
 #include "nested.hpp"
 #include "segx/core/error.hpp"
 #include "segx/core/log.hpp"
@@ -37,16 +38,22 @@ struct SetOptions {
   int ignore = -1;
   std::vector<std::string> image_ids;
   std::size_t limit = 0;
-  std::string output, format = "png";
+  std::string output, out_dir, format = "png";
   int jpeg_quality = 92, threads = 0;
   bool overwrite = false;
+  CLI::Option* format_option = nullptr;  // to tell a given --format from the default
   viz::OverlayStyle style;
   bool no_labels = false, no_scores = false, no_legend = false, no_shades = false;
 };
 
-void add_output_options(CLI::App& app, SetOptions& o);
+// What a command draws into: a folder of pictures (--out-dir, or one picture to -o), or one
+// picture only (sheet: -o).
+enum class Output { Folder, OnePicture };
 
-void add_set_options(CLI::App& app, SetOptions& o, bool needs_pred) {
+void add_output_options(CLI::App& app, SetOptions& o, Output output);
+
+void add_set_options(CLI::App& app, SetOptions& o, bool needs_pred,
+                     Output output = Output::Folder) {
   auto* gt = app.add_option("--coco-panoptic", o.gt_json,
                             "COCO panoptic JSON of the ground truth (or of what to draw)");
   if (needs_pred)
@@ -94,21 +101,35 @@ void add_set_options(CLI::App& app, SetOptions& o, bool needs_pred) {
   app.add_option("--images", o.images,
                  "folder of the photos named in the JSON's images (with --manifest: instead of "
                  "the records' file_name folders)");
-  add_output_options(app, o);
+  add_output_options(app, o, output);
 }
 
 // Selection, output and drawing style: the same for every command that draws a set.
-void add_output_options(CLI::App& app, SetOptions& o) {
-  app.add_option("--image-id", o.image_ids, "draw only these image ids (repeatable)");
+void add_output_options(CLI::App& app, SetOptions& o, Output output) {
+  app.add_option("--image-id", o.image_ids,
+                 "draw only these image ids (repeatable; with --semantic: label PNG stems)");
   app.add_option("--limit", o.limit, "draw at most N images (0: all)");
-  app.add_option("-o,--output", o.output, "output folder (a file name when one image is drawn)")
-      ->required();
-  app.add_option("--format", o.format, "picture format in an output folder")
-      ->check(CLI::IsMember({"png", "jpg"}));
+  if (output == Output::OnePicture) {
+    app.add_option("-o,--output", o.output, "the picture to write (.png or .jpg; '-': stdout)")
+        ->required();
+    const std::string one =
+        "a sheet is one picture, in the format of -o's extension, and "
+        "replaces the file -o names";
+    add_refused_option(app, "--format", o.format, one);
+    add_refused_option(app, "--overwrite", o.overwrite, one);
+  } else {
+    auto* file =
+        app.add_option("-o,--output", o.output,
+                       "the picture to write when one image is drawn (.png or .jpg; '-': stdout)");
+    app.add_option("--out-dir", o.out_dir, "output folder: one picture per image")
+        ->excludes(file);  // both visible: CLI11 names them in its message
+    o.format_option = app.add_option("--format", o.format, "picture format in --out-dir")
+                          ->check(CLI::IsMember({"png", "jpg"}));
+    app.add_flag("--overwrite", o.overwrite, "write into an --out-dir that is not empty");
+  }
   app.add_option("--jpeg-quality", o.jpeg_quality, "JPEG quality 1..100")
       ->check(CLI::Range(1, 100));
   app.add_option("-j,--threads", o.threads, "worker threads (0: all cores)");
-  app.add_flag("--overwrite", o.overwrite, "write into an output folder that is not empty");
   app.add_option("--alpha", o.style.alpha, "opacity of the segment colours, 0..1")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
@@ -170,12 +191,12 @@ LoadedSet load_set(const SetOptions& o) {
   if (!o.semantic.empty()) {
     set.categories = categories_file(o.categories);
     bool contiguous = o.ids == "contiguous";
-    set.items = viz::semantic_items(o.semantic, o.images, set.categories, contiguous,
-                                    o.ignore >= 0 ? o.ignore
-                                    : contiguous  ? 255
-                                                  : 0);
-    if (o.limit > 0 && set.items.size() > o.limit) set.items.resize(o.limit);
-    if (set.items.empty()) fail(ErrorKind::DataError, "'{}' has no label PNGs", o.semantic);
+    auto items = viz::semantic_items(o.semantic, o.images, set.categories, contiguous,
+                                     o.ignore >= 0 ? o.ignore
+                                     : contiguous  ? 255
+                                                   : 0);
+    if (items.empty()) fail(ErrorKind::DataError, "'{}' has no label PNGs", o.semantic);
+    set.items = select_items(std::move(items), o.image_ids, o.limit, o.semantic);
     return set;
   }
   if (!o.manifest.empty()) {
@@ -210,22 +231,39 @@ LoadedSet load_set(const SetOptions& o) {
   return set;
 }
 
-// Draws `count` pictures with `draw` on the thread pool; one picture goes to -o as a file when -o
-// has a picture extension, otherwise pictures go into the -o folder as <key(i)>.<format>.
+// The folder the pictures go into, or "" when -o names one picture file. `-o DIR` (a name without
+// a picture extension) is how a folder was named before --out-dir: it still works, with a warning.
+std::string output_folder(const SetOptions& o) {
+  if (!o.out_dir.empty()) return o.out_dir;
+  if (o.output.empty()) fail(ErrorKind::Usage, "give --out-dir DIR, or -o FILE for one picture");
+  const std::string ext = fs::path(o.output).extension().string();
+  if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || o.output == "-") return "";
+  warn_deprecated("-o DIR (a folder)", "--out-dir DIR");
+  return o.output;
+}
+
+// Draws `count` pictures with `draw` on the thread pool: one picture to the -o file, or every
+// picture into the output folder as <key(i)>.<format>.
 int draw_pictures(const SetOptions& o, std::size_t count, const std::string& label,
                   const std::function<std::string(std::size_t)>& key,
                   const std::function<cv::Mat3b(std::size_t)>& draw) {
-  std::string ext = fs::path(o.output).extension().string();
-  bool single_file = ext == ".png" || ext == ".jpg" || ext == ".jpeg" || o.output == "-";
-  if (single_file) {
+  const std::string folder = output_folder(o);
+  if (folder.empty()) {
+    if (o.format_option && o.format_option->count() > 0)
+      fail(ErrorKind::Usage,
+           "--format is for --out-dir; the picture -o names takes the format "
+           "of its extension");
+    if (o.overwrite)
+      fail(ErrorKind::Usage, "--overwrite is for --out-dir; the file -o names is always replaced");
     if (count != 1)
       fail(ErrorKind::Usage,
-           "-o '{}' is a file but {} images are selected; give a folder or one --image-id",
+           "-o '{}' is one picture but {} images are selected; give --out-dir DIR or one "
+           "--image-id",
            o.output, count);
     viz::write_picture(o.output, draw(0), o.jpeg_quality);
     return 0;
   }
-  io::StagedDir out(o.output, o.overwrite);
+  io::StagedDir out(folder, o.overwrite);
   Progress progress(label, count);
   parallel_for(count, o.threads, [&](std::size_t i, int) {
     viz::write_picture((out.path() / (key(i) + "." + o.format)).string(), draw(i), o.jpeg_quality);
@@ -233,7 +271,7 @@ int draw_pictures(const SetOptions& o, std::size_t count, const std::string& lab
   });
   progress.finish();
   out.commit();
-  log::info("wrote {} pictures to '{}'", count, o.output);
+  log::info("wrote {} pictures to '{}'", count, folder);
   return 0;
 }
 
@@ -319,7 +357,7 @@ Runner setup_errors(CLI::App& app) {
                  "folder of the photos (default with --gt-manifest: its records' file_name)");
   app.add_flag("--allow-missing", o->spec.allow_missing,
                "draw an image without prediction (all its segments false negatives)");
-  add_output_options(app, o->out);
+  add_output_options(app, o->out, Output::Folder);
   app.footer(
       "Matches each image exactly as `segx eval pq` does and draws ground truth | prediction: "
       "true positives (labelled with their IoU), false negatives, false positives, crowd regions "
@@ -349,7 +387,7 @@ Runner setup_sheet(CLI::App& app) {
   auto o = std::make_shared<SetOptions>();
   auto sheet = std::make_shared<viz::SheetStyle>();
   auto plain = std::make_shared<bool>(false);
-  add_set_options(app, *o, false);
+  add_set_options(app, *o, false, Output::OnePicture);
   app.add_option("--columns", sheet->columns, "pictures per row (0: about square, at most 8)");
   app.add_option("--cell-width", sheet->cell_width, "width of each picture in the sheet, pixels");
   app.add_option("--title", sheet->title, "title above the grid");

@@ -67,6 +67,12 @@ CliTree build_cli() {
     if (cmd.hidden) sub->group("");
     tree.runners.emplace_back(sub, cmd.setup ? cmd.setup(*sub) : forward_to_torch_binary(*sub));
   }
+  // Set after the subcommands: CLI11 copies a parent's footer into subcommands added later.
+  app.footer(
+      "Outputs: a file named on the command line (-o FILE, --json FILE) is replaced atomically; "
+      "a non-empty --out-dir is written into only with --overwrite (exit 73 otherwise); nothing "
+      "else is replaced or deleted. Deprecated spellings of options warn on stderr for one "
+      "release (CHANGELOG.md).");
   auto* help = app.add_subcommand("help", "show the help of a subcommand");
   static std::vector<std::string> help_topic;
   help->add_option("command", help_topic, "the subcommand (and nested subcommand) to explain");

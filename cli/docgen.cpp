@@ -109,6 +109,7 @@ std::string top_page(const CLI::App& root) {
   out << ".SH DESCRIPTION\n" << roff(root.get_description()) << "\n";
   out << ".PP\nData goes to standard output and messages to standard error; \\fB\\-\\fR names "
          "standard input or output wherever a file is expected.\n";
+  if (!root.get_footer().empty()) out << ".PP\n" << roff(root.get_footer()) << "\n";
   out << ".SH OPTIONS\n";
   write_options(out, root);
   out << ".SH COMMANDS\n";

@@ -18,7 +18,7 @@ void add_eval_common_options(CLI::App& app, EvalCommonOptions& o, bool for_merge
                  "e.g. PQ=0.5 or mIoU=70%; repeatable")
       ->type_name("METRIC=VALUE");
   if (for_merge) return;
-  app.add_option("--threads", o.threads, "worker threads (0: all cores)")->default_val(0);
+  app.add_option("-j,--threads", o.threads, "worker threads (0: all cores)")->default_val(0);
   app.add_option("--shard", o.shard,
                  "evaluate only shard i of n (images i, i+n, ...) and write a partial "
                  "accumulator for `segx eval merge`")

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "command.hpp"
+#include "deprecated.hpp"
 #include "segx/core/build_info.hpp"
 #include "segx/core/error.hpp"
 #include "segx/core/log.hpp"
@@ -54,6 +55,9 @@ int main(int argc, char** argv) {
     std::cerr << command_path(&app) << ": " << e.what() << "\n"
               << "Run '" << command_path(&app) << " --help' for usage.\n";
     return segx::exit_code(segx::ErrorKind::Usage);
+  } catch (const segx::Error& e) {  // an option refused while parsing (deprecated.hpp)
+    std::cerr << command_path(&app) << ": " << e.what() << "\n";
+    return segx::exit_code(e.kind());
   }
   segx::log::set_prefix(command_path(&app));
   if (*tree.quiet) {
@@ -62,6 +66,7 @@ int main(int argc, char** argv) {
   } else if (*tree.verbosity > 0) {
     segx::log::set_level(segx::log::Level::Debug);
   }
+  segx::cli::flush_deprecation_warnings();
   if (*tree.version_flag) {
     std::cout << "segx " << SEGX_VERSION << " (LibTorch " << SEGX_TORCH_VERSION << ", OpenCV "
               << SEGX_OPENCV_VERSION << ")\n";

@@ -15,7 +15,7 @@ segx=$build/cli/segx
 ninja -C "$build" -j2 segx bench_eval_decode >/dev/null
 if [ ! -f "$data/panoptic_pred.json" ]; then
   rm -rf "$data"
-  "$segx" -q convert synth --images "$images" --predictions --no-images --out "$data" --threads "$threads"
+  "$segx" -q convert synth --images "$images" --predictions --no-images --out-dir "$data" --threads "$threads"
 fi
 out=$data/convert_out
 rm -rf "$out"

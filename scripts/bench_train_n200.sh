@@ -28,7 +28,7 @@ segx=$build/cli/segx
 
 resume=()
 [[ -d $run ]] && resume=(--resume)
-"$segx" train --config "$recipe" --output "$run" -j 2 "${resume[@]}"
+"$segx" train --config "$recipe" --out-dir "$run" -j 2 "${resume[@]}"
 
 out=$run/eval_last40
 rm -rf "$out"
@@ -46,7 +46,7 @@ mkdir -p "$out"
 "$segx" eval miou --gt-manifest "$out/gt.jsonl" --pred-manifest "$out/pred.jsonl" \
   --json "$out/miou.json" > "$out/miou.txt"
 # Mask AP of the thing segments (scored by the model) against the GT things.
-"$segx" convert manifest2panoptic "$out/gt.jsonl" --out-json "$out/gt_panoptic.json" \
+"$segx" convert manifest2panoptic "$out/gt.jsonl" -o "$out/gt_panoptic.json" \
   --out-dir "$out/gt_panoptic"
 "$segx" convert panoptic2instances "$out/gt_panoptic.json" --png-dir "$out/gt_panoptic" \
   --things-only --id-start 1 -o "$out/instances_gt.json"

@@ -15,7 +15,7 @@ mkdir -p "$out"
 step() { printf '\n== %s\n' "$*" >&2; }
 
 step "generate 40 synthetic 640x480 images with ground truth and perturbed predictions"
-"$segx" convert synth --images 40 --predictions --out "$out/data"
+"$segx" convert synth --images 40 --predictions --out-dir "$out/data"
 
 step "convert: panoptic -> COCO instances (GT and predictions), panoptic -> semantic PNGs"
 "$segx" convert panoptic2instances "$out/data/panoptic_gt.json" --things-only --id-start 1 -o "$out/instances_gt.json"
@@ -43,19 +43,19 @@ step "eval ap (pycocotools' 12 lines), segm from the scored prediction segments"
 "$segx" eval ap --gt "$out/instances_gt.json" --results "$out/results_segm.json" --iou-type segm --json "$out/ap.json"
 
 step "visualize: overlays of the ground truth, GT | prediction, a contact sheet, a PQ bar chart"
-"$segx" visualize overlay --coco-panoptic "$out/data/panoptic_gt.json" --images "$out/data/images" --limit 4 -o "$out/overlay"
+"$segx" visualize overlay --coco-panoptic "$out/data/panoptic_gt.json" --images "$out/data/images" --limit 4 --out-dir "$out/overlay"
 "$segx" visualize compare --coco-panoptic "$out/data/panoptic_gt.json" --pred "$out/data/panoptic_pred.json" \
   --images "$out/data/images" --limit 2 -o "$out/compare"
 "$segx" visualize sheet --coco-panoptic "$out/data/panoptic_gt.json" --images "$out/data/images" --limit 16 -o "$out/sheet.png"
 "$segx" visualize plot "$out/pq.json" -o "$out/pq_per_class.png"
 
 step "train Mask2Former from scratch on 160 generated images (datasets/recipes/synth_demo.json)"
-"$segx" convert synth --images 200 --out "$out/synth"
+"$segx" convert synth --images 200 --out-dir "$out/synth"
 # The recipe names demo/synth; point it at this run's folder.
 sed "s#\.\./\.\./demo/synth/#$out/synth/#g" "$root/datasets/recipes/synth_demo.json" > "$out/train.json"
 max_iter=()
 if [[ -n ${SEGX_DEMO_MAX_ITER:-} ]]; then max_iter=(--max-iter "$SEGX_DEMO_MAX_ITER"); fi
-"$segx" train --config "$out/train.json" --output "$out/run" -j 2 "${max_iter[@]}"
+"$segx" train --config "$out/train.json" --out-dir "$out/run" -j 2 "${max_iter[@]}"
 weights=$out/run/model_final.safetensors
 [[ -f $weights ]] || weights=$out/run/model_last.safetensors
 
@@ -67,7 +67,7 @@ step "infer the 40 held-out images with the trained model; eval pq and miou on t
 "$segx" eval pq --gt-manifest "$out/synth/val.jsonl" --pred-manifest "$out/infer.jsonl" --json "$out/model_pq.json"
 "$segx" eval miou --gt-manifest "$out/synth/val.jsonl" --pred-manifest "$out/infer.jsonl" --json "$out/model_miou.json"
 "$segx" visualize plot "$out/run/metrics.jsonl" -o "$out/training_curve.png"
-"$segx" visualize overlay --manifest "$out/infer.jsonl" --images "$out/synth/images" --limit 4 -o "$out/model_overlay"
+"$segx" visualize overlay --manifest "$out/infer.jsonl" --images "$out/synth/images" --limit 4 --out-dir "$out/model_overlay"
 
 step "done: results in $out"
 ls "$out" >&2

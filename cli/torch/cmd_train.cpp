@@ -2,6 +2,7 @@
 #include <csignal>
 
 #include "command.hpp"
+#include "deprecated.hpp"
 #include "segx/train/run.hpp"
 
 namespace segx::cli {
@@ -29,7 +30,9 @@ Runner setup_train(CLI::App& app) {
   auto seed = std::make_shared<std::uint64_t>(0);
   app.add_option("--config", o->config, "training config JSON (datasets, model, solver, input)")
       ->required();
-  app.add_option("--output", o->output, "output folder (default: the config's \"output\")");
+  add_deprecated_alias(
+      app, "--output", o->output,
+      app.add_option("--out-dir", o->output, "output folder (default: the config's \"output\")"));
   app.add_flag("--resume", o->resume,
                "continue from the output folder's last checkpoint (or start there if it has none)");
   app.add_option(

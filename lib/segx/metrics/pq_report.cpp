@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "segx/core/error.hpp"
+#include "segx/metrics/report_info.hpp"
 
 namespace segx::metrics {
 

@@ -29,12 +29,28 @@ nlohmann::json report_header(const ReportInfo& info) {
     }
     inputs.push_back(std::move(j));
   }
-  return {{"segx_version", SEGX_VERSION}, {"inputs", inputs}, {"options", info.options}};
+  return {{"schema_version", kReportSchemaVersion},
+          {"segx_version", SEGX_VERSION},
+          {"inputs", inputs},
+          {"options", info.options}};
+}
+
+void check_report_schema(const nlohmann::json& j, const std::string& name) {
+  if (!j.is_object()) return;
+  const char* key = j.contains("schema_version") ? "schema_version" : "version";
+  if (!j.contains(key)) return;
+  const auto& v = j.at(key);
+  if (!v.is_number_integer() || v.get<long long>() < 1)
+    fail(ErrorKind::DataError, "'{}': {} {} is not a schema version", name, key, v.dump());
+  if (v.get<long long>() > kReportSchemaVersion)
+    fail(ErrorKind::DataError,
+         "'{}': schema_version {} is newer than this segx reads ({}); use a newer segx", name,
+         v.get<long long>(), kReportSchemaVersion);
 }
 
 nlohmann::json partial_header_json(const std::string& metric, const PartialHeader& header) {
   return {{"format", "segx-eval-partial"},
-          {"version", 1},
+          {"schema_version", kReportSchemaVersion},
           {"metric", metric},
           {"shard", {header.shard_index, header.shard_count}},
           {"total_images", header.total_images},
@@ -45,9 +61,7 @@ PartialHeader partial_header_from_json(const nlohmann::json& j, const std::strin
                                        const std::string& what, const std::string& name) {
   if (j.at("format") != "segx-eval-partial" || j.at("metric") != metric)
     fail(ErrorKind::DataError, "'{}' is not {}", name, what);
-  if (j.at("version") != 1)
-    fail(ErrorKind::DataError, "'{}': partial file version {} is not supported", name,
-         j.at("version").dump());
+  check_report_schema(j, name);
   PartialHeader h;
   h.shard_index = j.at("shard").at(0).get<int>();
   h.shard_count = j.at("shard").at(1).get<int>();

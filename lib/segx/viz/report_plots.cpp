@@ -10,6 +10,7 @@
 
 #include "segx/core/error.hpp"
 #include "segx/io/stream.hpp"
+#include "segx/metrics/report_info.hpp"
 
 namespace segx::viz {
 
@@ -143,6 +144,7 @@ cv::Mat3b render_plot_file(const std::string& path, const PlotRequest& r) {
   } catch (const nlohmann::json::parse_error& e) {
     fail(ErrorKind::DataError, "cannot parse '{}': {}", path, e.what());
   }
+  metrics::check_report_schema(report, path);
   try {
     if (kind == PlotKind::Auto) {
       if (report.contains("precision"))

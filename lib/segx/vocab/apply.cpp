@@ -181,6 +181,8 @@ ApplyStats apply_vocabulary(const Vocabulary& v, std::istream& in, const std::st
   Rewriter r{v, options, {}, {}, {}};
   std::string first;
   std::getline(in, first);
+  // Nothing at all (e.g. no pipe into "-"): say so rather than quote a parser position.
+  if (first.empty() && in.eof()) fail(ErrorKind::DataError, "{}: invalid JSON: empty input", origin);
   Json doc;
   bool lines = false;
   try {

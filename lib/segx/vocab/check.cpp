@@ -47,6 +47,8 @@ CheckResult check_manifest(const Vocabulary& v, std::istream& in, const std::str
                            const std::string& given) {
   std::string first;
   std::getline(in, first);
+  // Nothing at all (e.g. no pipe into "-"): say so rather than quote a parser position.
+  if (first.empty() && in.eof()) fail(ErrorKind::DataError, "{}: invalid JSON: empty input", origin);
   Json header;
   bool lines = false;
   try {

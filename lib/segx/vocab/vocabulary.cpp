@@ -231,6 +231,7 @@ Vocabulary vocabulary_from_json(const Json& doc, const std::string& origin) {
 
 Vocabulary load_vocabulary(const std::string& path) {
   std::string text = io::read_all(path);
+  if (text.empty()) fail(ErrorKind::DataError, "{}: invalid JSON: empty input", path);
   Json doc;
   try {
     doc = Json::parse(text);

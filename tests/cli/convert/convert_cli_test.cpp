@@ -40,7 +40,7 @@ std::string two_instances(const std::string& second_counts) {
 
 TEST(ConvertCli, SynthThenLintIsClean) {
   fs::path dir = temp_dir("cli_synth");
-  auto r = run_segx({"-q", "convert", "synth", "--images", "3", "--predictions", "--out", (dir / "d").string()});
+  auto r = run_segx({"-q", "convert", "synth", "--images", "3", "--predictions", "--out-dir", (dir / "d").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* f : {"panoptic_gt.json", "panoptic_pred.json", "manifest.jsonl", "categories.json", "images/000000000001.jpg"})
     EXPECT_TRUE(fs::exists(dir / "d" / f)) << f;
@@ -51,9 +51,9 @@ TEST(ConvertCli, SynthThenLintIsClean) {
   r = run_segx({"convert", "lint", "-"}, read_file(dir / "d/manifest.jsonl"), dir / "d");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   // Same seed, same data; a non-empty output folder is refused (73) without --overwrite.
-  r = run_segx({"-q", "convert", "synth", "--images", "3", "--predictions", "--out", (dir / "d").string()});
+  r = run_segx({"-q", "convert", "synth", "--images", "3", "--predictions", "--out-dir", (dir / "d").string()});
   EXPECT_EQ(r.exit_code, 73) << r.err;
-  r = run_segx({"-q", "convert", "synth", "--images", "3", "--predictions", "--out", (dir / "e").string()});
+  r = run_segx({"-q", "convert", "synth", "--images", "3", "--predictions", "--out-dir", (dir / "e").string()});
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_EQ(read_file(dir / "d/panoptic_pred.json"), read_file(dir / "e/panoptic_pred.json"));
 }
@@ -142,7 +142,7 @@ TEST(ConvertCli, InstancesToPanopticOverlapPolicies) {
   write(dir / "inst.json", two_instances("[2,2,8]"));
   auto run = [&](const std::string& policy, const std::string& out) {
     return run_segx({"-q", "convert", "instances2panoptic", (dir / "inst.json").string(), "--overlap", policy,
-                     "--out-json", (dir / (out + ".json")).string(), "--out-dir", (dir / out).string()});
+                     "-o", (dir / (out + ".json")).string(), "--out-dir", (dir / out).string()});
   };
   auto r = run("error", "e");
   EXPECT_EQ(r.exit_code, 65);
@@ -160,7 +160,7 @@ TEST(ConvertCli, InstancesToPanopticOverlapPolicies) {
   // An RLE that does not cover 4x3 pixels.
   write(dir / "short.json", two_instances("[2,2,3]"));
   r = run_segx({"-q", "convert", "instances2panoptic", (dir / "short.json").string(), "--overlap", "skip",
-                "--out-json", (dir / "x.json").string(), "--out-dir", (dir / "x").string()});
+                "-o", (dir / "x.json").string(), "--out-dir", (dir / "x").string()});
   EXPECT_EQ(r.exit_code, 65);
   EXPECT_EQ(lines(r.err), 1) << r.err;
   EXPECT_NE(r.err.find("wrong length"), std::string::npos) << r.err;
@@ -169,9 +169,9 @@ TEST(ConvertCli, InstancesToPanopticOverlapPolicies) {
 
 TEST(ConvertCli, ManifestRoundTripAndUnknownCategory) {
   fs::path dir = temp_dir("cli_manifest");
-  auto r = run_segx({"-q", "convert", "synth", "--images", "2", "--no-images", "--out", (dir / "d").string()});
+  auto r = run_segx({"-q", "convert", "synth", "--images", "2", "--no-images", "--out-dir", (dir / "d").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = run_segx({"-q", "convert", "manifest2panoptic", "-", "--out-json", (dir / "p.json").string(), "--out-dir", (dir / "p").string()},
+  r = run_segx({"-q", "convert", "manifest2panoptic", "-", "-o", (dir / "p.json").string(), "--out-dir", (dir / "p").string()},
                read_file(dir / "d/manifest.jsonl"), dir / "d");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = run_segx({"convert", "lint", (dir / "p.json").string()});
@@ -179,7 +179,7 @@ TEST(ConvertCli, ManifestRoundTripAndUnknownCategory) {
   std::string m = read_file(dir / "d/manifest.jsonl");
   auto pos = m.find("\"category_id\":", m.find('\n'));
   m.replace(pos, 14, "\"category_id\":7777,\"x\":");
-  r = run_segx({"-q", "convert", "manifest2panoptic", "-", "--out-json", (dir / "q.json").string(), "--out-dir", (dir / "q").string()},
+  r = run_segx({"-q", "convert", "manifest2panoptic", "-", "-o", (dir / "q.json").string(), "--out-dir", (dir / "q").string()},
                m, dir / "d");
   EXPECT_EQ(r.exit_code, 78) << r.err;
   EXPECT_NE(r.err.find("line 2: category 7777"), std::string::npos) << r.err;

@@ -50,13 +50,13 @@ TEST(TorchDispatch, BrokenCodecPluginIsUnavailable) {
   fs::copy_file(segx_binary(), dir / "segx", fs::copy_options::overwrite_existing);
   std::ofstream(dir / "segx-codecs.so") << "not a shared library";
   const auto out_dir = dir / "synth";
-  auto [out, rc] = shell("'" + (dir / "segx").string() + "' -q convert synth --images 1 --width 32 --height 24 --out '" +
+  auto [out, rc] = shell("'" + (dir / "segx").string() + "' -q convert synth --images 1 --width 32 --height 24 --out-dir '" +
                          out_dir.string() + "' 2>&1");
   EXPECT_EQ(rc, 69) << out;
   EXPECT_NE(out.find((dir / "segx-codecs.so").string()), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(out_dir)) << out;
   // Without images the plugin is never needed.
-  auto [no_images, no_images_rc] = shell("'" + (dir / "segx").string() + "' -q convert synth --images 1 --width 32 --height 24 --no-images --out '" +
+  auto [no_images, no_images_rc] = shell("'" + (dir / "segx").string() + "' -q convert synth --images 1 --width 32 --height 24 --no-images --out-dir '" +
                                          (dir / "labels").string() + "' 2>&1");
   EXPECT_EQ(no_images_rc, 0) << no_images;
 }

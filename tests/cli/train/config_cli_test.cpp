@@ -29,7 +29,7 @@ TEST(ConfigCli, TrainRefusesAnUnknownKeyWithExit78NamingIt) {
   auto dir = temp_dir("config_cli_unknown");
   auto j = train_config(dir);
   j["solver"] = {{"lr_sheduler", "poly"}};
-  auto r = run_segx({"train", "--config", write_train_config(dir, j).string(), "--output",
+  auto r = run_segx({"train", "--config", write_train_config(dir, j).string(), "--out-dir",
                      (dir / "run").string()});
   EXPECT_EQ(r.exit_code, 78) << r.err;
   EXPECT_NE(r.err.find("train.json': unknown key \"solver.lr_sheduler\""), std::string::npos)
@@ -39,7 +39,7 @@ TEST(ConfigCli, TrainRefusesAnUnknownKeyWithExit78NamingIt) {
 
   j = train_config(dir);
   j["model"]["decoder"]["num_querys"] = 4;
-  r = run_segx({"train", "--config", write_train_config(dir, j).string(), "--output",
+  r = run_segx({"train", "--config", write_train_config(dir, j).string(), "--out-dir",
                 (dir / "run").string()});
   EXPECT_EQ(r.exit_code, 78) << r.err;
   EXPECT_NE(r.err.find("unknown key \"model.decoder.num_querys\" (did you mean "
@@ -52,7 +52,7 @@ TEST(ConfigCli, TrainRefusesAWrongTypeWithExit78) {
   auto dir = temp_dir("config_cli_type");
   auto j = train_config(dir);
   j["solver"] = {{"max_iter", 2.5}};
-  auto r = run_segx({"train", "--config", write_train_config(dir, j).string(), "--output",
+  auto r = run_segx({"train", "--config", write_train_config(dir, j).string(), "--out-dir",
                      (dir / "run").string()});
   EXPECT_EQ(r.exit_code, 78) << r.err;
   EXPECT_NE(r.err.find("solver.max_iter must be an integer, not 2.5"), std::string::npos) << r.err;

@@ -29,7 +29,7 @@ const Sets& sets() {
     auto d = temp_dir("dataseg_cli");
     Sets out;
     for (const char* seed : {"3", "4"}) {
-      auto r = run_segx({"convert", "synth", "--out", (d / seed).string(), "--images", "8",
+      auto r = run_segx({"convert", "synth", "--out-dir", (d / seed).string(), "--images", "8",
                          "--width", "128", "--height", "96", "--seed", seed});
       EXPECT_EQ(r.exit_code, 0) << r.err;
     }
@@ -86,7 +86,7 @@ TEST(DaTaSegCli, PanopticAndBoxesOnlySetsCoTrainOnAVocabularyFromStdin) {
   auto cfg = write_train_config(dir, j);
   auto out = dir / "run";
   auto r = run_segx(
-      {"train", "--config", cfg.string(), "--output", out.string(), "--vocab", "-", "-j", "2"},
+      {"train", "--config", cfg.string(), "--out-dir", out.string(), "--vocab", "-", "-j", "2"},
       sets().vocab_text);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("class embeddings of dimension 32"), std::string::npos) << r.err;
@@ -131,7 +131,7 @@ TEST(DaTaSegCli, PanopticAndBoxesOnlySetsCoTrainOnAVocabularyFromStdin) {
 
 CliResult train_once(const std::string& tag, const json& j) {
   auto dir = temp_dir(tag);
-  return run_segx({"train", "--config", write_train_config(dir, j).string(), "--output",
+  return run_segx({"train", "--config", write_train_config(dir, j).string(), "--out-dir",
                    (dir / "run").string(), "--vocab", sets().vocab.string(), "--max-iter", "1"});
 }
 

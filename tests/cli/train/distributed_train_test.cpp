@@ -46,7 +46,7 @@ void train_two_processes(const fs::path& dir, const fs::path& cfg, const fs::pat
   for (int rank = 0; rank < 2; ++rank)
     cmd += "RANK=" + std::to_string(rank) +
            " WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " '" + bin +
-           "' -q train --config '" + cfg.string() + "' --output '" + out.string() + "' -j 1 2>'" +
+           "' -q train --config '" + cfg.string() + "' --out-dir '" + out.string() + "' -j 1 2>'" +
            (dir / ("rank" + std::to_string(rank) + ".err")).string() + "' & p" +
            std::to_string(rank) + "=$!; ";
   cmd += "wait $p0 && wait $p1";
@@ -71,21 +71,21 @@ std::pair<double, std::string> max_difference(const fs::path& a_dir, const fs::p
 TEST(DistributedTrain, TwoProcessesEqualOneProcessWithTheCombinedBatch) {
   auto dir = temp_dir("train_dist");
   auto synth = dir / "synth";
-  auto r = run_segx({"convert", "synth", "--out", synth.string(), "--images", "6", "--width", "96",
+  auto r = run_segx({"convert", "synth", "--out-dir", synth.string(), "--images", "6", "--width", "96",
                      "--height", "72", "--seed", "8"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto cfg = dir / "train.json";
   std::ofstream(cfg) << config(synth).dump(2);
 
   r = run_segx(
-      {"train", "--config", cfg.string(), "--output", (dir / "single").string(), "-j", "1"});
+      {"train", "--config", cfg.string(), "--out-dir", (dir / "single").string(), "-j", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
   train_two_processes(dir, cfg, dir / "dist");
   const auto [worst, where] = max_difference(dir / "single", dir / "dist");
   EXPECT_LT(worst, 1e-6) << where;
   // Training moved the weights well beyond that tolerance after the first iteration.
-  r = run_segx({"train", "--config", cfg.string(), "--output", (dir / "one").string(), "-j", "1",
+  r = run_segx({"train", "--config", cfg.string(), "--out-dir", (dir / "one").string(), "-j", "1",
                 "--max-iter", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto one = io::load_tensors((dir / "one" / "model_last.safetensors").string());
@@ -100,7 +100,7 @@ TEST(DistributedTrain, OneFormerTwoProcessesEqualOneProcessInTwoChunks) {
   SEGX_REQUIRE_FIXTURES();  // the CLIP BPE vocabulary is a fixture
   auto dir = temp_dir("train_dist_oneformer");
   auto synth = dir / "synth";
-  auto r = run_segx({"convert", "synth", "--out", synth.string(), "--images", "6", "--width", "96",
+  auto r = run_segx({"convert", "synth", "--out-dir", synth.string(), "--images", "6", "--width", "96",
                      "--height", "72", "--seed", "8"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = config(synth);
@@ -115,7 +115,7 @@ TEST(DistributedTrain, OneFormerTwoProcessesEqualOneProcessInTwoChunks) {
   auto cfg = dir / "train.json";
   std::ofstream(cfg) << j.dump(2);
   r = run_segx(
-      {"train", "--config", cfg.string(), "--output", (dir / "single").string(), "-j", "2"});
+      {"train", "--config", cfg.string(), "--out-dir", (dir / "single").string(), "-j", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   train_two_processes(dir, cfg, dir / "dist");
   const auto [worst, where] = max_difference(dir / "single", dir / "dist");

@@ -20,8 +20,8 @@ using nlohmann::json;
 const fs::path& synth() {
   static fs::path dir = [] {
     auto d = temp_dir("train_cli_synth") / "synth";
-    auto r = run_segx({"convert", "synth", "--out", d.string(), "--images", "8", "--width", "128",
-                       "--height", "96", "--seed", "3"});
+    auto r = run_segx({"convert", "synth", "--out-dir", d.string(), "--images", "8", "--width",
+                       "128", "--height", "96", "--seed", "3"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return d;
   }();
@@ -75,7 +75,7 @@ TEST(TrainCli, TinyModelLearnsAndItsWeightsLoadInInfer) {
   auto dir = temp_dir("train_cli");
   auto cfg = write_train_config(dir, learning_config());
   auto out = dir / "run";
-  auto r = run_segx({"train", "--config", cfg.string(), "--output", out.string(), "-j", "2"});
+  auto r = run_segx({"train", "--config", cfg.string(), "--out-dir", out.string(), "-j", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("iter 400/400"), std::string::npos) << r.err;
   for (const char* f : {"metrics.jsonl", "model_final.safetensors", "model_config.json",
@@ -109,9 +109,9 @@ TEST(TrainCli, TinyModelLearnsAndItsWeightsLoadInInfer) {
   EXPECT_EQ(rec.at("width"), 128);
 
   // Finished: a second run in the same folder is refused, --resume has nothing left to do.
-  r = run_segx({"train", "--config", cfg.string(), "--output", out.string()});
+  r = run_segx({"train", "--config", cfg.string(), "--out-dir", out.string()});
   EXPECT_EQ(r.exit_code, 73) << r.err;
-  r = run_segx({"train", "--config", cfg.string(), "--output", out.string(), "--resume"});
+  r = run_segx({"train", "--config", cfg.string(), "--out-dir", out.string(), "--resume"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
@@ -119,7 +119,7 @@ TEST(TrainCli, BadConfigsAndDevices) {
   auto dir = temp_dir("train_cli_bad");
   auto j = tiny_config(2);
   j["solver"]["ims_per_batch"] = "four";
-  auto r = run_segx({"train", "--config", write_train_config(dir / "a", j).string(), "--output",
+  auto r = run_segx({"train", "--config", write_train_config(dir / "a", j).string(), "--out-dir",
                      (dir / "out").string()});
   EXPECT_EQ(r.exit_code, 78);
   EXPECT_NE(r.err.find("train.json"), std::string::npos) << r.err;
@@ -128,16 +128,16 @@ TEST(TrainCli, BadConfigsAndDevices) {
 
   j = tiny_config(2);
   j["datasets"][0]["path"] = (dir / "missing.jsonl").string();
-  r = run_segx({"train", "--config", write_train_config(dir / "b", j).string(), "--output",
+  r = run_segx({"train", "--config", write_train_config(dir / "b", j).string(), "--out-dir",
                 (dir / "out").string()});
   EXPECT_EQ(r.exit_code, 66) << r.err;
 
   r = run_segx(
-      {"train", "--config", (dir / "none.json").string(), "--output", (dir / "out").string()});
+      {"train", "--config", (dir / "none.json").string(), "--out-dir", (dir / "out").string()});
   EXPECT_EQ(r.exit_code, 66) << r.err;
 
   r = run_segx({"train", "--config", write_train_config(dir / "c", tiny_config(2)).string(),
-                "--output", (dir / "out_cuda").string(), "--device", "cuda"});
+                "--out-dir", (dir / "out_cuda").string(), "--device", "cuda"});
   EXPECT_EQ(r.exit_code, 69) << r.err;
 }
 
@@ -146,11 +146,11 @@ TEST(TrainCli, MaxIterStopsWithACheckpointAndResumeFinishes) {
   auto cfg = write_train_config(dir, tiny_config(4));
   auto out = dir / "run";
   auto r =
-      run_segx({"train", "--config", cfg.string(), "--output", out.string(), "--max-iter", "2"});
+      run_segx({"train", "--config", cfg.string(), "--out-dir", out.string(), "--max-iter", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(out / "model_0000002.pt"));
   EXPECT_FALSE(fs::exists(out / "model_final.safetensors"));
-  r = run_segx({"train", "--config", cfg.string(), "--output", out.string(), "--resume"});
+  r = run_segx({"train", "--config", cfg.string(), "--out-dir", out.string(), "--resume"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("resuming"), std::string::npos) << r.err;
   EXPECT_TRUE(fs::exists(out / "model_final.safetensors"));
@@ -164,7 +164,7 @@ TEST(TrainCli, VocabularyOnStdinIsTheLabelSpace) {
   j["datasets"][0]["name"] = "renamed";  // found through the manifest header's dataset name
   auto cfg = write_train_config(dir, j);
   auto r = run_segx(
-      {"train", "--config", cfg.string(), "--output", (dir / "run").string(), "--vocab", "-"},
+      {"train", "--config", cfg.string(), "--out-dir", (dir / "run").string(), "--vocab", "-"},
       vocab.out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto model = json::parse(read_file(dir / "run" / "model_config.json"));
@@ -188,8 +188,8 @@ TEST(TrainCli, SigtermCheckpointsAndExits143ThenResumeContinues) {
   EXPECT_EQ(last.rfind("model_", 0), 0u) << last;
   EXPECT_TRUE(fs::exists(out / last.substr(0, last.size() - 1)));
   EXPECT_TRUE(fs::exists(out / "model_last.safetensors"));
-  auto r = run_segx(
-      {"train", "--config", cfg.string(), "--output", out.string(), "--resume", "--max-iter", "1"});
+  auto r = run_segx({"train", "--config", cfg.string(), "--out-dir", out.string(), "--resume",
+                     "--max-iter", "1"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
@@ -208,17 +208,17 @@ TEST(TrainCli, TinyOneFormerLearnsAndInferLoadsIt) {
   // Without the tokenizer (or with a missing one) OneFormer cannot train: exit 78.
   auto bad = j;
   bad.erase("text_encoder");
-  auto r = run_segx({"train", "--config", write_train_config(dir / "bad", bad).string(), "--output",
-                     (dir / "bad_run").string()});
+  auto r = run_segx({"train", "--config", write_train_config(dir / "bad", bad).string(),
+                     "--out-dir", (dir / "bad_run").string()});
   EXPECT_EQ(r.exit_code, 78) << r.err;
   EXPECT_NE(r.err.find("text_encoder.tokenizer"), std::string::npos) << r.err;
-  r = run_segx({"train", "--config", write_train_config(dir / "bad", j).string(), "--output",
+  r = run_segx({"train", "--config", write_train_config(dir / "bad", j).string(), "--out-dir",
                 (dir / "bad_run").string()});
   EXPECT_EQ(r.exit_code, 78) << r.err;
   EXPECT_NE(r.err.find("bpe.txt.gz' does not exist"), std::string::npos) << r.err;
 
   auto out = dir / "run";
-  r = run_segx({"train", "--config", write_train_config(dir, j).string(), "--output", out.string(),
+  r = run_segx({"train", "--config", write_train_config(dir, j).string(), "--out-dir", out.string(),
                 "-j", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<double> loss;

@@ -51,7 +51,7 @@ TEST(TrainEval, ValidationMetricsEqualSegxEvalOnTheFinalModel) {
   auto cfg = dir / "train.json";
   std::ofstream(cfg) << config(manifest).dump(2);
   auto out = dir / "run";
-  r = run_segx({"train", "--config", cfg.string(), "--output", out.string(), "-j", "2"});
+  r = run_segx({"train", "--config", cfg.string(), "--out-dir", out.string(), "-j", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   json eval;
   std::ifstream metrics(out / "metrics.jsonl");
