@@ -18,4 +18,9 @@ CliResult run_segx(const std::vector<std::string>& args, const std::string& inpu
 
 std::filesystem::path segx_binary();
 
+// Whether `text` (a command's stdout or stderr) contains `part`.
+inline bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 }  // namespace segx::test

@@ -19,10 +19,6 @@ void write_file(const fs::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary) << text;
 }
 
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 fs::path synth(const fs::path& dir) {
   auto r = run_segx({"-q", "convert", "synth", "--images", "2", "--out-dir", (dir / "d").string()});
   EXPECT_EQ(r.exit_code, 0) << r.err;

@@ -11,10 +11,6 @@ namespace segx::test {
 namespace fs = std::filesystem;
 namespace {
 
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 class MiouOptions : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -16,10 +16,6 @@ namespace {
 
 void write_json(const fs::path& p, const nlohmann::json& j) { std::ofstream(p) << j.dump() << "\n"; }
 
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 class SchemaVersion : public ::testing::Test {
  protected:
   void SetUp() override {

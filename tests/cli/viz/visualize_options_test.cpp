@@ -13,10 +13,6 @@ namespace segx::test {
 namespace fs = std::filesystem;
 namespace {
 
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 std::size_t entries(const fs::path& dir) {
   return std::size_t(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
 }

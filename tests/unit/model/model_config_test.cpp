@@ -6,6 +6,7 @@
 #include "segx/core/config_table.hpp"
 #include "segx/core/error.hpp"
 #include "segx/model/config.hpp"
+#include "support/config_docs.hpp"
 #include "support/fixtures.hpp"
 
 namespace segx::model {
@@ -117,13 +118,10 @@ TEST(ModelConfigTable, WriteThenReadGivesTheSameConfig) {
 // segx-config(5), generated from the tables and kept current by the docs test, lists every key
 // that the model config reader accepts, with its default.
 TEST(ModelConfigTable, EveryKeyIsInTheManPage) {
-  const auto page = test::read_file(std::string(SEGX_SOURCE_DIR) + "/man/segx-config.5");
+  const auto page = test::config_man_page();
   const auto keys = model_config_keys();
   ASSERT_GT(keys.size(), 50u);
-  for (const auto& k : keys) {
-    EXPECT_NE(page.find("\\fB" + k.key + "\\fR ("), std::string::npos) << k.key;
-    EXPECT_FALSE(k.description.empty()) << k.key;
-  }
+  test::expect_every_key_documented(page, keys);
   EXPECT_NE(page.find("\\fBresnet.depth\\fR (integer; default 50; 18, 34, 50 or 101)"),
             std::string::npos);
 }

@@ -9,6 +9,7 @@
 #include "segx/core/config_table.hpp"
 #include "segx/core/error.hpp"
 #include "segx/train/train_config.hpp"
+#include "support/config_docs.hpp"
 #include "support/fixtures.hpp"
 #include "support/train_configs.hpp"
 
@@ -156,13 +157,10 @@ TEST(TrainConfigTable, CommentsAndANewerSchemaVersion) {
 }
 
 TEST(TrainConfigTable, EveryKeyIsInTheManPage) {
-  const auto page = test::read_file(std::string(SEGX_SOURCE_DIR) + "/man/segx-config.5");
+  const auto page = test::config_man_page();
   const auto keys = train_config_keys();
   ASSERT_GT(keys.size(), 40u);
-  for (const auto& k : keys) {
-    EXPECT_NE(page.find("\\fB" + k.key + "\\fR ("), std::string::npos) << k.key;
-    EXPECT_FALSE(k.description.empty()) << k.key;
-  }
+  test::expect_every_key_documented(page, keys);
   EXPECT_NE(page.find("\\fBsolver.base_lr\\fR (number; default 0.0001; > 0)"), std::string::npos);
 }
 
