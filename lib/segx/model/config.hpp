@@ -69,6 +69,10 @@ struct OneFormerConfig {
   // the class transformer's output, whose queries otherwise differ only by where they attend.
   // For training from scratch; official checkpoints have no such tensor.
   bool query_feat = false;
+  // CLIP's BPE file (bpe_simple_vocab_16e6.txt.gz) that tokenizes the task prompt; relative to the
+  // config file. `segx train` copies its text_encoder.tokenizer beside model_config.json and names
+  // it here; `segx infer --tokenizer` overrides it.
+  std::string tokenizer;
 };
 
 // "linear": class_embed Linear(hidden, K+1) as in the official checkpoints.
