@@ -66,7 +66,7 @@ _segx() {
     'segx vocab diff') words='--help -h --output -o --exit-code' ;;
     'segx vocab apply') words='--help -h --output -o --inverse --dataset --drop-unmapped' ;;
     'segx vocab embed') words='--help -h --output -o --vectors --dim' ;;
-    'segx infer') words='--help -h --config --weights --vocab --task --device --threads -j --batch-size --object-mask-threshold --overlap-threshold --output -o --out-dir --overwrite' ;;
+    'segx infer') words='--help -h --config --weights --tokenizer --task --device --threads -j --batch-size --object-mask-threshold --overlap-threshold --output -o --out-dir --overwrite' ;;
     'segx train') words='--help -h --config --out-dir --resume --max-iter --threads -j --device --dist-backend --seed --vocab' ;;
     'segx visualize') words='overlay compare errors sheet plot --help -h' ;;
     'segx visualize overlay') words='--help -h --coco-panoptic --semantic --categories --ids --ignore --coco-instances --results --manifest --manifest-labels --min-score --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --out-dir --format --overwrite --jpeg-quality --threads -j --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades' ;;

@@ -44,8 +44,7 @@ PanopticResult panoptic_inference(const at::Tensor& mask_cls, const at::Tensor& 
     const auto original_area = strong.sum().item<std::int64_t>();
     auto mask = in_k & strong;
     if (mask_area > 0 && original_area > 0 && mask.any().item<bool>()) {
-      if (static_cast<double>(mask_area) / static_cast<double>(original_area) <
-          o.overlap_threshold)
+      if (static_cast<double>(mask_area) / static_cast<double>(original_area) < o.overlap_threshold)
         continue;
       if (!isthing) {
         auto it = stuff_memory.find(cls);
@@ -84,8 +83,8 @@ InstanceResult instance_inference(const at::Tensor& mask_cls, const at::Tensor& 
   }
   auto pred = mask_pred.index_select(0, query);
   auto masks = (pred > 0).to(pred.scalar_type());
-  auto mask_scores = (pred.sigmoid().flatten(1) * masks.flatten(1)).sum(1) /
-                     (masks.flatten(1).sum(1) + 1e-6);
+  auto mask_scores =
+      (pred.sigmoid().flatten(1) * masks.flatten(1)).sum(1) / (masks.flatten(1).sum(1) + 1e-6);
   InstanceResult r;
   r.masks = masks.to(at::kBool);
   r.scores = top_scores * mask_scores;

@@ -60,8 +60,7 @@ InstanceResult instance_inference(const at::Tensor& mask_cls, const at::Tensor& 
 // image_size before padding, output size (the original image size).
 ImageResult postprocess(const at::Tensor& mask_cls, const at::Tensor& mask_pred,
                         std::array<std::int64_t, 2> padded, std::array<std::int64_t, 2> image_size,
-                        std::array<std::int64_t, 2> output_size,
-                        const PostprocessOptions& options);
+                        std::array<std::int64_t, 2> output_size, const PostprocessOptions& options);
 
 }  // namespace segx::infer
 

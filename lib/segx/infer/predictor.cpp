@@ -2,11 +2,12 @@
 #include "segx/infer/predictor.hpp"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 #include <ATen/Context.h>
+#include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "segx/core/error.hpp"
 #include "segx/infer/postprocess.hpp"
@@ -38,22 +39,33 @@ Predictor::Predictor(const PredictorOptions& o) : impl_(std::make_unique<Impl>()
   m.config = model::load_model_config(o.config);
   if (o.object_mask_threshold >= 0) m.config.test.object_mask_threshold = o.object_mask_threshold;
   if (o.overlap_threshold >= 0) m.config.test.overlap_threshold = o.overlap_threshold;
-  if (m.config.classifier.type == "embedding" && !m.config.classifier.embeddings.empty()) {
-    std::filesystem::path p(m.config.classifier.embeddings);
-    if (p.is_relative())
-      m.config.classifier.embeddings =
-          (std::filesystem::path(o.config).parent_path() / p).string();
+  const auto config_dir = std::filesystem::path(o.config).parent_path();
+  auto beside_config = [&](const std::string& file) {
+    std::filesystem::path p(file);
+    return p.is_relative() ? (config_dir / p).string() : file;
+  };
+  if (m.config.classifier.type == "embedding" && !m.config.classifier.embeddings.empty())
+    m.config.classifier.embeddings = beside_config(m.config.classifier.embeddings);
+  // The tokenizer before the weights: a usage error should not wait for a large file to load.
+  std::optional<model::ClipTokenizer> tokenizer;
+  if (m.config.is_oneformer()) {
+    const auto& configured = m.config.oneformer.tokenizer;
+    if (o.tokenizer.empty() && configured.empty())
+      fail(ErrorKind::Usage,
+           "'{}': a OneFormer model needs a tokenizer: pass --tokenizer "
+           "bpe_simple_vocab_16e6.txt.gz (CLIP's BPE file) or set oneformer.tokenizer in the "
+           "model config",
+           o.config);
+    tokenizer =
+        model::ClipTokenizer::load(o.tokenizer.empty() ? beside_config(configured) : o.tokenizer);
   }
   c10::InferenceMode guard;
   m.model = model::load_maskformer(m.config, o.weights, m.device);
-  if (m.config.is_oneformer()) {
-    if (o.vocab.empty())
-      fail(ErrorKind::Usage, "a OneFormer model needs --vocab (bpe_simple_vocab_16e6.txt.gz)");
-    auto tok = model::ClipTokenizer::load(o.vocab);
-    m.tokens = at::tensor(tok.tokenize("the task is " + o.task, m.config.oneformer.task_seq_len),
-                          at::kLong)
-                   .view({1, -1});
-  }
+  if (tokenizer)
+    m.tokens =
+        at::tensor(tokenizer->tokenize("the task is " + o.task, m.config.oneformer.task_seq_len),
+                   at::kLong)
+            .view({1, -1});
 }
 
 Predictor::~Predictor() = default;
@@ -117,17 +129,17 @@ std::vector<Prediction> Predictor::predict(const std::vector<RgbImage>& images) 
   std::vector<Prediction> result;
   for (std::size_t i = 0; i < images.size(); ++i) {
     const auto& im = images[i];
-    auto r = postprocess(out.pred_logits[static_cast<std::int64_t>(i)],
-                         out.pred_masks[static_cast<std::int64_t>(i)],
-                         {batch.tensor.size(2), batch.tensor.size(3)}, batch.sizes[i],
-                         {im.height, im.width}, o);
+    auto r = postprocess(
+        out.pred_logits[static_cast<std::int64_t>(i)], out.pred_masks[static_cast<std::int64_t>(i)],
+        {batch.tensor.size(2), batch.tensor.size(3)}, batch.sizes[i], {im.height, im.width}, o);
     Prediction p;
     p.width = im.width;
     p.height = im.height;
     if (o.panoptic_on) {
       auto seg = r.panoptic.seg.to(at::kCPU).to(at::kInt).contiguous();
       p.panoptic.assign(seg.data_ptr<int>(), seg.data_ptr<int>() + seg.numel());
-      auto counts = at::bincount(seg.flatten(), {}, static_cast<std::int64_t>(r.panoptic.segments.size()) + 1);
+      auto counts = at::bincount(seg.flatten(), {},
+                                 static_cast<std::int64_t>(r.panoptic.segments.size()) + 1);
       for (const auto& s : r.panoptic.segments)
         p.segments.push_back({s.id, dataset_id(s.category_id), s.isthing, s.score,
                               static_cast<std::uint64_t>(counts[s.id].item<std::int64_t>())});

@@ -11,10 +11,12 @@ namespace segx::infer {
 struct PredictorOptions {
   std::string config;   // segx JSON model config
   std::string weights;  // safetensors
-  std::string vocab;    // CLIP BPE vocabulary (OneFormer only)
-  std::string device = "cpu";  // "cpu" or "cuda" (Error(Unavailable) without CUDA)
-  std::string task = "panoptic";  // panoptic | instance | semantic
-  int threads = 0;               // 0: LibTorch's default
+  // CLIP's BPE file bpe_simple_vocab_16e6.txt.gz (OneFormer only); empty: the config's
+  // oneformer.tokenizer (relative to the config file). Error(Usage) when neither names one.
+  std::string tokenizer;
+  std::string device = "cpu";         // "cpu" or "cuda" (Error(Unavailable) without CUDA)
+  std::string task = "panoptic";      // panoptic | instance | semantic
+  int threads = 0;                    // 0: LibTorch's default
   double object_mask_threshold = -1;  // < 0: the config's
   double overlap_threshold = -1;
 };
@@ -42,7 +44,7 @@ struct Prediction {
   int width = 0, height = 0;
   std::vector<std::uint32_t> panoptic;  // segment id per pixel, 0 = void (task panoptic)
   std::vector<PredictedSegment> segments;
-  std::vector<std::uint16_t> semantic;  // category id per pixel (task semantic)
+  std::vector<std::uint16_t> semantic;       // category id per pixel (task semantic)
   std::vector<PredictedInstance> instances;  // task instance
 };
 

@@ -120,6 +120,11 @@ const Table<OneFormerConfig>& oneformer_table() {
     t.field("query_feat", &O::query_feat,
             "not upstream: learned per-query content added to the class transformer's output, for "
             "training from scratch (official checkpoints have no such tensor)");
+    t.field("tokenizer", &O::tokenizer,
+            "CLIP's BPE file bpe_simple_vocab_16e6.txt.gz that tokenizes the task prompt, relative "
+            "to the config file; segx train copies text_encoder.tokenizer beside "
+            "model_config.json and names it here; segx infer --tokenizer overrides it")
+        .write_if([](const O& o) { return !o.tokenizer.empty(); });
     return t;
   }();
   return table;

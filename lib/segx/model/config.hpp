@@ -37,15 +37,15 @@ struct ResNetConfig {
 
 // Mask2Former MSDeformAttnPixelDecoder (MODEL.SEM_SEG_HEAD.*).
 struct PixelDecoderConfig {
-  int conv_dim = 256;                 // CONVS_DIM
-  int mask_dim = 256;                 // MASK_DIM
-  std::string norm = "GN";            // NORM: "GN" or "" (lateral/output convs)
-  int norm_groups = 32;               // GroupNorm's groups (input_proj and FPN convs)
-  int transformer_enc_layers = 6;     // TRANSFORMER_ENC_LAYERS
-  int transformer_nheads = 8;         // MASK_FORMER.NHEADS (sic: the decoder's head count)
+  int conv_dim = 256;                      // CONVS_DIM
+  int mask_dim = 256;                      // MASK_DIM
+  std::string norm = "GN";                 // NORM: "GN" or "" (lateral/output convs)
+  int norm_groups = 32;                    // GroupNorm's groups (input_proj and FPN convs)
+  int transformer_enc_layers = 6;          // TRANSFORMER_ENC_LAYERS
+  int transformer_nheads = 8;              // MASK_FORMER.NHEADS (sic: the decoder's head count)
   int transformer_dim_feedforward = 1024;  // fixed to 1024 upstream
-  int n_points = 4;                   // DEFORMABLE_TRANSFORMER_ENCODER_N_POINTS
-  int common_stride = 4;              // COMMON_STRIDE
+  int n_points = 4;                        // DEFORMABLE_TRANSFORMER_ENCODER_N_POINTS
+  int common_stride = 4;                   // COMMON_STRIDE
   std::vector<std::string> transformer_in_features = {"res3", "res4", "res5"};
 };
 
@@ -62,13 +62,17 @@ struct DecoderConfig {
 
 // OneFormer task conditioning (MODEL.ONE_FORMER.*, INPUT.TASK_SEQ_LEN).
 struct OneFormerConfig {
-  int class_dec_layers = 2;  // CLASS_DEC_LAYERS
-  int task_seq_len = 77;     // INPUT.TASK_SEQ_LEN
+  int class_dec_layers = 2;   // CLASS_DEC_LAYERS
+  int task_seq_len = 77;      // INPUT.TASK_SEQ_LEN
   bool use_task_norm = true;  // USE_TASK_NORM
   // Not in upstream OneFormer: learned per-query content (query_feat, as Mask2Former's) added to
   // the class transformer's output, whose queries otherwise differ only by where they attend.
   // For training from scratch; official checkpoints have no such tensor.
   bool query_feat = false;
+  // CLIP's BPE file (bpe_simple_vocab_16e6.txt.gz) that tokenizes the task prompt; relative to the
+  // config file. `segx train` copies its text_encoder.tokenizer beside model_config.json and names
+  // it here; `segx infer --tokenizer` overrides it.
+  std::string tokenizer;
 };
 
 // "linear": class_embed Linear(hidden, K+1) as in the official checkpoints.
@@ -76,7 +80,7 @@ struct OneFormerConfig {
 // (K x D, from the vocab command) plus a learned background embedding.
 struct ClassifierConfig {
   std::string type = "linear";
-  int embedding_dim = 0;   // D, for "embedding"
+  int embedding_dim = 0;  // D, for "embedding"
   // safetensors file from `segx vocab embed` ("class_embeddings" [K, D]); relative to config
   std::string embeddings;
 };
@@ -105,8 +109,8 @@ struct ModelConfig {
   OneFormerConfig oneformer;
   ClassifierConfig classifier;
   InferenceConfig test;
-  std::vector<int> thing_classes;      // contiguous ids of "thing" classes
-  std::vector<int> category_ids;       // dataset category id per contiguous id (optional)
+  std::vector<int> thing_classes;        // contiguous ids of "thing" classes
+  std::vector<int> category_ids;         // dataset category id per contiguous id (optional)
   std::vector<std::string> class_names;  // optional
 
   bool is_oneformer() const { return architecture == "oneformer"; }

@@ -116,6 +116,9 @@ Trainer::Trainer(TrainConfig config, TrainClasses classes, std::vector<TrainData
   auto embeddings = load_class_embeddings(model_config_, config_, classes_);
   if (embeddings.embeddings.defined())  // a copy beside model_config.json, for segx infer
     model_config_.classifier.embeddings = "class_embeddings.safetensors";
+  const fs::path tokenizer = config_.text_encoder.tokenizer;
+  if (model_config_.is_oneformer())  // a copy beside model_config.json too, for segx infer
+    model_config_.oneformer.tokenizer = tokenizer.filename().string();
   model_ = std::make_unique<model::MaskFormer>(
       model_config_, *weights_,
       embeddings.embeddings.defined() ? embeddings.embeddings.to(device_) : at::Tensor());
@@ -140,6 +143,9 @@ Trainer::Trainer(TrainConfig config, TrainClasses classes, std::vector<TrainData
                        {{"class_embeddings", embeddings.embeddings},
                         {"class_ids", torch::tensor(classes_.category_ids, torch::kLong)}},
                        {{"format", "pt"}, {"source", embeddings.file}});
+    if (model_config_.is_oneformer())
+      io::write_file_atomic((output_dir() / model_config_.oneformer.tokenizer).string(),
+                            io::read_all(tokenizer.string()), /*binary=*/true);
   }
   checkpointer_ = std::make_unique<Checkpointer>(output_dir(), s.keep_last);
   if (options_.resume) {

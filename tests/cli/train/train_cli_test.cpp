@@ -230,10 +230,11 @@ TEST(TrainCli, TinyOneFormerLearnsAndInferLoadsIt) {
   const double early = loss[0] + loss[1], late = loss[5] + loss[6];
   EXPECT_LT(late, early * 0.9) << "loss did not fall: " << early << " -> " << late;
 
+  // model_config.json names the tokenizer training used (copied beside it): infer needs no flag.
   auto image = synth() / "images" / "000000000007.jpg";
-  auto inf = run_segx({"infer", image.string(), "--config", (out / "model_config.json").string(),
-                       "--weights", (out / "model_final.safetensors").string(), "--task",
-                       "panoptic", "--vocab", bpe.string()});
+  auto inf =
+      run_segx({"infer", image.string(), "--config", (out / "model_config.json").string(),
+                "--weights", (out / "model_final.safetensors").string(), "--task", "panoptic"});
   ASSERT_EQ(inf.exit_code, 0) << inf.err;
   const auto second = inf.out.find('\n') + 1;
   EXPECT_EQ(json::parse(inf.out.substr(second, inf.out.find('\n', second) - second)).at("width"),
