@@ -28,6 +28,21 @@ std::unique_ptr<std::istream> open_input(const std::string& path) {
 
 std::string read_all(const std::string& path) {
   auto in = open_input(path);
+  std::error_code ec;
+  if (!is_std_stream(path) && fs::is_regular_file(path, ec)) {
+    // One read into a buffer of the file's size: no growing copies (large COCO JSON files).
+    const auto size = fs::file_size(path, ec);
+    if (!ec) {
+      std::string text(size, '\0');
+      in->read(text.data(), std::streamsize(size));
+      if (in->bad()) fail(ErrorKind::IoError, "cannot read '{}': {}", path, errno_text(errno));
+      text.resize(size_t(in->gcount()));
+      if (in->peek() == std::char_traits<char>::eof()) return text;
+      std::ostringstream rest;  // the file grew while we read it
+      rest << in->rdbuf();
+      return text + rest.str();
+    }
+  }
   std::ostringstream ss;
   ss << in->rdbuf();
   if (in->bad()) fail(ErrorKind::IoError, "cannot read '{}': {}", path, errno_text(errno));

@@ -21,9 +21,15 @@ namespace {
 
 using Value = rapidjson::Value;
 
-void parse_document(rapidjson::Document& doc, const std::string& text, const std::string& name) {
-  doc.Parse<rapidjson::kParseFullPrecisionFlag | rapidjson::kParseNanAndInfFlag>(text.data(),
-                                                                                 text.size());
+// Parses `buffer`, a copy of `text`, in place: strings (the RLE counts, most of the bytes) stay
+// in the buffer, uncopied. In-situ parsing rewrites escapes (a "\\n" becomes a newline), so the
+// line and column of a syntax error are counted in the unmodified `text`.
+void parse_document(rapidjson::Document& doc, std::string& buffer, const std::string& text,
+                    const std::string& name) {
+  if (buffer.find('\0') != std::string::npos)  // in-situ parsing would stop there
+    fail(ErrorKind::DataError, "'{}': JSON syntax error: a NUL byte in the file", name);
+  doc.ParseInsitu<rapidjson::kParseFullPrecisionFlag | rapidjson::kParseNanAndInfFlag>(
+      buffer.data());
   if (!doc.HasParseError()) return;
   const size_t offset = std::min(doc.GetErrorOffset(), text.size());
   const size_t line = 1 + std::count(text.begin(), text.begin() + offset, '\n');
@@ -254,10 +260,12 @@ void for_chunks(size_t n, int threads, Fn fn) {
 
 }  // namespace
 
-CocoGroundTruth parse_coco_ground_truth(const std::string& text, const std::string& name,
-                                        const CocoReadOptions& opt) {
+namespace {
+
+CocoGroundTruth parse_ground_truth_in_place(std::string& buffer, const std::string& text,
+                                            const std::string& name, const CocoReadOptions& opt) {
   rapidjson::Document doc;
-  parse_document(doc, text, name);
+  parse_document(doc, buffer, text, name);
   CocoGroundTruth gt;
   read_images(top_array(doc, "images", name), name, gt);
   read_categories(top_array(doc, "categories", name), name, gt);
@@ -283,14 +291,11 @@ CocoGroundTruth parse_coco_ground_truth(const std::string& text, const std::stri
   return gt;
 }
 
-CocoGroundTruth read_coco_ground_truth(const std::string& path, const CocoReadOptions& opt) {
-  return parse_coco_ground_truth(io::read_all(path), path, opt);
-}
-
-CocoResults parse_coco_results(const std::string& text, const std::string& name,
-                               const CocoGroundTruth& gt, const CocoReadOptions& opt) {
+CocoResults parse_results_in_place(std::string& buffer, const std::string& text,
+                                   const std::string& name, const CocoGroundTruth& gt,
+                                   const CocoReadOptions& opt) {
   rapidjson::Document doc;
-  parse_document(doc, text, name);
+  parse_document(doc, buffer, text, name);
   if (!doc.IsArray()) fail(ErrorKind::DataError, "'{}': results are not a list of objects", name);
   CocoResults res;
   const size_t n = doc.Size();
@@ -343,6 +348,24 @@ CocoResults parse_coco_results(const std::string& text, const std::string& name,
     }
   });
   return res;
+}
+
+}  // namespace
+
+CocoGroundTruth parse_coco_ground_truth(const std::string& text, const std::string& name,
+                                        const CocoReadOptions& opt) {
+  std::string buffer = text;
+  return parse_ground_truth_in_place(buffer, text, name, opt);
+}
+
+CocoGroundTruth read_coco_ground_truth(const std::string& path, const CocoReadOptions& opt) {
+  return parse_coco_ground_truth(io::read_all(path), path, opt);
+}
+
+CocoResults parse_coco_results(const std::string& text, const std::string& name,
+                               const CocoGroundTruth& gt, const CocoReadOptions& opt) {
+  std::string buffer = text;
+  return parse_results_in_place(buffer, text, name, gt, opt);
 }
 
 CocoResults read_coco_results(const std::string& path, const CocoGroundTruth& gt,
