@@ -96,18 +96,44 @@ uint64_t area(const Rle& rle) {
   return a;
 }
 
+namespace {
+
+// t / h for many t and one h, as a multiplication by a double reciprocal corrected to the exact
+// floor: an integer division per run made to_bbox the hottest function of `eval ap` segm.
+class DivideBy {
+ public:
+  explicit DivideBy(uint32_t h) : h_(h), inverse_(1.0 / double(h)) {}
+  uint32_t operator()(uint32_t t) const {
+    // For t < 2^32 the product's error is far below 1/h, so its floor is already exact; the
+    // check costs little and keeps the result exact should the types ever widen.
+    uint32_t q = uint32_t(double(t) * inverse_);
+    if (uint64_t(q) * h_ > t)
+      --q;
+    else if (uint64_t(q + 1) * h_ <= t)
+      ++q;
+    return q;
+  }
+
+ private:
+  uint32_t h_;
+  double inverse_;
+};
+
+}  // namespace
+
 Box to_bbox(const Rle& rle) {
   // Only whole (zeros, ones) pairs count: a trailing run of zeros adds nothing.
   const size_t m = rle.counts.size() / 2 * 2;
   if (m == 0 || rle.height == 0) return {0, 0, 0, 0};
   const uint32_t h = rle.height;
+  const DivideBy column_of(h);
   uint32_t xs = rle.width, ys = h, xe = 0, ye = 0, x_start = 0;
   uint32_t pos = 0;
   for (size_t j = 0; j < m; ++j) {
     pos += rle.counts[j];
     // The first pixel of a run of ones, or the last pixel of one.
     const uint32_t t = pos - uint32_t(j % 2);
-    const uint32_t y = t % h, x = (t - y) / h;
+    const uint32_t x = column_of(t), y = t - x * h;
     if (j % 2 == 0) {
       x_start = x;
     } else if (x_start < x) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 #include <unordered_map>
 
@@ -21,16 +22,18 @@ namespace {
 
 using Value = rapidjson::Value;
 
-// Parses `buffer`, a copy of `text`, in place: strings (the RLE counts, most of the bytes) stay
-// in the buffer, uncopied. In-situ parsing rewrites escapes (a "\\n" becomes a newline), so the
-// line and column of a syntax error are counted in the unmodified `text`.
-void parse_document(rapidjson::Document& doc, std::string& buffer, const std::string& text,
-                    const std::string& name) {
+// Parses `buffer` in place: strings (the RLE counts, most of the bytes) stay in the buffer,
+// uncopied. In-situ parsing rewrites escapes (a "\\n" becomes a newline), so the line and column
+// of a syntax error are counted in the unmodified text, which `original` provides (read again
+// from the file only then, so a large file is held once).
+void parse_document(rapidjson::Document& doc, std::string& buffer, const std::string& name,
+                    const std::function<std::string()>& original) {
   if (buffer.find('\0') != std::string::npos)  // in-situ parsing would stop there
     fail(ErrorKind::DataError, "'{}': JSON syntax error: a NUL byte in the file", name);
   doc.ParseInsitu<rapidjson::kParseFullPrecisionFlag | rapidjson::kParseNanAndInfFlag>(
       buffer.data());
   if (!doc.HasParseError()) return;
+  const std::string text = original();
   const size_t offset = std::min(doc.GetErrorOffset(), text.size());
   const size_t line = 1 + std::count(text.begin(), text.begin() + offset, '\n');
   const size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
@@ -262,10 +265,12 @@ void for_chunks(size_t n, int threads, Fn fn) {
 
 namespace {
 
-CocoGroundTruth parse_ground_truth_in_place(std::string& buffer, const std::string& text,
+using Original = std::function<std::string()>;
+
+CocoGroundTruth parse_ground_truth_in_place(std::string& buffer, const Original& original,
                                             const std::string& name, const CocoReadOptions& opt) {
   rapidjson::Document doc;
-  parse_document(doc, buffer, text, name);
+  parse_document(doc, buffer, name, original);
   CocoGroundTruth gt;
   read_images(top_array(doc, "images", name), name, gt);
   read_categories(top_array(doc, "categories", name), name, gt);
@@ -286,16 +291,19 @@ CocoGroundTruth parse_ground_truth_in_place(std::string& buffer, const std::stri
       o.bbox = read_box(member(a, "bbox", at), at);
       o.has_bbox = true;
     }
-    if (opt.masks) o.rle = read_mask(member(a, "segmentation", at), gt.images[o.image], at);
+    if (opt.masks) {
+      o.rle = read_mask(member(a, "segmentation", at), gt.images[o.image], at);
+      o.mask_box = mask::to_bbox(o.rle);
+    }
   });
   return gt;
 }
 
-CocoResults parse_results_in_place(std::string& buffer, const std::string& text,
+CocoResults parse_results_in_place(std::string& buffer, const Original& original,
                                    const std::string& name, const CocoGroundTruth& gt,
                                    const CocoReadOptions& opt) {
   rapidjson::Document doc;
-  parse_document(doc, buffer, text, name);
+  parse_document(doc, buffer, name, original);
   if (!doc.IsArray()) fail(ErrorKind::DataError, "'{}': results are not a list of objects", name);
   CocoResults res;
   const size_t n = doc.Size();
@@ -337,12 +345,14 @@ CocoResults parse_results_in_place(std::string& buffer, const std::string& text,
           const double x1 = d.bbox[0], x2 = x1 + d.bbox[2], y1 = d.bbox[1], y2 = y1 + d.bbox[3];
           d.rle = mask::from_polygon({x1, y1, x1, y2, x2, y2, x2, y1}, image.height, image.width);
         }
+        d.mask_box = mask::to_bbox(d.rle);
       }
     } else {
       d.rle = read_mask(member(r, "segmentation", at), image, at);
       d.area = double(mask::area(d.rle));
+      d.mask_box = mask::to_bbox(d.rle);
       auto bb = r.FindMember("bbox");
-      d.bbox = bb != r.MemberEnd() ? read_box(bb->value, at) : mask::to_bbox(d.rle);
+      d.bbox = bb != r.MemberEnd() ? read_box(bb->value, at) : d.mask_box;
       d.has_bbox = true;
       if (!opt.masks) d.rle = mask::Rle{};
     }
@@ -355,22 +365,31 @@ CocoResults parse_results_in_place(std::string& buffer, const std::string& text,
 CocoGroundTruth parse_coco_ground_truth(const std::string& text, const std::string& name,
                                         const CocoReadOptions& opt) {
   std::string buffer = text;
-  return parse_ground_truth_in_place(buffer, text, name, opt);
+  return parse_ground_truth_in_place(
+      buffer, [&] { return text; }, name, opt);
 }
 
 CocoGroundTruth read_coco_ground_truth(const std::string& path, const CocoReadOptions& opt) {
-  return parse_coco_ground_truth(io::read_all(path), path, opt);
+  if (io::is_std_stream(path)) return parse_coco_ground_truth(io::read_all(path), path, opt);
+  std::string buffer = io::read_all(path);
+  return parse_ground_truth_in_place(
+      buffer, [&] { return io::read_all(path); }, path, opt);
 }
 
 CocoResults parse_coco_results(const std::string& text, const std::string& name,
                                const CocoGroundTruth& gt, const CocoReadOptions& opt) {
   std::string buffer = text;
-  return parse_results_in_place(buffer, text, name, gt, opt);
+  return parse_results_in_place(
+      buffer, [&] { return text; }, name, gt, opt);
 }
 
 CocoResults read_coco_results(const std::string& path, const CocoGroundTruth& gt,
                               const CocoReadOptions& opt) {
-  return parse_coco_results(io::read_all(path), path, gt, opt);
+  // Standard input cannot be read twice: keep its text for a syntax error's line and column.
+  if (io::is_std_stream(path)) return parse_coco_results(io::read_all(path), path, gt, opt);
+  std::string buffer = io::read_all(path);
+  return parse_results_in_place(
+      buffer, [&] { return io::read_all(path); }, path, gt, opt);
 }
 
 }  // namespace segx::metrics

@@ -28,7 +28,8 @@ struct CocoObject {
   double score = 0;  // detections only
   mask::Box bbox{0, 0, 0, 0};
   bool has_bbox = false;
-  mask::Rle rle;  // when masks were read
+  mask::Rle rle;         // when masks were read
+  mask::Box mask_box{};  // to_bbox(rle): whoever sets rle sets it (segm IoU tests boxes first)
 };
 
 struct CocoImage {

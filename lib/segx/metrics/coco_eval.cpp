@@ -126,13 +126,11 @@ class ImageEvaluator {
         }
       return ious;
     }
-    std::vector<mask::Box> gb(G), db(D);
-    for (size_t j = 0; j < G; ++j) gb[j] = mask::to_bbox(gt_.annotations[g[j]].rle);
-    for (size_t i = 0; i < D; ++i) db[i] = mask::to_bbox(dt_.detections[d[i]].rle);
     for (size_t i = 0; i < D; ++i)
       for (size_t j = 0; j < G; ++j) {
         const CocoObject& o = gt_.annotations[g[j]];
-        ious[i * G + j] = mask::rle_iou(dt_.detections[d[i]].rle, db[i], o.rle, gb[j], o.iscrowd);
+        const CocoObject& det = dt_.detections[d[i]];
+        ious[i * G + j] = mask::rle_iou(det.rle, det.mask_box, o.rle, o.mask_box, o.iscrowd);
       }
     return ious;
   }

@@ -60,6 +60,7 @@ struct MaskApAccumulator {
     o.iscrowd = iscrowd;
     o.score = score;
     o.area = static_cast<double>(mask::area(rle));
+    o.mask_box = mask::to_bbox(rle);
     o.rle = std::move(rle);
     into.push_back(std::move(o));
   }

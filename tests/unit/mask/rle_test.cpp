@@ -68,12 +68,14 @@ TEST(RleEncode, LabelsMatchOneIdAtATimeOnRandomMaps) {
       const auto all = encode_labels(ids.data(), h, w);
       std::vector<uint32_t> distinct;
       for (uint32_t v : ids)
-        if (v && std::find(distinct.begin(), distinct.end(), v) == distinct.end()) distinct.push_back(v);
+        if (v && std::find(distinct.begin(), distinct.end(), v) == distinct.end())
+          distinct.push_back(v);
       std::sort(distinct.begin(), distinct.end());
       ASSERT_EQ(all.size(), distinct.size()) << h << "x" << w;
       for (size_t i = 0; i < all.size(); ++i) {
         EXPECT_EQ(all[i].first, distinct[i]);
-        EXPECT_EQ(all[i].second, encode_label(ids.data(), h, w, distinct[i])) << h << "x" << w << " id " << distinct[i];
+        EXPECT_EQ(all[i].second, encode_label(ids.data(), h, w, distinct[i]))
+            << h << "x" << w << " id " << distinct[i];
       }
     }
 }
@@ -119,6 +121,33 @@ TEST(RleOps, AreaBoxAndCoverage) {
   const Rle wrap{4, 4, {3, 2, 11}};
   EXPECT_EQ(to_bbox(wrap), (Box{0, 0, 2, 4}));
   EXPECT_EQ(to_bbox(Rle{4, 4, {16}}), (Box{0, 0, 0, 0}));
+}
+
+// The box of a single run starting at `start` and `length` long, worked out with the plain
+// division and remainder that to_bbox replaces by a reciprocal (rleToBbox's own arithmetic).
+Box box_of_one_run(uint32_t h, uint64_t start, uint64_t length) {
+  const uint64_t first = start, last = start + length - 1;
+  const uint64_t x0 = first / h, y0 = first % h, x1 = last / h, y1 = last % h;
+  if (x0 < x1) return {double(x0), 0, double(x1 - x0 + 1), double(h)};
+  return {double(x0), double(y0), 1, double(y1 - y0 + 1)};
+}
+
+TEST(RleOps, BoxOfOneRunAtAnyHeightAndPosition) {
+  // Heights where a double reciprocal is inexact, positions at column boundaries and near 2^32.
+  std::mt19937_64 rng(7);
+  for (uint32_t h : {1u, 3u, 7u, 641u, 65535u, 99991u, 4294967u}) {
+    const uint64_t pixels = uint64_t(h) * (uint64_t(0xfffffff0u) / h);
+    std::vector<uint64_t> starts{0, h - 1u, h, 2ull * h - 1, pixels - 2, pixels / 2};
+    for (int k = 0; k < 200; ++k) starts.push_back(rng() % (pixels - 1));
+    for (uint64_t start : starts) {
+      const uint64_t length = std::min<uint64_t>(1 + rng() % (3ull * h), pixels - start);
+      const uint64_t rest = pixels - start - length;
+      Counts counts{uint32_t(start), uint32_t(length)};
+      if (rest) counts.push_back(uint32_t(rest));
+      const Rle run{h, uint32_t(pixels / h), counts};
+      EXPECT_EQ(to_bbox(run), box_of_one_run(h, start, length)) << "h " << h << " start " << start;
+    }
+  }
 }
 
 TEST(RleOps, MergeUnionAndIntersection) {
