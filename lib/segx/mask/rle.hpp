@@ -47,6 +47,8 @@ constexpr std::size_t kMaxCharsPerCount = 7;  // a 32-bit count's difference wit
 std::size_t write_string(const Rle& rle, char* out);
 // Throws Error(DataError) on characters outside the alphabet or a truncated value.
 Rle from_string(std::string_view counts, uint32_t height, uint32_t width);
+// The same into `out`, reusing its storage (for decoding many masks with one scratch buffer).
+void decode_string(std::string_view counts, uint32_t height, uint32_t width, Rle& out);
 // Uncompressed counts as given (pycocotools frUncompressedRLE).
 Rle from_counts(std::vector<uint32_t> counts, uint32_t height, uint32_t width);
 

@@ -33,8 +33,10 @@ std::string to_string(const Rle& rle) {
   return s;
 }
 
-Rle from_string(std::string_view text, uint32_t height, uint32_t width) {
-  Rle rle{height, width, {}};
+void decode_string(std::string_view text, uint32_t height, uint32_t width, Rle& rle) {
+  rle.height = height;
+  rle.width = width;
+  rle.counts.clear();
   // Exactly the room needed: each value ends in a character without the continuation bit
   // ('0'..'O'). Reserving one count per character held about three times the memory.
   rle.counts.reserve(size_t(std::count_if(text.begin(), text.end(), [](char ch) {
@@ -62,6 +64,11 @@ Rle from_string(std::string_view text, uint32_t height, uint32_t width) {
     if (m > 2) x += int64_t(rle.counts[m - 2]);
     rle.counts.push_back(uint32_t(x));
   }
+}
+
+Rle from_string(std::string_view text, uint32_t height, uint32_t width) {
+  Rle rle;
+  decode_string(text, height, width, rle);
   return rle;
 }
 

@@ -91,8 +91,11 @@ std::string id_key(const Value& v, const char* key, const Where& at) {
   return "n" + std::to_string(integer(v, key, at));
 }
 
-// COCO.annToRLE: polygons rasterised at the image size, RLEs (compressed or not) at their own.
-mask::Rle read_mask(const Value& seg, const CocoImage& image, const Where& at) {
+// COCO.annToRLE into `o`: polygons rasterised at the image size, RLEs (compressed or not) at
+// their own. A compressed string is decoded here once, to check it and take its box (and area),
+// and kept compressed (see CocoObject). Returns the mask's area.
+uint64_t read_mask(const Value& seg, const CocoImage& image, const Where& at, CocoObject& o) {
+  thread_local mask::Rle scratch;
   if (seg.IsArray()) {
     std::vector<std::vector<double>> polygons(seg.Size());
     for (unsigned i = 0; i < seg.Size(); ++i) {
@@ -103,10 +106,12 @@ mask::Rle read_mask(const Value& seg, const CocoImage& image, const Where& at) {
       for (const Value& c : p.GetArray()) polygons[i].push_back(number(c, "segmentation", at));
     }
     try {
-      return mask::from_polygons(polygons, image.height, image.width);
+      o.rle = mask::from_polygons(polygons, image.height, image.width);
     } catch (const Error& e) {
       fail(ErrorKind::DataError, "{}: {}", at.describe(), e.what());
     }
+    o.mask_box = mask::to_bbox(o.rle);
+    return mask::area(o.rle);
   }
   if (!seg.IsObject())
     fail(ErrorKind::DataError, "{}: \"segmentation\" is neither polygons nor an RLE",
@@ -117,24 +122,28 @@ mask::Rle read_mask(const Value& seg, const CocoImage& image, const Where& at) {
   const uint32_t h = uint32_t(integer(size[0], "size", at));
   const uint32_t w = uint32_t(integer(size[1], "size", at));
   const Value& counts = member(seg, "counts", at);
-  mask::Rle rle;
+  const mask::Rle* rle = &o.rle;
   if (counts.IsString()) {
+    o.rle_string = {counts.GetString(), counts.GetStringLength()};
     try {
-      rle = mask::from_string({counts.GetString(), counts.GetStringLength()}, h, w);
+      mask::decode_string(o.rle_string, h, w, scratch);
     } catch (const Error& e) {
       fail(ErrorKind::DataError, "{}: {}", at.describe(), e.what());
     }
+    o.rle = mask::Rle{h, w, {}};
+    rle = &scratch;
   } else if (counts.IsArray()) {
     std::vector<uint32_t> c;
     c.reserve(counts.Size());
     for (const Value& x : counts.GetArray()) c.push_back(uint32_t(integer(x, "counts", at)));
-    rle = mask::from_counts(std::move(c), h, w);
+    o.rle = mask::from_counts(std::move(c), h, w);
   } else {
     fail(ErrorKind::DataError, "{}: RLE \"counts\" is neither a string nor a list", at.describe());
   }
-  if (!mask::covers_image(rle))
+  if (!mask::covers_image(*rle))
     fail(ErrorKind::DataError, "{}: RLE counts do not add up to {}x{} pixels", at.describe(), h, w);
-  return rle;
+  o.mask_box = mask::to_bbox(*rle);
+  return mask::area(*rle);
 }
 
 const Value& top_array(const Value& doc, const char* key, const std::string& name) {
@@ -267,11 +276,13 @@ namespace {
 
 using Original = std::function<std::string()>;
 
-CocoGroundTruth parse_ground_truth_in_place(std::string& buffer, const Original& original,
-                                            const std::string& name, const CocoReadOptions& opt) {
+CocoGroundTruth parse_ground_truth_in_place(std::shared_ptr<std::string> buffer,
+                                            const Original& original, const std::string& name,
+                                            const CocoReadOptions& opt) {
   rapidjson::Document doc;
-  parse_document(doc, buffer, name, original);
+  parse_document(doc, *buffer, name, original);
   CocoGroundTruth gt;
+  gt.text = std::move(buffer);
   read_images(top_array(doc, "images", name), name, gt);
   read_categories(top_array(doc, "categories", name), name, gt);
   const Value& anns = top_array(doc, "annotations", name);
@@ -291,21 +302,19 @@ CocoGroundTruth parse_ground_truth_in_place(std::string& buffer, const Original&
       o.bbox = read_box(member(a, "bbox", at), at);
       o.has_bbox = true;
     }
-    if (opt.masks) {
-      o.rle = read_mask(member(a, "segmentation", at), gt.images[o.image], at);
-      o.mask_box = mask::to_bbox(o.rle);
-    }
+    if (opt.masks) read_mask(member(a, "segmentation", at), gt.images[o.image], at, o);
   });
   return gt;
 }
 
-CocoResults parse_results_in_place(std::string& buffer, const Original& original,
+CocoResults parse_results_in_place(std::shared_ptr<std::string> buffer, const Original& original,
                                    const std::string& name, const CocoGroundTruth& gt,
                                    const CocoReadOptions& opt) {
   rapidjson::Document doc;
-  parse_document(doc, buffer, name, original);
+  parse_document(doc, *buffer, name, original);
   if (!doc.IsArray()) fail(ErrorKind::DataError, "'{}': results are not a list of objects", name);
   CocoResults res;
+  res.text = std::move(buffer);
   const size_t n = doc.Size();
   if (n == 0) return res;
   // loadRes looks at the first result only: with a box, every area is the box's.
@@ -340,21 +349,22 @@ CocoResults parse_results_in_place(std::string& buffer, const Original& original
       if (opt.masks) {
         auto seg = r.FindMember("segmentation");
         if (seg != r.MemberEnd()) {
-          d.rle = read_mask(seg->value, image, at);
+          read_mask(seg->value, image, at, d);
         } else {  // loadRes draws the box as a polygon
           const double x1 = d.bbox[0], x2 = x1 + d.bbox[2], y1 = d.bbox[1], y2 = y1 + d.bbox[3];
           d.rle = mask::from_polygon({x1, y1, x1, y2, x2, y2, x2, y1}, image.height, image.width);
+          d.mask_box = mask::to_bbox(d.rle);
         }
-        d.mask_box = mask::to_bbox(d.rle);
       }
     } else {
-      d.rle = read_mask(member(r, "segmentation", at), image, at);
-      d.area = double(mask::area(d.rle));
-      d.mask_box = mask::to_bbox(d.rle);
+      d.area = double(read_mask(member(r, "segmentation", at), image, at, d));
       auto bb = r.FindMember("bbox");
       d.bbox = bb != r.MemberEnd() ? read_box(bb->value, at) : d.mask_box;
       d.has_bbox = true;
-      if (!opt.masks) d.rle = mask::Rle{};
+      if (!opt.masks) {
+        d.rle = mask::Rle{};
+        d.rle_string = {};
+      }
     }
   });
   return res;
@@ -362,34 +372,39 @@ CocoResults parse_results_in_place(std::string& buffer, const Original& original
 
 }  // namespace
 
+const mask::Rle& mask_of(const CocoObject& o, mask::Rle& scratch) {
+  if (o.rle_string.empty()) return o.rle;
+  // Checked when read: decoding cannot fail here.
+  mask::decode_string(o.rle_string, o.rle.height, o.rle.width, scratch);
+  return scratch;
+}
+
 CocoGroundTruth parse_coco_ground_truth(const std::string& text, const std::string& name,
                                         const CocoReadOptions& opt) {
-  std::string buffer = text;
   return parse_ground_truth_in_place(
-      buffer, [&] { return text; }, name, opt);
+      std::make_shared<std::string>(text), [&] { return text; }, name, opt);
 }
 
 CocoGroundTruth read_coco_ground_truth(const std::string& path, const CocoReadOptions& opt) {
   if (io::is_std_stream(path)) return parse_coco_ground_truth(io::read_all(path), path, opt);
-  std::string buffer = io::read_all(path);
   return parse_ground_truth_in_place(
-      buffer, [&] { return io::read_all(path); }, path, opt);
+      std::make_shared<std::string>(io::read_all(path)), [&] { return io::read_all(path); }, path,
+      opt);
 }
 
 CocoResults parse_coco_results(const std::string& text, const std::string& name,
                                const CocoGroundTruth& gt, const CocoReadOptions& opt) {
-  std::string buffer = text;
   return parse_results_in_place(
-      buffer, [&] { return text; }, name, gt, opt);
+      std::make_shared<std::string>(text), [&] { return text; }, name, gt, opt);
 }
 
 CocoResults read_coco_results(const std::string& path, const CocoGroundTruth& gt,
                               const CocoReadOptions& opt) {
   // Standard input cannot be read twice: keep its text for a syntax error's line and column.
   if (io::is_std_stream(path)) return parse_coco_results(io::read_all(path), path, gt, opt);
-  std::string buffer = io::read_all(path);
   return parse_results_in_place(
-      buffer, [&] { return io::read_all(path); }, path, gt, opt);
+      std::make_shared<std::string>(io::read_all(path)), [&] { return io::read_all(path); }, path,
+      gt, opt);
 }
 
 }  // namespace segx::metrics

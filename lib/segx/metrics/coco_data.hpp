@@ -3,7 +3,9 @@
 // uncompressed counts or polygons) until an evaluation worker needs the mask.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "segx/mask/rle.hpp"
@@ -28,9 +30,17 @@ struct CocoObject {
   double score = 0;  // detections only
   mask::Box bbox{0, 0, 0, 0};
   bool has_bbox = false;
-  mask::Rle rle;         // when masks were read
-  mask::Box mask_box{};  // to_bbox(rle): whoever sets rle sets it (segm IoU tests boxes first)
+  // The mask, when masks were read: decoded in `rle`, or (a compressed counts string from a
+  // file) still compressed in `rle_string`, a view into the text its CocoGroundTruth or
+  // CocoResults keeps, with rle.height/width set and rle.counts empty. Decoded masks take about
+  // four times the bytes of their strings, and writing them cost more than decoding them twice.
+  mask::Rle rle;
+  std::string_view rle_string;
+  mask::Box mask_box{};  // to_bbox of the mask: whoever sets the mask sets it (segm IoU)
 };
+
+// The object's mask: `rle`, or `rle_string` decoded into `scratch`.
+const mask::Rle& mask_of(const CocoObject& o, mask::Rle& scratch);
 
 struct CocoImage {
   std::string id;  // the id as written (number or string), for reports
@@ -50,8 +60,9 @@ struct CocoGroundTruth {
   std::vector<CocoObject> annotations;
   // Image lookup by the id as it appears in JSON (numbers and strings are distinct keys).
   bool numeric_image_ids = true;
-  std::vector<int64_t> numeric_ids;     // sorted, parallel to images when numeric
-  std::vector<std::string> string_ids;  // sorted, parallel to images otherwise
+  std::vector<int64_t> numeric_ids;         // sorted, parallel to images when numeric
+  std::vector<std::string> string_ids;      // sorted, parallel to images otherwise
+  std::shared_ptr<const std::string> text;  // the parsed file, which rle_string views point into
 };
 
 // Reads a COCO instances JSON. Throws Error(NoInput/DataError) naming the file and the record
@@ -65,7 +76,8 @@ enum class ResultsKind { Empty, Boxes, Masks };
 
 struct CocoResults {
   ResultsKind kind = ResultsKind::Empty;
-  std::vector<CocoObject> detections;  // id = position + 1, as loadRes numbers them
+  std::vector<CocoObject> detections;       // id = position + 1, as loadRes numbers them
+  std::shared_ptr<const std::string> text;  // the parsed file, which rle_string views point into
 };
 
 // Reads a COCO results JSON (a list of detections) against its ground truth. Results whose image

@@ -126,11 +126,17 @@ class ImageEvaluator {
         }
       return ious;
     }
+    // Masks still compressed are decoded here, each once (an object is in one image and
+    // category), into buffers that live only for this image and category.
+    std::vector<mask::Rle> gt_scratch(G), dt_scratch(D);
+    std::vector<const mask::Rle*> gm(G), dm(D);
+    for (size_t j = 0; j < G; ++j) gm[j] = &mask_of(gt_.annotations[g[j]], gt_scratch[j]);
+    for (size_t i = 0; i < D; ++i) dm[i] = &mask_of(dt_.detections[d[i]], dt_scratch[i]);
     for (size_t i = 0; i < D; ++i)
       for (size_t j = 0; j < G; ++j) {
         const CocoObject& o = gt_.annotations[g[j]];
         const CocoObject& det = dt_.detections[d[i]];
-        ious[i * G + j] = mask::rle_iou(det.rle, det.mask_box, o.rle, o.mask_box, o.iscrowd);
+        ious[i * G + j] = mask::rle_iou(*dm[i], det.mask_box, *gm[j], o.mask_box, o.iscrowd);
       }
     return ious;
   }
