@@ -189,24 +189,44 @@ class ImageEvaluator {
   size_t max_det_;
 };
 
+// The detections of one category that count at one maxDets (the first maxDets of each image, in
+// image order), sorted by score as accumulate() sorts them: stably, so ties keep image order.
+// The order is the same for every area range, so it is sorted once for all four.
+struct RankedDetection {
+  double score;
+  const ImageCategoryEval* entry;
+  uint32_t index;  // position among the entry's detections
+};
+
+std::vector<RankedDetection> rank_detections(const std::vector<const ImageCategoryEval*>& entries,
+                                             size_t max_det) {
+  std::vector<RankedDetection> ranked;
+  for (const ImageCategoryEval* e : entries) {
+    const size_t n = std::min(max_det, e->scores.size());
+    for (size_t i = 0; i < n; ++i) ranked.push_back({e->scores[i], e, uint32_t(i)});
+  }
+  std::stable_sort(
+      ranked.begin(), ranked.end(),
+      [](const RankedDetection& x, const RankedDetection& y) { return x.score > y.score; });
+  return ranked;
+}
+
 // COCOeval.accumulate for one category, area range and maxDets.
-void accumulate_one(const std::vector<const ImageCategoryEval*>& entries, size_t a, size_t max_det,
-                    size_t k, size_t m, CocoEvalResult& r) {
+void accumulate_one(const std::vector<const ImageCategoryEval*>& entries,
+                    const std::vector<RankedDetection>& ranked, size_t a, size_t k, size_t m,
+                    CocoEvalResult& r) {
   uint64_t npig = 0;
+  for (const ImageCategoryEval* e : entries) npig += e->areas[a].npig;
+  if (npig == 0) return;
   struct Det {
     double score;
     Marks tp, fp;
   };
-  std::vector<Det> dets;
-  for (const ImageCategoryEval* e : entries) {
-    const auto& pa = e->areas[a];
-    npig += pa.npig;
-    const size_t n = std::min(max_det, e->scores.size());
-    for (size_t i = 0; i < n; ++i) dets.push_back({e->scores[i], pa.tp[i], pa.fp[i]});
+  std::vector<Det> dets(ranked.size());
+  for (size_t i = 0; i < ranked.size(); ++i) {
+    const auto& pa = ranked[i].entry->areas[a];
+    dets[i] = {ranked[i].score, pa.tp[ranked[i].index], pa.fp[ranked[i].index]};
   }
-  if (npig == 0) return;
-  std::stable_sort(dets.begin(), dets.end(),
-                   [](const Det& x, const Det& y) { return x.score > y.score; });
   const size_t nd = dets.size(), R = r.R;
   std::vector<double> rc(nd), pr(nd);
   for (size_t t = 0; t < r.T; ++t) {
@@ -291,9 +311,10 @@ CocoEvalResult coco_evaluate(const CocoGroundTruth& gt, const CocoResults& dt,
   for (const auto& evals : per_image)
     for (const auto& e : evals) by_category[e.category].push_back(&e);
   parallel_for(r.K, params.threads, [&](size_t k, int) {
-    for (size_t a = 0; a < r.A; ++a)
-      for (size_t m = 0; m < r.M; ++m)
-        accumulate_one(by_category[k], a, size_t(r.max_dets[m]), k, m, r);
+    for (size_t m = 0; m < r.M; ++m) {
+      const auto ranked = rank_detections(by_category[k], size_t(r.max_dets[m]));
+      for (size_t a = 0; a < r.A; ++a) accumulate_one(by_category[k], ranked, a, k, m, r);
+    }
   });
   return r;
 }
