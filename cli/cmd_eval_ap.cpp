@@ -3,23 +3,21 @@
 #include <iostream>
 
 #include "command.hpp"
+#include "eval_common.hpp"
 #include "segx/core/error.hpp"
 #include "segx/core/log.hpp"
-#include "segx/io/stream.hpp"
 #include "segx/metrics/coco_eval.hpp"
 #include "segx/metrics/coco_report.hpp"
 #include "segx/metrics/report_info.hpp"
-#include "segx/metrics/thresholds.hpp"
 
 namespace segx::cli {
 
 namespace {
 
 struct EvalApOptions {
-  std::string gt, results, iou_type = "segm", json;
+  std::string gt, results, iou_type = "segm";
   std::vector<int> max_dets{1, 10, 100};
-  std::vector<std::string> fail_under;
-  int threads = 0;
+  EvalCommonOptions common;
   bool per_class = false;
 };
 
@@ -34,12 +32,9 @@ int run_eval_ap(const EvalApOptions& o) {
   CocoReadOptions read;
   read.masks = type == CocoIouType::Segm;
   read.boxes = type == CocoIouType::Bbox;
-  read.threads = o.threads;
+  read.threads = o.common.threads;
 
   using Clock = std::chrono::steady_clock;
-  auto seconds = [](Clock::time_point a) {
-    return std::chrono::duration<double>(Clock::now() - a).count();
-  };
   const auto t0 = Clock::now();
   const CocoGroundTruth gt = read_coco_ground_truth(o.gt, read);
   const CocoResults dt = read_coco_results(o.results, gt, read);
@@ -48,39 +43,29 @@ int run_eval_ap(const EvalApOptions& o) {
   CocoEvalParams params;
   params.iou_type = type;
   params.max_dets = o.max_dets;
-  params.threads = o.threads;
+  params.threads = o.common.threads;
   const auto t1 = Clock::now();
   const CocoEvalResult result = coco_evaluate(gt, dt, params);
   log::info("loading {:.3f} s, evaluation {:.3f} s", std::chrono::duration<double>(t1 - t0).count(),
-            seconds(t1));
+            std::chrono::duration<double>(Clock::now() - t1).count());
   const auto stats = coco_summarize(result);
   const auto per_category = coco_per_category_ap(result);
-  const auto named = coco_named_stats(stats);
 
-  std::vector<Threshold> thresholds;
-  for (const auto& t : o.fail_under) thresholds.push_back(parse_threshold(t, named));
-
-  if (!o.json.empty()) {
-    ReportInfo info;
-    info.inputs.push_back(describe_input("gt_json", o.gt));
-    info.inputs.push_back(describe_input("results_json", o.results));
-    info.options = {{"iou_type", o.iou_type}, {"max_dets", result.max_dets}};
-    io::AtomicOutput out(o.json);
-    out.stream()
-        << coco_report_json(report_header(info), type, gt, result, stats, per_category).dump(1)
-        << '\n';
-    out.commit();
-  }
-  // With the report on stdout the human text goes to stderr, keeping stdout valid JSON.
-  std::ostream& text = io::is_std_stream(o.json) ? std::cerr : std::cout;
-  write_coco_summary(text, stats);
-  if (o.per_class) {
-    text << '\n';
-    write_coco_per_category(text, gt, per_category);
-  }
-  const auto failures = check_thresholds(thresholds, named);
-  for (const auto& f : failures) log::warn("{}", f);
-  return failures.empty() ? 0 : 1;
+  ReportInfo info;
+  info.inputs.push_back(describe_input("gt_json", o.gt));
+  info.inputs.push_back(describe_input("results_json", o.results));
+  info.options = {{"iou_type", o.iou_type}, {"max_dets", result.max_dets}};
+  return finish_eval(
+      o.common,
+      [&](std::ostream& text) {
+        write_coco_summary(text, stats);
+        if (o.per_class) {
+          text << '\n';
+          write_coco_per_category(text, gt, per_category);
+        }
+      },
+      coco_report_json(report_header(info), type, gt, result, stats, per_category),
+      coco_named_stats(stats));
 }
 
 }  // namespace
@@ -96,15 +81,13 @@ Runner setup_eval_ap(CLI::App& app) {
                  "the three detection limits per image for AR (the largest also for AP)")
       ->delimiter(',')
       ->capture_default_str();
-  app.add_option("--json", o->json,
-                 "write a JSON report (stats, per-category AP, arrays); - = stdout");
-  app.add_option("--fail-under", o->fail_under,
-                 "exit 1 when a stat is below a value, e.g. AP=0.3 or AP50=45%; repeatable");
-  app.add_option("-j,--threads", o->threads, "worker threads (0 = all cores)")->capture_default_str();
+  add_eval_common_options(app, o->common, EvalOptionSet::Unsharded);
   app.add_flag("--per-class", o->per_class, "also print AP per category");
   app.footer(
       "Numbers equal pycocotools COCOeval: 10 IoU thresholds, 101 recall points, area ranges on "
-      "the ground truth's stored area, crowd regions matched by intersection over detection area.");
+      "the ground truth's stored area, crowd regions matched by intersection over detection area. "
+      "--fail-under names (default --max-dets): AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, "
+      "ARs, ARm, ARl.");
   return [o]() { return run_eval_ap(*o); };
 }
 

@@ -50,7 +50,8 @@ void check_shards(const std::vector<PartialFile>& files) {
       fail(ErrorKind::DataError, "'{}' and '{}' come from runs with different inputs or options",
            f.path, first.path);
     const int index = j.at("shard").at(0).get<int>();
-    if (j.at("shard").at(1).get<int>() != count || j.at("total_images") != first.json.at("total_images"))
+    if (j.at("shard").at(1).get<int>() != count ||
+        j.at("total_images") != first.json.at("total_images"))
       fail(ErrorKind::DataError, "'{}' and '{}' split the set differently", f.path, first.path);
     if (index < 1 || index > count)
       fail(ErrorKind::DataError, "'{}': shard {}/{} is out of range", f.path, index, count);
@@ -60,8 +61,7 @@ void check_shards(const std::vector<PartialFile>& files) {
     seen[std::size_t(index)] = f.path;
   }
   for (int i = 1; i <= count; ++i)
-    if (seen[std::size_t(i)].empty())
-      fail(ErrorKind::NoInput, "shard {}/{} is missing", i, count);
+    if (seen[std::size_t(i)].empty()) fail(ErrorKind::NoInput, "shard {}/{} is missing", i, count);
 }
 
 int merge_pq(const MergeOptions& o, const std::vector<PartialFile>& files) {
@@ -75,7 +75,8 @@ int merge_pq(const MergeOptions& o, const std::vector<PartialFile>& files) {
             [](const auto& a, const auto& b) { return a.index < b.index; });
   for (std::size_t i = 0; i < images.size(); ++i)
     if (images[i].index != i || images.size() != parts.front().total_images)
-      fail(ErrorKind::DataError, "the partial files do not cover the {} images of the set once each",
+      fail(ErrorKind::DataError,
+           "the partial files do not cover the {} images of the set once each",
            parts.front().total_images);
   const metrics::PanopticCategories categories(parts.front().categories);
   return finish_pq_report(o.common, images, categories, parts.front().header, o.per_image);
@@ -103,14 +104,15 @@ int merge_miou(const MergeOptions& o, const std::vector<PartialFile>& files) {
 
 Runner setup_eval_merge(CLI::App& app) {
   auto o = std::make_shared<MergeOptions>();
-  app.add_option("partials", o->partials,
-                 "the partial files of every shard (`segx eval pq|miou --shard i/n --partial FILE`)")
+  app.add_option(
+         "partials", o->partials,
+         "the partial files of every shard (`segx eval pq|miou --shard i/n --partial FILE`)")
       ->required();
   app.add_option("--per-image", o->per_image, "PQ: write per-image JSON Lines to FILE")
       ->type_name("FILE");
   app.add_option("--confusion", o->confusion, "mIoU: write the confusion matrix as CSV to FILE")
       ->type_name("FILE");
-  add_eval_common_options(app, o->common, /*for_merge=*/true);
+  add_eval_common_options(app, o->common, EvalOptionSet::Merge);
   return [o]() {
     const auto files = read_partials(o->partials);
     try {
@@ -121,7 +123,8 @@ Runner setup_eval_merge(CLI::App& app) {
     const std::string metric = files.front().json.value("metric", "");
     if (metric == "pq") return merge_pq(*o, files);
     if (metric == "miou") return merge_miou(*o, files);
-    fail(ErrorKind::DataError, "'{}': unknown metric '{}' in partial file", files.front().path, metric);
+    fail(ErrorKind::DataError, "'{}': unknown metric '{}' in partial file", files.front().path,
+         metric);
   };
 }
 

@@ -10,15 +10,16 @@
 
 namespace segx::cli {
 
-void add_eval_common_options(CLI::App& app, EvalCommonOptions& o, bool for_merge) {
+void add_eval_common_options(CLI::App& app, EvalCommonOptions& o, EvalOptionSet set) {
   app.add_option("--json", o.json, "write the full report as JSON to FILE ('-': stdout)")
       ->type_name("FILE");
   app.add_option("--fail-under", o.fail_under,
                  "exit 1 when METRIC is below VALUE (a fraction, or a percent with '%'), "
                  "e.g. PQ=0.5 or mIoU=70%; repeatable")
       ->type_name("METRIC=VALUE");
-  if (for_merge) return;
+  if (set == EvalOptionSet::Merge) return;
   app.add_option("-j,--threads", o.threads, "worker threads (0: all cores)")->default_val(0);
+  if (set == EvalOptionSet::Unsharded) return;
   app.add_option("--shard", o.shard,
                  "evaluate only shard i of n (images i, i+n, ...) and write a partial "
                  "accumulator for `segx eval merge`")
@@ -36,7 +37,8 @@ std::optional<metrics::ShardSpec> eval_shard(const EvalCommonOptions& o) {
     return std::nullopt;
   }
   if (!o.json.empty() || !o.fail_under.empty())
-    fail(ErrorKind::Usage, "--shard writes a partial file; give --json/--fail-under to `segx eval merge`");
+    fail(ErrorKind::Usage,
+         "--shard writes a partial file; give --json/--fail-under to `segx eval merge`");
   return metrics::parse_shard(o.shard);
 }
 
@@ -59,7 +61,11 @@ int finish_eval(const EvalCommonOptions& o, const std::function<void(std::ostrea
     out.stream() << report.dump(1) << "\n";
     out.commit();
   }
-  if (o.json != "-") table(std::cout);
+  // With the report on stdout the human table goes to stderr, keeping stdout valid JSON.
+  if (o.json != "-")
+    table(std::cout);
+  else if (log::level() != log::Level::Quiet)
+    table(std::cerr);
   const auto failures = metrics::check_thresholds(thresholds, values);
   for (const auto& f : failures) std::cerr << log::prefix() << ": " << f << "\n";
   return failures.empty() ? 0 : exit_code(ErrorKind::Negative);

@@ -25,8 +25,13 @@ struct EvalCommonOptions {
   bool allow_missing = false;
 };
 
-// Adds the shared options to a metric's subcommand (or, with `for_merge`, those merge takes).
-void add_eval_common_options(CLI::App& app, EvalCommonOptions& o, bool for_merge = false);
+// Which of the shared options a subcommand takes: all of them (pq, miou), all but the sharding
+// ones (ap, which has no partial accumulator), or the report options only (merge).
+enum class EvalOptionSet { Sharded, Unsharded, Merge };
+
+// Adds the shared options to a subcommand.
+void add_eval_common_options(CLI::App& app, EvalCommonOptions& o,
+                             EvalOptionSet set = EvalOptionSet::Sharded);
 
 // The shard of this run, if any (validates --shard/--partial together).
 std::optional<metrics::ShardSpec> eval_shard(const EvalCommonOptions& o);
@@ -36,8 +41,9 @@ std::optional<metrics::ShardSpec> eval_shard(const EvalCommonOptions& o);
 std::vector<std::size_t> keep_shard(std::vector<metrics::PanopticImagePair>& pairs,
                                     const std::optional<metrics::ShardSpec>& shard);
 
-// Writes the human table to stdout (unless the JSON report goes there), the JSON report to
-// --json, then applies --fail-under: returns 1 (and says why on stderr) when a metric is under.
+// Writes the JSON report to --json and the human table to stdout (to stderr when the report
+// goes to stdout, unless -q), then applies --fail-under: returns 1 (and says why on stderr) when
+// a metric is under. Every `segx eval` command ends here.
 int finish_eval(const EvalCommonOptions& o, const std::function<void(std::ostream&)>& table,
                 const nlohmann::json& report, const std::map<std::string, double>& metrics);
 
