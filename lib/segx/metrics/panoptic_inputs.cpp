@@ -61,7 +61,9 @@ Side read_manifest(const std::string& path) {
     const auto& segs = dataset::get_array(rec, "segments_info", where);
     p.gt.segments = segments_of(dataset::parse_segments_info(segs, where));
     p.gt.listed_in = where;
-    bool all_rle = segs.Size() > 0;
+    // RLE segments, or none and no PNG: an image with nothing in it (`segx infer` writes such
+    // records for images where it finds no segment).
+    bool all_rle = segs.Size() > 0 || !dataset::find_member(rec, "pan_seg_file_name");
     for (const auto& s : segs.GetArray()) {
       const auto* m = dataset::find_member(s, "segmentation");
       const auto* counts = m && m->IsObject() ? dataset::find_member(*m, "counts") : nullptr;
