@@ -64,7 +64,7 @@ int run_eval_ap(const EvalApOptions& o) {
           write_coco_per_category(text, gt, per_category);
         }
       },
-      coco_report_json(report_header(info), type, gt, result, stats, per_category),
+      [&] { return coco_report_json(report_header(info), type, gt, result, stats, per_category); },
       coco_named_stats(stats));
 }
 

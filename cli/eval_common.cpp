@@ -54,11 +54,18 @@ std::vector<std::size_t> keep_shard(std::vector<metrics::PanopticImagePair>& pai
 
 int finish_eval(const EvalCommonOptions& o, const std::function<void(std::ostream&)>& table,
                 const nlohmann::json& report, const std::map<std::string, double>& values) {
+  return finish_eval(
+      o, table, [&] { return report; }, values);
+}
+
+int finish_eval(const EvalCommonOptions& o, const std::function<void(std::ostream&)>& table,
+                const std::function<nlohmann::json()>& report,
+                const std::map<std::string, double>& values) {
   std::vector<metrics::Threshold> thresholds;
   for (const auto& t : o.fail_under) thresholds.push_back(metrics::parse_threshold(t, values));
   if (!o.json.empty()) {
     io::AtomicOutput out(o.json);
-    out.stream() << report.dump(1) << "\n";
+    out.stream() << report().dump(1) << "\n";
     out.commit();
   }
   // With the report on stdout the human table goes to stderr, keeping stdout valid JSON.

@@ -46,6 +46,10 @@ std::vector<std::size_t> keep_shard(std::vector<metrics::PanopticImagePair>& pai
 // a metric is under. Every `segx eval` command ends here.
 int finish_eval(const EvalCommonOptions& o, const std::function<void(std::ostream&)>& table,
                 const nlohmann::json& report, const std::map<std::string, double>& metrics);
+// The same with the report built only when --json asks for it (AP's arrays take ~20 MB).
+int finish_eval(const EvalCommonOptions& o, const std::function<void(std::ostream&)>& table,
+                const std::function<nlohmann::json()>& report,
+                const std::map<std::string, double>& metrics);
 
 // The metrics, table and report of a counted confusion matrix (miou and merge); `info.options`
 // holds the averaging and beta of the run; `confusion` (may be empty) receives the CSV.
