@@ -51,10 +51,14 @@ int run_eval_ap(const EvalApOptions& o) {
   const auto stats = coco_summarize(result);
   const auto per_category = coco_per_category_ap(result);
 
-  ReportInfo info;
-  info.inputs.push_back(describe_input("gt_json", o.gt));
-  info.inputs.push_back(describe_input("results_json", o.results));
-  info.options = {{"iou_type", o.iou_type}, {"max_dets", result.max_dets}};
+  // The report (its header hashes both input files) only when --json asks for it.
+  auto report = [&] {
+    ReportInfo info;
+    info.inputs.push_back(describe_input("gt_json", o.gt));
+    info.inputs.push_back(describe_input("results_json", o.results));
+    info.options = {{"iou_type", o.iou_type}, {"max_dets", result.max_dets}};
+    return coco_report_json(report_header(info), type, gt, result, stats, per_category);
+  };
   return finish_eval(
       o.common,
       [&](std::ostream& text) {
@@ -64,8 +68,7 @@ int run_eval_ap(const EvalApOptions& o) {
           write_coco_per_category(text, gt, per_category);
         }
       },
-      [&] { return coco_report_json(report_header(info), type, gt, result, stats, per_category); },
-      coco_named_stats(stats));
+      report, coco_named_stats(stats));
 }
 
 }  // namespace
