@@ -30,12 +30,25 @@ std::vector<double> numpy_linspace(double start, double stop, size_t num) {
 struct ImageCategoryEval {
   uint32_t category = 0;
   std::vector<double> scores;  // detections sorted by score, at most maxDets[-1]
-  struct PerArea {
-    uint32_t npig = 0;          // ground truths not ignored
-    std::vector<Marks> tp, fp;  // per detection, bit t: true / false positive at threshold t
-  };
-  std::vector<PerArea> areas;  // A entries
+  // Per area range: the ground truths not ignored, and per detection the true and false
+  // positive marks (bit t: at threshold t), all areas in one buffer [A][2][D].
+  std::vector<uint32_t> npig;
+  std::vector<Marks> marks;
+  Marks tp(size_t a, size_t i) const { return marks[2 * a * scores.size() + i]; }
+  Marks fp(size_t a, size_t i) const { return marks[(2 * a + 1) * scores.size() + i]; }
 };
+
+// std::stable_sort, without its temporary buffer for the short lists of one image and category.
+template <typename T, typename Less>
+void small_stable_sort(std::vector<T>& v, Less less) {
+  if (v.size() > 32) return std::stable_sort(v.begin(), v.end(), less);
+  for (size_t i = 1; i < v.size(); ++i) {
+    T x = v[i];
+    size_t j = i;
+    for (; j > 0 && less(x, v[j - 1]); --j) v[j] = v[j - 1];
+    v[j] = x;
+  }
+}
 
 // Indices of objects grouped by image, each group in file order.
 struct ByImage {
@@ -63,8 +76,8 @@ class ImageEvaluator {
     auto by_cat = [](const std::vector<CocoObject>& objs) {
       return [&objs](uint32_t a, uint32_t b) { return objs[a].category < objs[b].category; };
     };
-    std::stable_sort(g.begin(), g.end(), by_cat(gt_.annotations));
-    std::stable_sort(d.begin(), d.end(), by_cat(dt_.detections));
+    small_stable_sort(g, by_cat(gt_.annotations));
+    small_stable_sort(d, by_cat(dt_.detections));
     std::vector<ImageCategoryEval> out;
     size_t gi = 0, di = 0;
     while (gi < g.size() || di < d.size()) {
@@ -83,7 +96,7 @@ class ImageEvaluator {
   ImageCategoryEval evaluate(uint32_t k, const std::vector<uint32_t>& g,
                              std::vector<uint32_t> d) const {
     // Highest score first; ties keep file order (numpy's mergesort is stable).
-    std::stable_sort(d.begin(), d.end(), [&](uint32_t a, uint32_t b) {
+    small_stable_sort(d, [&](uint32_t a, uint32_t b) {
       return dt_.detections[a].score > dt_.detections[b].score;
     });
     if (d.size() > max_det_) d.resize(max_det_);
@@ -95,9 +108,10 @@ class ImageEvaluator {
     e.scores.resize(D);
     for (size_t j = 0; j < D; ++j) e.scores[j] = dt_.detections[d[j]].score;
     const auto& ranges = coco_area_ranges();
-    e.areas.resize(ranges.size());
+    e.npig.resize(ranges.size());
+    e.marks.assign(2 * ranges.size() * D, 0);
     std::vector<uint32_t> order(G);
-    std::vector<uint8_t> ignore(G);
+    std::vector<uint8_t> ignore(G), gt_taken(G);
     for (size_t a = 0; a < ranges.size(); ++a) {
       const double lo = ranges[a].lo, hi = ranges[a].hi;
       for (size_t j = 0; j < G; ++j) {
@@ -105,10 +119,13 @@ class ImageEvaluator {
         ignore[j] = o.iscrowd || o.area < lo || o.area > hi;
       }
       // Ground truths not ignored first, each group in file order.
-      std::iota(order.begin(), order.end(), 0u);
-      std::stable_sort(order.begin(), order.end(),
-                       [&](uint32_t x, uint32_t y) { return ignore[x] < ignore[y]; });
-      match(g, d, ious, order, ignore, lo, hi, e.areas[a]);
+      size_t filled = 0;
+      for (uint8_t pass = 0; pass < 2; ++pass)
+        for (uint32_t j = 0; j < G; ++j)
+          if (ignore[j] == pass) order[filled++] = j;
+      e.npig[a] = uint32_t(std::count(ignore.begin(), ignore.end(), 0));
+      match(g, d, ious, order, ignore, lo, hi, gt_taken, &e.marks[2 * a * D],
+            &e.marks[(2 * a + 1) * D]);
     }
     return e;
   }
@@ -145,12 +162,8 @@ class ImageEvaluator {
   void match(const std::vector<uint32_t>& g, const std::vector<uint32_t>& d,
              const std::vector<double>& ious, const std::vector<uint32_t>& order,
              const std::vector<uint8_t>& ignore, double lo, double hi,
-             ImageCategoryEval::PerArea& out) const {
+             std::vector<uint8_t>& gt_taken, Marks* tp, Marks* fp) const {
     const size_t G = g.size(), D = d.size(), T = thr_.size();
-    out.npig = uint32_t(std::count(ignore.begin(), ignore.end(), 0));
-    out.tp.assign(D, 0);
-    out.fp.assign(D, 0);
-    std::vector<uint8_t> gt_taken(G);
     for (size_t t = 0; t < T; ++t) {
       std::fill(gt_taken.begin(), gt_taken.end(), 0);
       for (size_t i = 0; i < D; ++i) {
@@ -177,7 +190,7 @@ class ImageEvaluator {
         const double area = dt_.detections[d[i]].area;
         if (!matched && (area < lo || area > hi)) dt_ignored = true;
         if (dt_ignored) continue;
-        (matched ? out.tp[i] : out.fp[i]) |= Marks(1u << t);
+        (matched ? tp[i] : fp[i]) |= Marks(1u << t);
       }
     }
   }
@@ -216,7 +229,7 @@ void accumulate_one(const std::vector<const ImageCategoryEval*>& entries,
                     const std::vector<RankedDetection>& ranked, size_t a, size_t k, size_t m,
                     CocoEvalResult& r) {
   uint64_t npig = 0;
-  for (const ImageCategoryEval* e : entries) npig += e->areas[a].npig;
+  for (const ImageCategoryEval* e : entries) npig += e->npig[a];
   if (npig == 0) return;
   struct Det {
     double score;
@@ -224,8 +237,8 @@ void accumulate_one(const std::vector<const ImageCategoryEval*>& entries,
   };
   std::vector<Det> dets(ranked.size());
   for (size_t i = 0; i < ranked.size(); ++i) {
-    const auto& pa = ranked[i].entry->areas[a];
-    dets[i] = {ranked[i].score, pa.tp[ranked[i].index], pa.fp[ranked[i].index]};
+    const ImageCategoryEval& e = *ranked[i].entry;
+    dets[i] = {ranked[i].score, e.tp(a, ranked[i].index), e.fp(a, ranked[i].index)};
   }
   const size_t nd = dets.size(), R = r.R;
   std::vector<double> rc(nd), pr(nd);
