@@ -263,8 +263,10 @@ std::string oneformer_config() {
 fs::path clip_bpe() {
   return fixtures_root() / "reference-model/tokenizer/bpe_simple_vocab_16e6.txt.gz";
 }
-// infer with the reference OneFormer on one image, keeping every segment, plus `extra`.
-CliResult infer_oneformer(const std::string& cfg, std::vector<std::string> extra) {
+// infer with the reference OneFormer on one image, keeping every segment, plus `extra`; run in
+// `cwd` when given.
+CliResult infer_oneformer(const std::string& cfg, std::vector<std::string> extra,
+                          const fs::path& cwd = {}) {
   std::vector<std::string> a = {"infer",
                                 image(),
                                 "--config",
@@ -276,7 +278,7 @@ CliResult infer_oneformer(const std::string& cfg, std::vector<std::string> extra
                                 "--overlap-threshold",
                                 "0"};
   a.insert(a.end(), extra.begin(), extra.end());
-  return run_segx(a);
+  return cwd.empty() ? run_segx(a) : run_segx(a, {}, cwd);
 }
 
 // OneFormer's task prompt needs CLIP's BPE file: --tokenizer; without it (and without
@@ -328,17 +330,8 @@ TEST(InferCli, OneFormerTokenizerDefaultsToTheModelConfigs) {
 
   auto given = infer_oneformer(oneformer_config(), {"--tokenizer", clip_bpe().string()});
   ASSERT_EQ(given.exit_code, 0) << given.err;
-  std::vector<std::string> a = {"infer",
-                                image(),
-                                "--config",
-                                model_config,
-                                "--weights",
-                                weights("oneformer_small"),
-                                "--object-mask-threshold",
-                                "0",
-                                "--overlap-threshold",
-                                "0"};
-  auto from_config = run_segx(a, {}, dir / "elsewhere");  // not relative to the current folder
+  // Run from another folder: the tokenizer path is relative to the config, not the current folder.
+  auto from_config = infer_oneformer(model_config, {}, dir / "elsewhere");
   ASSERT_EQ(from_config.exit_code, 0) << from_config.err;
   EXPECT_EQ(from_config.out, given.out);
 
