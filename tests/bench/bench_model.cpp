@@ -11,25 +11,23 @@
 
 #include "segx/infer/postprocess.hpp"
 #include "segx/io/safetensors_torch.hpp"
-#include "segx/model/maskformer.hpp"
+#include "segx/model/mask2former.hpp"
 #include "support/fixtures.hpp"
 
 namespace {
 
 using namespace segx;
 
-void run(benchmark::State& state, const model::ModelConfig& cfg, model::Weights& w,
-         std::int64_t h, std::int64_t wd) {
+void run(benchmark::State& state, const model::ModelConfig& cfg, model::Weights& w, std::int64_t h,
+         std::int64_t wd) {
   c10::InferenceMode guard;
   if (const char* t = std::getenv("SEGX_BENCH_THREADS")) at::set_num_threads(std::atoi(t));
-  model::MaskFormer m(cfg, w);
+  model::Mask2Former m(cfg, w);
   w.finish();
   auto image = at::randint(0, 255, {3, h, wd}, at::TensorOptions().dtype(at::kByte));
   at::Tensor tokens;
   if (cfg.is_oneformer()) tokens = at::zeros({1, cfg.oneformer.task_seq_len}, at::kLong);
-  infer::PostprocessOptions o;
-  o.num_classes = cfg.num_classes;
-  o.topk_per_image = cfg.test.topk_per_image;
+  auto o = infer::postprocess_options(cfg);
   double bb = 0, pd = 0, dec = 0, post = 0;
   for (auto _ : state) {
     auto batch = m.preprocess({image});

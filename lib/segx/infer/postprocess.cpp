@@ -3,6 +3,8 @@
 
 #include <map>
 
+#include "segx/model/config.hpp"
+
 namespace segx::infer {
 
 at::Tensor sem_seg_postprocess(const at::Tensor& result, std::array<std::int64_t, 2> size,
@@ -93,20 +95,30 @@ InstanceResult instance_inference(const at::Tensor& mask_cls, const at::Tensor& 
   return r;
 }
 
+PostprocessOptions postprocess_options(const model::ModelConfig& config) {
+  PostprocessOptions o;
+  o.num_classes = config.num_classes;
+  o.object_mask_threshold = config.test.object_mask_threshold;
+  o.overlap_threshold = config.test.overlap_threshold;
+  o.topk_per_image = config.test.topk_per_image;
+  o.resize_before_semantic = config.test.sem_seg_postprocess_before_inference;
+  // A copy: the options may outlive the config they came from.
+  o.is_thing = [config](int c) { return config.is_thing(c); };
+  return o;
+}
+
 ImageResult postprocess(const at::Tensor& mask_cls, const at::Tensor& mask_pred,
                         std::array<std::int64_t, 2> padded, std::array<std::int64_t, 2> image_size,
                         std::array<std::int64_t, 2> out, const PostprocessOptions& o) {
   auto up = at::upsample_bilinear2d(mask_pred.unsqueeze(0), {padded[0], padded[1]}, false,
                                     c10::nullopt, c10::nullopt)[0];
   ImageResult r;
-  if (!o.panoptic_on && !o.instance_on) {
-    // Upstream resizes after semantic inference when only semantic output is asked for.
-    if (o.semantic_on)
-      r.sem_seg = sem_seg_postprocess(semantic_inference(mask_cls, up), image_size, out[0], out[1]);
-    return r;
-  }
+  const bool semantic_before = o.semantic_on && o.resize_before_semantic;
+  if (o.semantic_on && !semantic_before)
+    r.sem_seg = sem_seg_postprocess(semantic_inference(mask_cls, up), image_size, out[0], out[1]);
+  if (!o.panoptic_on && !o.instance_on && !semantic_before) return r;
   r.mask_pred = sem_seg_postprocess(up, image_size, out[0], out[1]);
-  if (o.semantic_on) r.sem_seg = semantic_inference(mask_cls, r.mask_pred);
+  if (semantic_before) r.sem_seg = semantic_inference(mask_cls, r.mask_pred);
   if (o.panoptic_on) r.panoptic = panoptic_inference(mask_cls, r.mask_pred, o);
   if (o.instance_on) r.instances = instance_inference(mask_cls, r.mask_pred, o);
   return r;

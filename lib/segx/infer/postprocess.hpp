@@ -37,6 +37,9 @@ struct PostprocessOptions {
   double overlap_threshold = 0.8;
   int topk_per_image = 100;
   bool semantic_on = true, panoptic_on = true, instance_on = true;
+  // Semantic inference on the masks resized to the output (true) or on the padded masks, its
+  // class scores resized after (false): the model config's sem_seg_postprocess_before_inference.
+  bool resize_before_semantic = true;
   std::function<bool(int)> is_thing = [](int) { return true; };
 };
 
@@ -56,6 +59,17 @@ PanopticResult panoptic_inference(const at::Tensor& mask_cls, const at::Tensor& 
 InstanceResult instance_inference(const at::Tensor& mask_cls, const at::Tensor& mask_pred,
                                   const PostprocessOptions& options);
 
+}  // namespace segx::infer
+
+namespace segx::model {
+struct ModelConfig;
+}
+namespace segx::infer {
+
+// The options a model config asks for (classes, thresholds, top-k, which classes are things),
+// with every output on; callers switch off what they do not need.
+PostprocessOptions postprocess_options(const model::ModelConfig& config);
+
 // One image: logits [Q, K+1], masks [Q, Hp/4, Wp/4] of the padded batch of size `padded`,
 // image_size before padding, output size (the original image size).
 ImageResult postprocess(const at::Tensor& mask_cls, const at::Tensor& mask_pred,
@@ -66,7 +80,7 @@ ImageResult postprocess(const at::Tensor& mask_cls, const at::Tensor& mask_pred,
 
 namespace segx::model {
 struct InferenceConfig;
-}
+}  // namespace segx::model
 namespace segx::infer {
 // uint8 [3, H, W] resized as the config's test.min_size/max_size ask (ResizeShortestEdge), or
 // returned as is when min_size is 0. The results are mapped back to the original size.

@@ -12,14 +12,14 @@
 #include "segx/core/error.hpp"
 #include "segx/infer/postprocess.hpp"
 #include "segx/model/clip_tokenizer.hpp"
-#include "segx/model/maskformer.hpp"
+#include "segx/model/model.hpp"
 
 namespace segx::infer {
 
 struct Predictor::Impl {
   PredictorOptions options;
   model::ModelConfig config;
-  std::unique_ptr<model::MaskFormer> model;
+  std::unique_ptr<model::SegmentationModel> model;
   at::Tensor tokens;  // OneFormer task tokens [1, seq]
   at::Device device = at::kCPU;
 };
@@ -60,7 +60,7 @@ Predictor::Predictor(const PredictorOptions& o) : impl_(std::make_unique<Impl>()
         model::ClipTokenizer::load(o.tokenizer.empty() ? beside_config(configured) : o.tokenizer);
   }
   c10::InferenceMode guard;
-  m.model = model::load_maskformer(m.config, o.weights, m.device);
+  m.model = model::load_model(m.config, o.weights, m.device);
   if (tokenizer)
     m.tokens =
         at::tensor(tokenizer->tokenize("the task is " + o.task, m.config.oneformer.task_seq_len),
@@ -113,16 +113,11 @@ std::vector<Prediction> Predictor::predict(const std::vector<RgbImage>& images) 
   at::Tensor tokens;
   if (m.tokens.defined()) tokens = m.tokens.expand({batch.tensor.size(0), -1});
   auto out = m.model->forward(batch.tensor, tokens);
-  PostprocessOptions o;
-  o.num_classes = m.config.num_classes;
-  o.object_mask_threshold = m.config.test.object_mask_threshold;
-  o.overlap_threshold = m.config.test.overlap_threshold;
-  o.topk_per_image = m.config.test.topk_per_image;
+  auto o = postprocess_options(m.config);
   o.semantic_on = m.options.task == "semantic";
   o.panoptic_on = m.options.task == "panoptic";
   o.instance_on = m.options.task == "instance";
-  auto cfg = m.config;
-  o.is_thing = [cfg](int c) { return cfg.is_thing(c); };
+  const auto& cfg = m.config;
   auto dataset_id = [&](int c) {
     return cfg.category_ids.empty() ? c : cfg.category_ids[static_cast<std::size_t>(c)];
   };

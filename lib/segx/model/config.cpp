@@ -2,6 +2,7 @@
 // between keys.
 #include "segx/model/config.hpp"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -9,9 +10,19 @@
 #include "segx/core/config_table.hpp"
 #include "segx/core/error.hpp"
 #include "segx/io/stream.hpp"
+#include "segx/model/backbone/backbone.hpp"
+#include "segx/model/pixel_decoder/pixel_decoder.hpp"
 
 namespace segx::model {
 namespace {
+
+// The names of a registry's rows (backbones, pixel decoders), for the config's one_of.
+template <typename Entry>
+std::vector<config::Json> registry_names(const std::vector<Entry>& registry) {
+  std::vector<config::Json> names;
+  for (const auto& entry : registry) names.emplace_back(entry.name);
+  return names;
+}
 
 using config::Table;
 using nlohmann::json;
@@ -20,7 +31,12 @@ const Table<ResNetConfig>& resnet_table() {
   static const Table<ResNetConfig> table = [] {
     Table<ResNetConfig> t;
     using R = ResNetConfig;
-    t.field("depth", &R::depth, "number of layers (MODEL.RESNETS.DEPTH)").one_of({18, 34, 50, 101});
+    t.field("depth", &R::depth, "number of layers (MODEL.RESNETS.DEPTH)")
+        .one_of({18, 34, 50, 101, 152});
+    t.field("stem_type", &R::stem_type,
+            "\"basic\": one 7x7 convolution; \"deeplab\": three 3x3 convolutions, as MaskFormer's "
+            "R101c (STEM_TYPE)")
+        .one_of({"basic", "deeplab"});
     t.field("stem_out_channels", &R::stem_out_channels, "channels of the stem (STEM_OUT_CHANNELS)")
         .positive();
     t.field("res2_out_channels", &R::res2_out_channels,
@@ -33,6 +49,11 @@ const Table<ResNetConfig>& resnet_table() {
     t.field("stride_in_1x1", &R::stride_in_1x1,
             "stride in the bottleneck's 1x1 instead of its 3x3 convolution (STRIDE_IN_1X1)");
     t.field("res5_dilation", &R::res5_dilation, "dilation of res5 (RES5_DILATION)").one_of({1, 2});
+    t.field("res5_multi_grid", &R::res5_multi_grid,
+            "per-block dilation factors of res5, as build_resnet_deeplab_backbone's "
+            "RES5_MULTI_GRID ([1, 2, 4] in R101c); empty: none")
+        .positive()
+        .write_if([](const R& r) { return !r.res5_multi_grid.empty(); });
     t.field("norm", &R::norm,
             "normalisation: \"FrozenBN\" (official checkpoints) or \"GN\", trainable GroupNorm for "
             "training from scratch")
@@ -46,10 +67,69 @@ const Table<ResNetConfig>& resnet_table() {
   return table;
 }
 
+const Table<SwinConfig>& swin_table() {
+  static const Table<SwinConfig> table = [] {
+    Table<SwinConfig> t;
+    using S = SwinConfig;
+    t.field("pretrain_img_size", &S::pretrain_img_size,
+            "image size of pre-training, sizing the absolute position embedding when ape is on "
+            "(PRETRAIN_IMG_SIZE: 224 or 384)")
+        .positive();
+    t.field("patch_size", &S::patch_size, "side of the patches embedded (PATCH_SIZE)").positive();
+    t.field("embed_dim", &S::embed_dim,
+            "channels of res2, doubled in each later stage (EMBED_DIM: 96 T/S, 128 B, 192 L)")
+        .positive();
+    t.field("depths", &S::depths, "blocks per stage, four entries (DEPTHS)").size(4).positive();
+    t.field("num_heads", &S::num_heads,
+            "attention heads per stage, four entries, each dividing its stage's channels "
+            "(NUM_HEADS)")
+        .size(4)
+        .positive();
+    t.field("window_size", &S::window_size, "side of the attention windows (WINDOW_SIZE)")
+        .positive();
+    t.field("mlp_ratio", &S::mlp_ratio, "hidden width of each MLP over its channels (MLP_RATIO)")
+        .range(0.01, 64);
+    t.field("qkv_bias", &S::qkv_bias, "bias in the query/key/value projection (QKV_BIAS)");
+    t.field("qk_scale", &S::qk_scale,
+            "scale of the attention logits (QK_SCALE); 0: upstream's None, head_dim^-0.5")
+        .min(0);
+    t.field("drop_path_rate", &S::drop_path_rate,
+            "stochastic depth in training, rising linearly over the blocks to this "
+            "(DROP_PATH_RATE)")
+        .range(0, 0.99);
+    t.field("ape", &S::ape, "absolute position embedding after the patch embedding (APE)");
+    t.field("patch_norm", &S::patch_norm, "layer norm after the patch embedding (PATCH_NORM)");
+    return t;
+  }();
+  return table;
+}
+
+const Table<ConvNeXtConfig>& convnext_table() {
+  static const Table<ConvNeXtConfig> table = [] {
+    Table<ConvNeXtConfig> t;
+    using C = ConvNeXtConfig;
+    t.field("depths", &C::depths, "blocks per stage, four entries (DEPTHS)").size(4).positive();
+    t.field("dims", &C::dims, "channels of res2..res5, four entries (DIMS)").size(4).positive();
+    t.field("drop_path_rate", &C::drop_path_rate,
+            "stochastic depth in training, rising linearly over the blocks to this "
+            "(DROP_PATH_RATE)")
+        .range(0, 0.99);
+    t.field("layer_scale_init_value", &C::layer_scale_init_value,
+            "initial layer scale of each block (LSIT); 0: no layer scale (no gamma tensors)")
+        .min(0);
+    return t;
+  }();
+  return table;
+}
+
 const Table<PixelDecoderConfig>& pixel_decoder_table() {
   static const Table<PixelDecoderConfig> table = [] {
     Table<PixelDecoderConfig> t;
     using P = PixelDecoderConfig;
+    t.field("name", &P::name,
+            "which pixel decoder (PIXEL_DECODER_NAME): \"msdeformattn\" "
+            "(MSDeformAttnPixelDecoder)")
+        .one_of(registry_names(pixel_decoder_registry()));
     t.field("conv_dim", &P::conv_dim,
             "channels of the encoder and FPN (CONVS_DIM); a multiple of norm_groups (GN) and of "
             "transformer_nheads")
@@ -168,6 +248,11 @@ const Table<InferenceConfig>& test_table() {
     t.field("topk_per_image", &I::topk_per_image,
             "instances kept per image (TEST.DETECTIONS_PER_IMAGE)")
         .positive();
+    t.field("sem_seg_postprocess_before_inference", &I::sem_seg_postprocess_before_inference,
+            "semantic inference on masks already resized to the image (true), or on the padded "
+            "masks with the class scores resized after (false), as upstream's "
+            "SEM_SEG_POSTPROCESSING_BEFORE_INFERENCE, which panoptic and instance configs "
+            "force on");
     const char* why = "segx infer --task chooses the output";
     t.deprecated("semantic_on", "boolean", why);
     t.deprecated("instance_on", "boolean", why);
@@ -206,8 +291,21 @@ const Table<ModelConfig>& model_table() {
     t.field("size_divisibility", &M::size_divisibility,
             "batches are padded to a multiple of this (SIZE_DIVISIBILITY); 0: no padding")
         .min(0);
+    t.field("backbone", &M::backbone,
+            "the backbone (MODEL.BACKBONE.NAME): \"resnet\", \"swin\" or \"convnext\"; its "
+            "settings are the section of that name")
+        .one_of(registry_names(backbone_registry()));
     t.section("resnet", &M::resnet, resnet_table(),
-              "the ResNet backbone (detectron2 MODEL.RESNETS)");
+              "the ResNet backbone (detectron2 MODEL.RESNETS); written for resnet only")
+        .write_if([](const M& c) { return c.backbone == "resnet"; });
+    t.section(
+         "swin", &M::swin, swin_table(),
+         "the Swin Transformer backbone (D2SwinTransformer, MODEL.SWIN); written for swin only")
+        .write_if([](const M& c) { return c.backbone == "swin"; });
+    t.section("convnext", &M::convnext, convnext_table(),
+              "the ConvNeXt backbone (OneFormer's D2ConvNeXt, MODEL.CONVNEXT); written for "
+              "convnext only")
+        .write_if([](const M& c) { return c.backbone == "convnext"; });
     t.section("pixel_decoder", &M::pixel_decoder, pixel_decoder_table(),
               "the multi-scale deformable-attention pixel decoder (MODEL.SEM_SEG_HEAD)");
     t.section("decoder", &M::decoder, decoder_table(),
@@ -233,6 +331,26 @@ const Table<ModelConfig>& model_table() {
 
 // The rules between keys, which no single key's rule can say.
 void check_across_keys(const ModelConfig& c, const config::Origin& o) {
+  const auto& r = c.resnet;
+  if (!r.res5_multi_grid.empty() && r.res5_multi_grid.size() != 3)
+    o.fail("resnet.res5_multi_grid", "must have 3 entries (one per res5 block) or none");
+  if (!r.res5_multi_grid.empty() && r.depth < 50)
+    o.fail("resnet.res5_multi_grid", "needs a bottleneck ResNet (depth 50, 101 or 152)");
+  if (r.stem_type == "deeplab" && r.stem_out_channels % 2 != 0)
+    o.fail("resnet.stem_out_channels", "must be even for the deeplab stem");
+  if (c.backbone == "swin") {
+    const auto& s = c.swin;
+    for (int i = 0; i < 4; ++i)
+      if ((s.embed_dim << i) % s.num_heads[static_cast<std::size_t>(i)] != 0)
+        o.fail("swin.num_heads",
+               fmt::format("entry {} ({}) does not divide stage {}'s {} channels", i,
+                           s.num_heads[static_cast<std::size_t>(i)], i, s.embed_dim << i));
+    // Each stage halves the patch grid; windows wider than the pre-training grid of the last
+    // stage would have a bias table no checkpoint was trained with, but are valid: only the
+    // patch size must fit the stride-4 res2 of the pixel decoder.
+    if (s.patch_size != 4)
+      o.fail("swin.patch_size", "must be 4: the pixel decoder reads res2 at stride 4");
+  }
   const auto& p = c.pixel_decoder;
   if (p.norm == "GN" && p.conv_dim % p.norm_groups != 0)
     o.fail("pixel_decoder.conv_dim",

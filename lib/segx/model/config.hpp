@@ -18,13 +18,17 @@ constexpr int kModelConfigVersion = 1;
 
 // detectron2 build_resnet_backbone (MODEL.RESNETS.*).
 struct ResNetConfig {
-  int depth = 50;               // 18, 34, 50 or 101
-  int stem_out_channels = 64;   // STEM_OUT_CHANNELS
-  int res2_out_channels = 256;  // RES2_OUT_CHANNELS
-  int width_per_group = 64;     // WIDTH_PER_GROUP
-  int num_groups = 1;           // NUM_GROUPS
-  bool stride_in_1x1 = false;   // STRIDE_IN_1X1 (Mask2Former configs: false)
-  int res5_dilation = 1;        // RES5_DILATION (1 or 2)
+  int depth = 50;                   // 18, 34, 50, 101 or 152
+  std::string stem_type = "basic";  // STEM_TYPE: "basic" (7x7) or "deeplab" (3 x 3x3, R101c)
+  int stem_out_channels = 64;       // STEM_OUT_CHANNELS
+  int res2_out_channels = 256;      // RES2_OUT_CHANNELS
+  int width_per_group = 64;         // WIDTH_PER_GROUP
+  int num_groups = 1;               // NUM_GROUPS
+  bool stride_in_1x1 = false;       // STRIDE_IN_1X1 (Mask2Former configs: false)
+  int res5_dilation = 1;            // RES5_DILATION (1 or 2)
+  // RES5_MULTI_GRID of build_resnet_deeplab_backbone: res5's three blocks dilate by
+  // res5_dilation times these ([1, 2, 4] in R101c); empty: build_resnet_backbone (no grid).
+  std::vector<int> res5_multi_grid;
   // NORM: "FrozenBN" (official checkpoints) or "GN" (trainable GroupNorm for from-scratch
   // training: 32 groups as detectron2, fewer where a narrow layer has fewer channels).
   std::string norm = "FrozenBN";
@@ -35,8 +39,33 @@ struct ResNetConfig {
   int norm_groups = 32;
 };
 
-// Mask2Former MSDeformAttnPixelDecoder (MODEL.SEM_SEG_HEAD.*).
+// D2SwinTransformer (MODEL.SWIN.*) of Mask2Former / OneFormer / MaskFormer.
+struct SwinConfig {
+  int pretrain_img_size = 224;  // PRETRAIN_IMG_SIZE (sizes the absolute embedding of ape)
+  int patch_size = 4;           // PATCH_SIZE
+  int embed_dim = 96;           // EMBED_DIM: channels of res2, doubled per stage
+  std::vector<int> depths = {2, 2, 6, 2};       // DEPTHS: blocks per stage
+  std::vector<int> num_heads = {3, 6, 12, 24};  // NUM_HEADS per stage
+  int window_size = 7;                          // WINDOW_SIZE (7 or 12 in the model zoos)
+  double mlp_ratio = 4.0;                       // MLP_RATIO
+  bool qkv_bias = true;                         // QKV_BIAS
+  double qk_scale = 0;                          // QK_SCALE; 0: upstream's None, head_dim^-0.5
+  double drop_path_rate = 0.3;  // DROP_PATH_RATE: stochastic depth in training, 0..rate by block
+  bool ape = false;             // APE: absolute position embedding
+  bool patch_norm = true;       // PATCH_NORM
+};
+
+// D2ConvNeXt (MODEL.CONVNEXT.*) of OneFormer.
+struct ConvNeXtConfig {
+  std::vector<int> depths = {3, 3, 27, 3};        // DEPTHS
+  std::vector<int> dims = {192, 384, 768, 1536};  // DIMS
+  double drop_path_rate = 0.4;                    // DROP_PATH_RATE
+  double layer_scale_init_value = 1.0;            // LSIT (0: no layer scale)
+};
+
+// The pixel decoder (MODEL.SEM_SEG_HEAD.*): Mask2Former's MSDeformAttnPixelDecoder by default.
 struct PixelDecoderConfig {
+  std::string name = "msdeformattn";       // a row of pixel_decoder_table() (PIXEL_DECODER_NAME)
   int conv_dim = 256;                      // CONVS_DIM
   int mask_dim = 256;                      // MASK_DIM
   std::string norm = "GN";                 // NORM: "GN" or "" (lateral/output convs)
@@ -89,6 +118,10 @@ struct InferenceConfig {
   double object_mask_threshold = 0.8;
   double overlap_threshold = 0.8;
   int topk_per_image = 100;  // TEST.DETECTIONS_PER_IMAGE
+  // Upstream resizes the masks to the image before semantic inference when
+  // SEM_SEG_POSTPROCESSING_BEFORE_INFERENCE or PANOPTIC_ON or INSTANCE_ON (the usual case), else
+  // resizes the class scores after it (semantic-only configs such as ADE20K's).
+  bool sem_seg_postprocess_before_inference = true;
   // (semantic_on/instance_on/panoptic_on are gone: `segx infer --task` chooses the output; old
   // files that have them load with a warning.)
   // INPUT.MIN_SIZE_TEST / MAX_SIZE_TEST: images are resized (shortest edge, capped longest
@@ -103,7 +136,10 @@ struct ModelConfig {
   std::vector<double> pixel_mean = {123.675, 116.28, 103.53};
   std::vector<double> pixel_std = {58.395, 57.12, 57.375};
   int size_divisibility = 32;
+  std::string backbone = "resnet";  // a row of backbone_table(): "resnet", "swin", "convnext"
   ResNetConfig resnet;
+  SwinConfig swin;
+  ConvNeXtConfig convnext;
   PixelDecoderConfig pixel_decoder;
   DecoderConfig decoder;
   OneFormerConfig oneformer;

@@ -75,7 +75,7 @@ struct MaskApAccumulator {
 
 }  // namespace
 
-PanopticEvaluation evaluate_panoptic(const model::MaskFormer& model,
+PanopticEvaluation evaluate_panoptic(const model::SegmentationModel& model,
                                      const model::ModelConfig& config, const TrainClasses& classes,
                                      const TrainDataset& dataset, const at::Tensor& task_tokens) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -92,14 +92,8 @@ PanopticEvaluation evaluate_panoptic(const model::MaskFormer& model,
       category_of[static_cast<std::size_t>(k)] = cat.id;
   }
   metrics::PanopticCategories categories(list);
-  infer::PostprocessOptions o;
-  o.num_classes = config.num_classes;
-  o.object_mask_threshold = config.test.object_mask_threshold;
-  o.overlap_threshold = config.test.overlap_threshold;
-  o.topk_per_image = config.test.topk_per_image;
+  auto o = infer::postprocess_options(config);
   o.semantic_on = false;
-  o.panoptic_on = o.instance_on = true;
-  o.is_thing = [&config](int c) { return config.is_thing(c); };
 
   metrics::PanopticQuality pq;
   // mIoU: classes are the set's categories in order; label value = position + 1, 0 = void.

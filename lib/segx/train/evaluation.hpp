@@ -6,7 +6,7 @@
 #include <ATen/ATen.h>
 
 #include "segx/metrics/panoptic_quality.hpp"
-#include "segx/model/maskformer.hpp"
+#include "segx/model/model.hpp"
 #include "segx/train/train_data.hpp"
 
 namespace segx::train {
@@ -22,7 +22,7 @@ struct PanopticEvaluation {
 
 // `task_tokens`: OneFormer's panoptic prompt [1, L] (the one forward serves all three metrics,
 // as `segx infer --task panoptic` would); undefined for Mask2Former.
-PanopticEvaluation evaluate_panoptic(const model::MaskFormer& model,
+PanopticEvaluation evaluate_panoptic(const model::SegmentationModel& model,
                                      const model::ModelConfig& config, const TrainClasses& classes,
                                      const TrainDataset& dataset,
                                      const at::Tensor& task_tokens = {});

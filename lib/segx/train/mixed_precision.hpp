@@ -6,7 +6,7 @@
 #pragma once
 #include <ATen/ATen.h>
 
-#include "segx/model/maskformer.hpp"
+#include "segx/model/model.hpp"
 
 namespace segx::train {
 

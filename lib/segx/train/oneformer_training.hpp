@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "segx/model/clip_tokenizer.hpp"
-#include "segx/model/maskformer.hpp"
+#include "segx/model/model.hpp"
 #include "segx/train/data_loader.hpp"
 #include "segx/train/distributed.hpp"
 #include "segx/train/text_encoder.hpp"

@@ -119,10 +119,11 @@ Trainer::Trainer(TrainConfig config, TrainClasses classes, std::vector<TrainData
   const fs::path tokenizer = config_.text_encoder.tokenizer;
   if (model_config_.is_oneformer())  // a copy beside model_config.json too, for segx infer
     model_config_.oneformer.tokenizer = tokenizer.filename().string();
-  model_ = std::make_unique<model::MaskFormer>(
+  model_ = model::build_model(
       model_config_, *weights_,
       embeddings.embeddings.defined() ? embeddings.embeddings.to(device_) : at::Tensor());
   weights_->finish();
+  model_->set_training(true);
   module_ = std::make_shared<NamedTensorModule>(all_tensors());
   build_optimizer();
   config_.criterion.num_classes = model_config_.num_classes;

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "segx/model/maskformer.hpp"
+#include "segx/model/model.hpp"
 #include "segx/train/checkpointer.hpp"
 #include "segx/train/data_loader.hpp"
 #include "segx/train/distributed.hpp"
@@ -98,7 +98,7 @@ class Trainer {
   const model::ModelConfig& model_config() const { return model_config_; }
   const TrainClasses& classes() const { return classes_; }
   const std::vector<TrainDataset>& datasets() const { return datasets_; }
-  model::MaskFormer& model() { return *model_; }
+  model::SegmentationModel& model() { return *model_; }
   const model::Weights& weights() const { return *weights_; }
   DistributedContext& dist() { return dist_; }
   // OneFormer: the task prompt "the task is {task}" as the decoder's task tokens [1, L];
@@ -131,9 +131,9 @@ class Trainer {
   std::vector<TrainDataset> datasets_;
   model::ModelConfig model_config_;
   std::unique_ptr<model::Weights> weights_;
-  std::unique_ptr<model::MaskFormer> model_;
+  std::unique_ptr<model::SegmentationModel> model_;
   std::unique_ptr<OneFormerTraining> oneformer_;  // OneFormer only
-  std::shared_ptr<torch::nn::Module> module_;  // the parameters by name, for checkpoints
+  std::shared_ptr<torch::nn::Module> module_;     // the parameters by name, for checkpoints
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::vector<double> group_lr_multiplier_;
   std::vector<torch::Tensor> params_;  // in optimizer order

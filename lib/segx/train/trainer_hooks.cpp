@@ -90,8 +90,10 @@ void PanopticEvalHook::after_train(Trainer& t) {
 void PanopticEvalHook::evaluate(Trainer& t) {
   last_ = t.iteration();
   if (!t.dist().is_main()) return;
+  t.model().set_training(false);  // no stochastic depth while scoring
   auto r = evaluate_panoptic(t.model(), t.model_config(), t.classes(), validation_,
                              t.task_tokens(Task::Panoptic));
+  t.model().set_training(true);
   const auto& s = r.summary;
   nlohmann::ordered_json j;
   j["iteration"] = t.iteration() - 1;

@@ -6,7 +6,7 @@
 #include "segx/io/safetensors_torch.hpp"
 #include "segx/model/clip_tokenizer.hpp"
 #include "segx/model/config.hpp"
-#include "segx/model/maskformer.hpp"
+#include "segx/model/mask2former.hpp"
 #include "support/fixtures.hpp"
 
 namespace segx::model {
@@ -53,10 +53,12 @@ TEST(ModelConfig, BadValuesAreConfigErrorsNamingTheField) {
 // The from-scratch OneFormer option (not upstream) survives the model_config.json that training
 // writes beside the weights, so that infer builds the same model.
 TEST(ModelConfig, OneFormerQueryFeaturesOptionRoundTrips) {
-  auto c = parse_model_config(R"({"architecture": "oneformer", "oneformer": {"query_feat": true}})", "m.json");
+  auto c = parse_model_config(R"({"architecture": "oneformer", "oneformer": {"query_feat": true}})",
+                              "m.json");
   auto again = parse_model_config(model_config_to_json(c), "again");
   EXPECT_TRUE(again.oneformer.query_feat);
-  EXPECT_FALSE(parse_model_config(R"({"architecture": "oneformer"})", "m.json").oneformer.query_feat);
+  EXPECT_FALSE(
+      parse_model_config(R"({"architecture": "oneformer"})", "m.json").oneformer.query_feat);
 }
 
 // Weights of another configuration: missing, mis-shaped and unexpected tensors, by name.
@@ -72,7 +74,7 @@ TEST(ModelWeights, MismatchListsMissingMisshapedAndUnexpected) {
   ErrorKind kind{};
   auto msg = error_of(
       [&] {
-        MaskFormer m(cfg, w);
+        Mask2Former m(cfg, w);
         w.finish();
       },
       &kind);
@@ -89,7 +91,7 @@ TEST(ModelWeights, OneFormerCheckpointIsNotAMask2Former) {
   SEGX_REQUIRE_FIXTURES();
   auto path = test::fixtures_root() / "reference-model/oneformer_small/weights.safetensors";
   ErrorKind kind{};
-  auto msg = error_of([&] { load_maskformer(small_config(), path.string()); }, &kind);
+  auto msg = error_of([&] { load_model(small_config(), path.string()); }, &kind);
   EXPECT_EQ(kind, ErrorKind::Config);
   EXPECT_NE(msg.find("query_feat"), std::string::npos) << msg;
   EXPECT_NE(msg.find("44 unexpected"), std::string::npos) << msg;
@@ -99,7 +101,7 @@ TEST(ModelWeights, RandomWeightsBuildAnR50AndRunFinite) {
   ModelConfig c;  // defaults: the standard R50 Mask2Former
   c.decoder.num_queries = 10;
   auto w = Weights::random(1);
-  MaskFormer m(c, w);
+  Mask2Former m(c, w);
   w.finish();
   auto batch = m.preprocess({at::randint(0, 255, {3, 40, 50}, at::kByte)});
   EXPECT_EQ(batch.tensor.size(2), 64);

@@ -5,7 +5,7 @@
 #include "segx/core/error.hpp"
 #include "segx/io/safetensors_torch.hpp"
 #include "segx/model/init.hpp"
-#include "segx/model/maskformer.hpp"
+#include "segx/model/mask2former.hpp"
 #include "support/fixtures.hpp"
 
 namespace segx::model {
@@ -40,7 +40,7 @@ bool contains(const std::vector<NamedTensor>& list, const std::string& name) {
 TEST(TrainableModel, FrozenBnStatisticsAreBuffersAndTheRestRequiresGrad) {
   auto w = Weights::scratch(3);
   w.set_trainable(true);
-  MaskFormer m(tiny_config("FrozenBN"), w);
+  Mask2Former m(tiny_config("FrozenBN"), w);
   w.finish();
   const auto params = w.named_parameters();
   EXPECT_TRUE(contains(params, "backbone.stem.conv1.weight"));
@@ -55,7 +55,7 @@ TEST(TrainableModel, FrozenBnStatisticsAreBuffersAndTheRestRequiresGrad) {
 TEST(TrainableModel, GroupNormBackboneTrainsItsNormsAndEveryParameterGetsAGradient) {
   auto w = Weights::scratch(3);
   w.set_trainable(true);
-  MaskFormer m(tiny_config("GN"), w);
+  Mask2Former m(tiny_config("GN"), w);
   w.finish();
   const auto params = w.named_parameters();
   EXPECT_TRUE(contains(params, "backbone.stem.conv1.norm.weight"));
@@ -77,7 +77,7 @@ TEST(TrainableModel, GroupNormBackboneTrainsItsNormsAndEveryParameterGetsAGradie
 
 TEST(TrainableModel, ScratchInitIsSeededAndFollowsTheUpstreamRules) {
   auto a = Weights::scratch(7), b = Weights::scratch(7), c = Weights::scratch(8);
-  MaskFormer ma(tiny_config("GN"), a), mb(tiny_config("GN"), b), mc(tiny_config("GN"), c);
+  Mask2Former ma(tiny_config("GN"), a), mb(tiny_config("GN"), b), mc(tiny_config("GN"), c);
   const auto& ta = a.named_tensors();
   const auto& tb = b.named_tensors();
   const auto& tc = c.named_tensors();
@@ -121,7 +121,7 @@ TEST(TrainableModel, WrittenWeightsLoadBackByName) {
   auto w = Weights::scratch(5);
   w.set_trainable(true);
   auto config = tiny_config("GN");
-  MaskFormer m(config, w);
+  Mask2Former m(config, w);
   w.finish();
   {
     at::NoGradGuard g;
@@ -131,7 +131,7 @@ TEST(TrainableModel, WrittenWeightsLoadBackByName) {
   for (const auto& t : w.named_tensors()) map[t.name] = t.tensor.detach();
   auto file = test::temp_dir("model_training") / "w.safetensors";
   io::save_tensors(file.string(), map);
-  auto loaded = load_maskformer(config, file.string());
+  auto loaded = load_model(config, file.string());
   auto x = at::randn({1, 3, 64, 64});
   at::NoGradGuard g;
   auto a = m.forward(x), b = loaded->forward(x);
@@ -151,7 +151,7 @@ TEST(TrainableModel, OneFormerQueryFeaturesAreAddedToTheClassTransformersQueries
   upstream.oneformer.query_feat = false;
 
   auto w = Weights::scratch(9);
-  MaskFormer m(with_content, w);
+  Mask2Former m(with_content, w);
   w.finish();
   io::TensorMap map;
   for (const auto& t : w.named_tensors()) map[t.name] = t.tensor.detach().clone();
@@ -165,15 +165,15 @@ TEST(TrainableModel, OneFormerQueryFeaturesAreAddedToTheClassTransformersQueries
   auto x = at::randn({1, 3, 64, 64});
   auto tokens = at::arange(8, at::kLong).view({1, 8});
   at::NoGradGuard g;
-  auto zero = load_maskformer(with_content, (dir / "zero.safetensors").string())->forward(x, tokens);
-  auto plain = load_maskformer(upstream, (dir / "upstream.safetensors").string())->forward(x, tokens);
+  auto zero = load_model(with_content, (dir / "zero.safetensors").string())->forward(x, tokens);
+  auto plain = load_model(upstream, (dir / "upstream.safetensors").string())->forward(x, tokens);
   EXPECT_TRUE(at::allclose(zero.pred_logits, plain.pred_logits));
   EXPECT_TRUE(at::allclose(zero.pred_masks, plain.pred_masks));
   auto learned = m.forward(x, tokens);  // N(0, 1) content: other queries
   EXPECT_FALSE(at::allclose(learned.pred_logits, plain.pred_logits));
   // Official checkpoints have no query_feat: asking for it names the missing tensor.
   try {
-    load_maskformer(with_content, (dir / "upstream.safetensors").string());
+    load_model(with_content, (dir / "upstream.safetensors").string());
     ADD_FAILURE() << "weights without query_feat loaded";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("query_feat"), std::string::npos) << e.what();

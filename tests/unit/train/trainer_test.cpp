@@ -10,7 +10,7 @@
 #include "segx/core/error.hpp"
 #include "segx/dataset/synth.hpp"
 #include "segx/io/safetensors_torch.hpp"
-#include "segx/model/maskformer.hpp"
+#include "segx/model/model.hpp"
 #include "segx/train/data_loader.hpp"
 #include "segx/train/trainer.hpp"
 #include "segx/train/trainer_hooks.hpp"
@@ -186,7 +186,9 @@ TEST(TrainConfig, BadFieldsNameTheFileAndTheField) {
   j = tiny_run(4, 2);
   j["solver"]["max_iters"] = 3;
   msg = error_of(j, &kind);
-  EXPECT_NE(msg.find("unknown key \"solver.max_iters\" (did you mean \"solver.max_iter\"?)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("unknown key \"solver.max_iters\" (did you mean \"solver.max_iter\"?)"),
+            std::string::npos)
+      << msg;
   j = tiny_run(4, 2);
   j["model"]["num_classes"] = 3;
   auto config = config_of(j);
@@ -417,7 +419,7 @@ TEST(OneFormerTrainer, StepLossIncludesTheWeightedContrastiveTermOverTheWholeBat
   EXPECT_NE(saved.at("criterion.logit_scale").item<double>(), std::log(1 / 0.07));
   auto model_config = model::load_model_config((root / "two_chunks/model_config.json").string());
   EXPECT_NO_THROW(
-      model::load_maskformer(model_config, (root / "two_chunks/model_final.safetensors").string()));
+      model::load_model(model_config, (root / "two_chunks/model_final.safetensors").string()));
 }
 
 TEST(OneFormerTrainer, ResumedRunEndsWithTheUninterruptedRunsWeightsBitForBit) {

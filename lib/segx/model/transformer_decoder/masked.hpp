@@ -4,31 +4,10 @@
 #pragma once
 #include "segx/model/config.hpp"
 #include "segx/model/nn.hpp"
+#include "segx/model/transformer_decoder/classifier.hpp"
+#include "segx/model/transformer_decoder/predictions.hpp"
 
 namespace segx::model {
-
-struct DecoderPredictions {
-  std::vector<at::Tensor> logits;  // per head (DEC_LAYERS entries): [B, Q, K+1]
-  std::vector<at::Tensor> masks;   // per head: [B, Q, H/4, W/4]
-  // OneFormer: the task-conditioned queries entering the first head ([B, Q, C], class transformer
-  // output then the task query), upstream's `contrastive_logits` for the query-text loss.
-  at::Tensor queries;
-};
-
-// Classification of decoder queries into K classes + "no object".
-class Classifier {
- public:
-  Classifier() = default;
-  Classifier(const ModelConfig& config, Weights& w, const std::string& prefix,
-             const at::Tensor& class_embeddings);
-  at::Tensor operator()(const at::Tensor& queries) const;  // [B, Q, C] -> [B, Q, K+1]
-
- private:
-  bool linear_ = true;
-  Linear class_embed_;  // linear: hidden -> K+1; embedding: hidden -> D projection
-  at::Tensor embeddings_;  // embedding: normalised class names [K, D]
-  at::Tensor background_, logit_scale_;
-};
 
 class MaskedTransformerDecoder {
  public:

@@ -1,5 +1,6 @@
-// detectron2 ResNet: BasicStem, BasicBlock (depth 18/34), BottleneckBlock (50/101).
-#include "segx/model/backbone.hpp"
+// detectron2 ResNet: BasicStem or DeepLabStem, BasicBlock (depth 18/34), BottleneckBlock
+// (50/101/152).
+#include "segx/model/backbone/resnet.hpp"
 
 #include <fmt/format.h>
 
@@ -26,34 +27,52 @@ Conv2d conv(Weights& w, const std::string& prefix, std::int64_t in, std::int64_t
   c.gn_groups = std::gcd<std::int64_t>(norm_groups, out);
   return c;
 }
+
+std::array<int, 4> blocks_per_stage(int depth) {
+  switch (depth) {
+    case 18:
+      return {2, 2, 2, 2};
+    case 34:
+    case 50:
+      return {3, 4, 6, 3};
+    case 101:
+      return {3, 4, 23, 3};
+    default:
+      return {3, 8, 36, 3};  // 152
+  }
+}
 }  // namespace
 
 ResNet::ResNet(const ResNetConfig& c, Weights& w, const std::string& prefix) {
   const Norm norm = c.norm == "GN" ? Norm::GroupNorm : Norm::FrozenBN;
   const std::int64_t g = c.norm_groups;
-  stem_ = conv(w, prefix + "stem.conv1.", 3, c.stem_out_channels, 7, norm, g, 2, 3);
-  stem_.relu = true;
-  const bool basic = c.depth < 50;
-  std::array<int, 4> blocks{};
-  switch (c.depth) {
-    case 18: blocks = {2, 2, 2, 2}; break;
-    case 34:
-    case 50: blocks = {3, 4, 6, 3}; break;
-    default: blocks = {3, 4, 23, 3}; break;
+  const std::int64_t stem = c.stem_out_channels;
+  if (c.stem_type == "deeplab") {
+    // DeepLabStem: three 3x3 convolutions (stride 2, 1, 1) to stem/2, stem/2, stem channels.
+    stem_.push_back(conv(w, prefix + "stem.conv1.", 3, stem / 2, 3, norm, g, 2, 1));
+    stem_.push_back(conv(w, prefix + "stem.conv2.", stem / 2, stem / 2, 3, norm, g, 1, 1));
+    stem_.push_back(conv(w, prefix + "stem.conv3.", stem / 2, stem, 3, norm, g, 1, 1));
+  } else {
+    stem_.push_back(conv(w, prefix + "stem.conv1.", 3, stem, 7, norm, g, 2, 3));
   }
-  std::int64_t in = c.stem_out_channels, out = c.res2_out_channels;
+  for (auto& s : stem_) s.relu = true;
+  const bool basic = c.depth < 50;
+  const auto blocks = blocks_per_stage(c.depth);
+  std::int64_t in = stem, out = c.res2_out_channels;
   std::int64_t bneck = c.num_groups * c.width_per_group;
   for (int s = 0; s < 4; ++s) {
     const std::int64_t dilation = s == 3 ? c.res5_dilation : 1;
-    const std::int64_t first_stride = (s == 0 || (s == 3 && dilation == 2)) ? 1 : 2;
+    const std::int64_t first_stride = (s == 0 || dilation > 1) ? 1 : 2;
     for (int i = 0; i < blocks[s]; ++i) {
       const std::string p = fmt::format("{}res{}.{}.", prefix, s + 2, i);
       const std::int64_t stride = i == 0 ? first_stride : 1;
+      // res5 multi-grid (DeepLab): block i of res5 dilates by res5_dilation * multi_grid[i].
+      const std::int64_t d =
+          s == 3 && !c.res5_multi_grid.empty() ? dilation * c.res5_multi_grid[i] : dilation;
       ResNetBlock b;
       b.bottleneck = !basic;
       b.has_shortcut = in != out;
-      if (b.has_shortcut)
-        b.shortcut = conv(w, p + "shortcut.", in, out, 1, norm, g, stride);
+      if (b.has_shortcut) b.shortcut = conv(w, p + "shortcut.", in, out, 1, norm, g, stride);
       if (basic) {
         b.conv1 = conv(w, p + "conv1.", in, out, 3, norm, g, stride, 1);
         b.conv2 = conv(w, p + "conv2.", out, out, 3, norm, g, 1, 1);
@@ -61,8 +80,7 @@ ResNet::ResNet(const ResNetConfig& c, Weights& w, const std::string& prefix) {
       } else {
         const std::int64_t s1 = c.stride_in_1x1 ? stride : 1, s3 = c.stride_in_1x1 ? 1 : stride;
         b.conv1 = conv(w, p + "conv1.", in, bneck, 1, norm, g, s1);
-        b.conv2 = conv(w, p + "conv2.", bneck, bneck, 3, norm, g, s3, dilation, dilation,
-                       c.num_groups);
+        b.conv2 = conv(w, p + "conv2.", bneck, bneck, 3, norm, g, s3, d, d, c.num_groups);
         b.conv3 = conv(w, p + "conv3.", bneck, out, 1, norm, g);
         b.conv1.relu = b.conv2.relu = true;
       }
@@ -75,16 +93,23 @@ ResNet::ResNet(const ResNetConfig& c, Weights& w, const std::string& prefix) {
   }
 }
 
-std::array<at::Tensor, 4> ResNet::operator()(const at::Tensor& x, Trace* trace) const {
-  auto y = at::max_pool2d(stem_(x), {3, 3}, {2, 2}, {1, 1});
+BackboneFeatures ResNet::operator()(const at::Tensor& x, Trace* trace) const {
+  at::Tensor y = x;
+  for (const auto& s : stem_) y = s(y);
+  y = at::max_pool2d(y, {3, 3}, {2, 2}, {1, 1});
   record(trace, "backbone.stem", y);
-  std::array<at::Tensor, 4> out;
+  BackboneFeatures out;
   for (int s = 0; s < 4; ++s) {
     for (const auto& b : stages_[s]) y = b(y);
     out[s] = y;
     record(trace, fmt::format("backbone.res{}", s + 2), y);
   }
   return out;
+}
+
+std::unique_ptr<Backbone> build_resnet(const ModelConfig& config, Weights& weights,
+                                       const std::string& prefix) {
+  return std::make_unique<ResNet>(config.resnet, weights, prefix);
 }
 
 }  // namespace segx::model

@@ -1,5 +1,5 @@
 // MSDeformAttnPixelDecoder, operation for operation as Mask2Former's msdeformattn.py.
-#include "segx/model/pixel_decoder.hpp"
+#include "segx/model/pixel_decoder/msdeformattn.hpp"
 
 #include <fmt/format.h>
 
@@ -13,64 +13,9 @@ namespace segx::model {
 
 using Norm = Conv2d::Norm;
 
-at::Tensor ms_deform_attn_core(const at::Tensor& value, const SpatialShapes& shapes,
-                               const at::Tensor& loc, const at::Tensor& weights) {
-  const auto n = value.size(0), m = value.size(2), d = value.size(3);
-  const auto lq = loc.size(1), l = loc.size(3), p = loc.size(4);
-  auto grids = 2 * loc - 1;
-  std::vector<at::Tensor> sampled;
-  std::int64_t start = 0;
-  for (std::size_t lid = 0; lid < shapes.size(); ++lid) {
-    const auto [h, w] = shapes[lid];
-    auto v = value.narrow(1, start, h * w).flatten(2).transpose(1, 2).reshape({n * m, d, h, w});
-    start += h * w;
-    auto g = grids.select(3, static_cast<std::int64_t>(lid)).transpose(1, 2).flatten(0, 1);
-    // bilinear, zeros padding, align_corners=False  ->  [N*M, D, Lq, P]
-    sampled.push_back(at::grid_sampler(v, g, 0, 0, false));
-  }
-  auto a = weights.transpose(1, 2).reshape({n * m, 1, lq, l * p});
-  auto out = (at::stack(sampled, -2).flatten(-2) * a).sum(-1).view({n, m * d, lq});
-  return out.transpose(1, 2).contiguous();
-}
-
-MSDeformAttn::MSDeformAttn(Weights& w, const std::string& prefix, std::int64_t dim,
-                           std::int64_t levels_, std::int64_t heads_, std::int64_t points_)
-    : heads(heads_), levels(levels_), points(points_) {
-  sampling_offsets = Linear(w, prefix + "sampling_offsets.", dim, heads * levels * points * 2);
-  attention_weights = Linear(w, prefix + "attention_weights.", dim, heads * levels * points);
-  value_proj = Linear(w, prefix + "value_proj.", dim, dim);
-  output_proj = Linear(w, prefix + "output_proj.", dim, dim);
-  if (w.is_scratch()) {
-    at::NoGradGuard no_grad;
-    sampling_offsets.bias.copy_(sampling_offsets_ring(heads, levels, points));
-  }
-}
-
-at::Tensor MSDeformAttn::operator()(const at::Tensor& query, const at::Tensor& ref,
-                                    const at::Tensor& input, const SpatialShapes& shapes,
-                                    Trace* trace, const std::string& tag) const {
-  const auto n = query.size(0), lq = query.size(1), lin = input.size(1), c = input.size(2);
-  auto value = value_proj(input).view({n, lin, heads, c / heads});
-  auto offsets = sampling_offsets(query).view({n, lq, heads, levels, points, 2});
-  auto aw = at::softmax(attention_weights(query).view({n, lq, heads, levels * points}), -1)
-                .view({n, lq, heads, levels, points});
-  std::vector<float> norm;
-  for (const auto& [h, w] : shapes) {
-    norm.push_back(static_cast<float>(w));
-    norm.push_back(static_cast<float>(h));
-  }
-  auto normalizer = at::tensor(norm, query.options()).view({1, 1, 1, levels, 1, 2});
-  auto loc = ref.view({n, lq, 1, levels, 1, 2}) + offsets / normalizer;
-  auto out = ms_deform_attn_core(value, shapes, loc, aw);
-  record(trace, tag + "value", value);
-  record(trace, tag + "sampling_locations", loc);
-  record(trace, tag + "attention_weights", aw);
-  record(trace, tag + "output", out);
-  return output_proj(out);
-}
-
-PixelDecoder::PixelDecoder(const PixelDecoderConfig& c, const std::array<std::int64_t, 4>& ch,
-                           Weights& w, const std::string& prefix)
+MSDeformAttnPixelDecoder::MSDeformAttnPixelDecoder(const PixelDecoderConfig& c,
+                                                   const std::array<std::int64_t, 4>& ch,
+                                                   Weights& w, const std::string& prefix)
     : config_(c) {
   for (const auto& f : c.transformer_in_features) transformer_levels_.push_back(f[3] - '2');
   std::sort(transformer_levels_.begin(), transformer_levels_.end());
@@ -120,8 +65,8 @@ PixelDecoder::PixelDecoder(const PixelDecoderConfig& c, const std::array<std::in
   std::reverse(fpn_levels_.begin(), fpn_levels_.end());
 }
 
-PixelDecoderOutput PixelDecoder::operator()(const std::array<at::Tensor, 4>& features,
-                                            Trace* trace) const {
+PixelDecoderOutput MSDeformAttnPixelDecoder::operator()(const BackboneFeatures& features,
+                                                        Trace* trace) const {
   const auto nl = transformer_levels_.size();
   const auto bs = features[0].size(0);
   const auto npf = config_.conv_dim / 2;
@@ -151,8 +96,8 @@ PixelDecoderOutput PixelDecoder::operator()(const std::array<at::Tensor, 4>& fea
     auto x = grid[1].reshape({-1}).unsqueeze(0) / static_cast<double>(w);
     refs.push_back(at::stack({x, y}, -1));
   }
-  auto ref = at::cat(refs, 1).unsqueeze(2).expand({bs, -1, static_cast<std::int64_t>(nl), 2})
-                 .contiguous();
+  auto ref =
+      at::cat(refs, 1).unsqueeze(2).expand({bs, -1, static_cast<std::int64_t>(nl), 2}).contiguous();
   record(trace, "pixel_decoder.encoder.reference_points", ref);
   auto y = src_flat;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
@@ -184,8 +129,8 @@ PixelDecoderOutput PixelDecoder::operator()(const std::array<at::Tensor, 4>& fea
   }
   for (std::size_t idx = 0; idx < lateral_.size(); ++idx) {
     auto cur = lateral_[idx](features[fpn_levels_[idx]]);
-    auto up = at::upsample_bilinear2d(out.back(), {cur.size(2), cur.size(3)}, false,
-                                      c10::nullopt, c10::nullopt);
+    auto up = at::upsample_bilinear2d(out.back(), {cur.size(2), cur.size(3)}, false, c10::nullopt,
+                                      c10::nullopt);
     out.push_back(output_[idx](cur + up));
     record(trace, fmt::format("pixel_decoder.fpn.output_conv{}", idx), out.back());
   }
@@ -199,6 +144,13 @@ PixelDecoderOutput PixelDecoder::operator()(const std::array<at::Tensor, 4>& fea
   record(trace, "pixel_decoder.transformer_encoder_features", out[0]);
   record(trace, "pixel_decoder.mask_features", r.mask_features);
   return r;
+}
+
+std::unique_ptr<PixelDecoder> build_msdeformattn_pixel_decoder(
+    const ModelConfig& config, const std::array<std::int64_t, 4>& channels, Weights& weights,
+    const std::string& prefix) {
+  return std::make_unique<MSDeformAttnPixelDecoder>(config.pixel_decoder, channels, weights,
+                                                    prefix);
 }
 
 }  // namespace segx::model

@@ -1,7 +1,7 @@
 // Masked-attention transformer decoder, operation for operation as Mask2Former's
 // mask2former_transformer_decoder.py and OneFormer's oneformer_transformer_decoder.py
 // (batch-first here; the reference is sequence-first).
-#include "segx/model/transformer_decoder.hpp"
+#include "segx/model/transformer_decoder/masked.hpp"
 
 #include <fmt/format.h>
 
@@ -11,45 +11,10 @@ namespace segx::model {
 
 using Norm = Conv2d::Norm;
 
-Classifier::Classifier(const ModelConfig& c, Weights& w, const std::string& prefix,
-                       const at::Tensor& class_embeddings) {
-  const auto hidden = c.decoder.hidden_dim;
-  if (c.classifier.type == "linear") {
-    class_embed_ = Linear(w, prefix + "class_embed.", hidden, c.num_classes + 1);
-    return;
-  }
-  linear_ = false;
-  const auto d = c.classifier.embedding_dim;
-  class_embed_ = Linear(w, prefix + "class_proj.", hidden, d);
-  background_ = w.take(prefix + "background_embed", {1, d});
-  logit_scale_ = w.take(prefix + "logit_scale", {});
-  at::Tensor names = class_embeddings;
-  if (!names.defined()) names = w.take(prefix + "class_embeddings", {c.num_classes, d});
-  if (names.dim() != 2 || names.size(0) != c.num_classes || names.size(1) != d)
-    fail(ErrorKind::Config,
-         "class embeddings of shape [{}, {}] do not fit the model: expected [{}, {}] "
-         "(num_classes x embedding_dim)",
-         names.dim() > 0 ? names.size(0) : 0, names.dim() > 1 ? names.size(1) : 0,
-         c.num_classes, d);
-  // Rows are normalised one by one, so normalising the fixed names here and the learned
-  // background at each forward gives the same values as normalising the concatenation.
-  names = names.to(at::kFloat);
-  embeddings_ = names / names.norm(2, -1, true).clamp_min(1e-12);
-}
-
-at::Tensor Classifier::operator()(const at::Tensor& q) const {
-  if (linear_) return class_embed_(q);
-  auto z = class_embed_(q);
-  z = z / z.norm(2, -1, true).clamp_min(1e-12);
-  auto background = background_ / background_.norm(2, -1, true).clamp_min(1e-12);
-  return at::matmul(z, at::cat({embeddings_, background}, 0).t()) * logit_scale_.exp();
-}
-
 MaskedTransformerDecoder::MaskedTransformerDecoder(const ModelConfig& c, std::int64_t in_channels,
                                                    Weights& w, const at::Tensor& class_embeddings,
                                                    const std::string& prefix)
-    : config_(c.decoder), oneformer_(c.is_oneformer()),
-      use_task_norm_(c.oneformer.use_task_norm) {
+    : config_(c.decoder), oneformer_(c.is_oneformer()), use_task_norm_(c.oneformer.use_task_norm) {
   const auto& d = c.decoder;
   const auto h = d.hidden_dim;
   const int layers = d.dec_layers - 1;
@@ -80,8 +45,8 @@ MaskedTransformerDecoder::MaskedTransformerDecoder(const ModelConfig& c, std::in
   classifier_ = Classifier(c, w, prefix, class_embeddings);
   mask_embed_ = Mlp(w, prefix + "mask_embed.", h, h, c.pixel_decoder.mask_dim, 3);
   if (oneformer_) {
-    class_input_proj_ = Conv2d(w, prefix + "class_input_proj.", c.pixel_decoder.mask_dim, h, 1,
-                               Norm::None, true);
+    class_input_proj_ =
+        Conv2d(w, prefix + "class_input_proj.", c.pixel_decoder.mask_dim, h, 1, Norm::None, true);
     for (int i = 0; i < c.oneformer.class_dec_layers; ++i) {
       auto p = fmt::format("{}class_transformer.decoder.layers.{}.", prefix, i);
       ClassLayer l;
@@ -99,10 +64,9 @@ MaskedTransformerDecoder::MaskedTransformerDecoder(const ModelConfig& c, std::in
 }
 
 at::Tensor MaskedTransformerDecoder::heads(const at::Tensor& output,
-                                           const at::Tensor& mask_features,
-                                           at::IntArrayRef target, int index,
-                                           at::Tensor* attn_mask, DecoderPredictions& out,
-                                           Trace* trace) const {
+                                           const at::Tensor& mask_features, at::IntArrayRef target,
+                                           int index, at::Tensor* attn_mask,
+                                           DecoderPredictions& out, Trace* trace) const {
   auto x = decoder_norm_(output);
   auto logits = classifier_(x);
   auto emb = mask_embed_(x);
@@ -124,8 +88,7 @@ at::Tensor MaskedTransformerDecoder::heads(const at::Tensor& output,
 }
 
 at::Tensor MaskedTransformerDecoder::class_transformer(const at::Tensor& mask_features,
-                                                       const at::Tensor& task,
-                                                       Trace* trace) const {
+                                                       const at::Tensor& task, Trace* trace) const {
   const std::int64_t b = mask_features.size(0), h = config_.hidden_dim;
   const auto nq = config_.num_queries - 1;
   // Upstream passes the position embedding as the memory and the projected mask features as
@@ -178,8 +141,7 @@ DecoderPredictions MaskedTransformerDecoder::operator()(const std::vector<at::Te
   auto query_embed = query_embed_.unsqueeze(0).expand({b, nq, h});
   at::Tensor output;
   if (oneformer_) {
-    if (!task.defined())
-      fail(ErrorKind::Internal, "a OneFormer decoder needs the task embedding");
+    if (!task.defined()) fail(ErrorKind::Internal, "a OneFormer decoder needs the task embedding");
     auto t = use_task_norm_ ? decoder_norm_(task) : task;
     output = at::cat({class_transformer(mask_features, t, trace), t.unsqueeze(1)}, 1);
     if (query_feat_.defined()) output = output + query_feat_.unsqueeze(0);
@@ -201,7 +163,8 @@ DecoderPredictions MaskedTransformerDecoder::operator()(const std::vector<at::Te
       auto t2 = cross_norm_[i](output);
       output = output + cross_attn_[i](t2 + query_embed, mem_pos, mem, attn_mask);
     } else {
-      output = cross_norm_[i](output + cross_attn_[i](output + query_embed, mem_pos, mem, attn_mask));
+      output =
+          cross_norm_[i](output + cross_attn_[i](output + query_embed, mem_pos, mem, attn_mask));
     }
     record(trace, fmt::format("predictor.layer{}.cross_attn", i), output.transpose(0, 1));
     if (config_.pre_norm) {
