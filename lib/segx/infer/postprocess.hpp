@@ -40,6 +40,9 @@ struct PostprocessOptions {
   // Semantic inference on the masks resized to the output (true) or on the padded masks, its
   // class scores resized after (false): the model config's sem_seg_postprocess_before_inference.
   bool resize_before_semantic = true;
+  // MaskFormer's panoptic rule: a segment is every pixel its query wins (Mask2Former and
+  // OneFormer keep only those where that query's probability is also >= 0.5).
+  bool maskformer_panoptic = false;
   std::function<bool(int)> is_thing = [](int) { return true; };
 };
 
