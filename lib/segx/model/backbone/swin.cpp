@@ -215,7 +215,9 @@ BackboneFeatures SwinTransformer::operator()(const at::Tensor& images, Trace* tr
       x = stages_[s][j](x, h, w, mask, training());
       record(trace, fmt::format("backbone.layers.{}.blocks.{}", s, j), x);
     }
-    out[s] = out_norms_[s](x).view({-1, h, w, channels_[s]}).permute({0, 3, 1, 2}).contiguous();
+    // [B, C, H, W] in channels-last memory (the tokens as they are): the pixel decoder's
+    // convolutions take that layout without a reorder, and flatten it back to tokens for free.
+    out[s] = out_norms_[s](x).view({-1, h, w, channels_[s]}).permute({0, 3, 1, 2});
     record(trace, fmt::format("backbone.res{}", s + 2), out[s]);
     if (s < 3) {
       x = merges_[s](x, h, w);
