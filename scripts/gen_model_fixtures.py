@@ -90,6 +90,15 @@ FIXTURES = {
         (72, 100),
         "MaskFormer, TransformerEncoderPixelDecoder, decoder on its encoder output, panoptic, "
         "no padding (SIZE_DIVISIBILITY 0)"),
+    "maskformer_r50_prenorm": (
+        "MaskFormer/configs/ade20k-150/maskformer_R50_bs16_160k.yaml",
+        SMALL_RESNET + MASKFORMER_HEAD + [
+            "MODEL.SEM_SEG_HEAD.PIXEL_DECODER_NAME", "TransformerEncoderPixelDecoder",
+            "MODEL.SEM_SEG_HEAD.TRANSFORMER_ENC_LAYERS", "1", "MODEL.SEM_SEG_HEAD.NORM", "",
+            "MODEL.MASK_FORMER.PRE_NORM", "True", "MODEL.MASK_FORMER.ENC_LAYERS", "1"],
+        (72, 100),
+        "MaskFormer pre-norm: TransformerEncoderPixelDecoder and the decoder's own encoder "
+        "(ENC_LAYERS 1) with PRE_NORM, decoder on res5, convolutions without GroupNorm"),
     "maskformer_r101c": ("MaskFormer/configs/ade20k-150/maskformer_R101c_bs16_160k.yaml",
                          ["MODEL.RESNETS.WIDTH_PER_GROUP", "4",
                           "MODEL.RESNETS.RES2_OUT_CHANNELS", "16",
