@@ -44,7 +44,7 @@ PanopticResult panoptic_inference(const at::Tensor& mask_cls, const at::Tensor& 
     auto strong = cur_masks[k] >= 0.5;
     const auto mask_area = in_k.sum().item<std::int64_t>();
     const auto original_area = strong.sum().item<std::int64_t>();
-    auto mask = in_k & strong;
+    auto mask = o.panoptic_rule == PanopticRule::MaskFormer ? in_k : in_k & strong;
     if (mask_area > 0 && original_area > 0 && mask.any().item<bool>()) {
       if (static_cast<double>(mask_area) / static_cast<double>(original_area) < o.overlap_threshold)
         continue;
@@ -102,6 +102,10 @@ PostprocessOptions postprocess_options(const model::ModelConfig& config) {
   o.overlap_threshold = config.test.overlap_threshold;
   o.topk_per_image = config.test.topk_per_image;
   o.resize_before_semantic = config.test.sem_seg_postprocess_before_inference;
+  if (config.is_maskformer()) {
+    o.panoptic_rule = PanopticRule::MaskFormer;
+    o.instance_on = false;
+  }
   // A copy: the options may outlive the config they came from.
   o.is_thing = [config](int c) { return config.is_thing(c); };
   return o;

@@ -31,6 +31,12 @@ struct InstanceResult {
   at::Tensor query_index;  // int64 [N]
 };
 
+// Which pixels a query's panoptic segment keeps of those it wins (highest score x mask).
+enum class PanopticRule {
+  Mask2Former,  // Mask2Former, OneFormer: only those where its mask probability is >= 0.5
+  MaskFormer,   // the original MaskFormer: all of them
+};
+
 struct PostprocessOptions {
   int num_classes = 133;
   double object_mask_threshold = 0.8;
@@ -40,6 +46,7 @@ struct PostprocessOptions {
   // Semantic inference on the masks resized to the output (true) or on the padded masks, its
   // class scores resized after (false): the model config's sem_seg_postprocess_before_inference.
   bool resize_before_semantic = true;
+  PanopticRule panoptic_rule = PanopticRule::Mask2Former;
   std::function<bool(int)> is_thing = [](int) { return true; };
 };
 
@@ -66,8 +73,9 @@ struct ModelConfig;
 }
 namespace segx::infer {
 
-// The options a model config asks for (classes, thresholds, top-k, which classes are things),
-// with every output on; callers switch off what they do not need.
+// The options a model config asks for (classes, thresholds, top-k, which classes are things, the
+// architecture's panoptic rule), with every output the architecture has on (MaskFormer has no
+// instance inference); callers switch off what they do not need.
 PostprocessOptions postprocess_options(const model::ModelConfig& config);
 
 // One image: logits [Q, K+1], masks [Q, Hp/4, Wp/4] of the padded batch of size `padded`,
