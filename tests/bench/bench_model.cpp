@@ -1,6 +1,7 @@
-// Forward-pass speed of the LibTorch Mask2Former/OneFormer with per-stage timings (backbone,
-// pixel decoder, decoder, post-processing), against the official code's 0.22 s (small fixture
-// config, 180x250) and 6.7 s (standard R50 Mask2Former, 256x320) on the 2-core machine.
+// Forward-pass speed of the LibTorch models with per-stage timings (backbone, pixel decoder,
+// decoder, post-processing). BM_Exported runs a model that scripts/export_official_model.py
+// exported from the official code (weights and input image, $SEGX_BENCH_MODEL) for
+// scripts/bench_model_forward.sh, which runs the official code beside it.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
@@ -8,10 +9,13 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <map>
+#include <string>
 
 #include "segx/infer/postprocess.hpp"
 #include "segx/io/safetensors_torch.hpp"
 #include "segx/model/mask2former.hpp"
+#include "segx/model/model.hpp"
 #include "support/fixtures.hpp"
 
 namespace {
@@ -71,6 +75,50 @@ void BM_R50Standard_256x320(benchmark::State& state) {
   run(state, cfg, w, 256, 320);
 }
 
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The whole inference of an exported official model on its input, as the official
+// model([sample]) does it: normalise and pad, forward, post-processing with every output the
+// config has (semantic, panoptic, instance). The fastest iteration's stages are reported, as
+// profile_official_forward.py reports the fastest run.
+void BM_Exported(benchmark::State& state) {
+  c10::InferenceMode guard;
+  const char* dir = std::getenv("SEGX_BENCH_MODEL");
+  if (!dir) {
+    state.SkipWithError("set SEGX_BENCH_MODEL to a folder of export_official_model.py");
+    return;
+  }
+  if (const char* t = std::getenv("SEGX_BENCH_THREADS")) at::set_num_threads(std::atoi(t));
+  const std::string root(dir);
+  auto cfg = model::load_model_config(root + "/model.json");
+  auto m = model::load_model(cfg, root + "/weights.safetensors");
+  auto image = io::load_tensors(root + "/input.safetensors").at("input.image_u8");
+  const auto o = infer::postprocess_options(cfg);
+  std::map<std::string, double> best;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto batch = m->preprocess({image});
+    const double pre = seconds_since(t0);
+    model::StageTimes t;
+    auto out = m->forward(batch.tensor, {}, nullptr, &t);
+    const auto t1 = std::chrono::steady_clock::now();
+    auto r = infer::postprocess(out.pred_logits[0], out.pred_masks[0],
+                                {batch.tensor.size(2), batch.tensor.size(3)}, batch.sizes[0],
+                                batch.sizes[0], o);
+    benchmark::DoNotOptimize(r.sem_seg.data_ptr());
+    const double post = seconds_since(t1), whole = seconds_since(t0);
+    if (best.empty() || whole < best["forward_s"])
+      best = {{"forward_s", whole},       {"preprocess_s", pre},
+              {"backbone_s", t.backbone}, {"pixel_decoder_s", t.pixel_decoder},
+              {"decoder_s", t.decoder},   {"postprocess_s", post}};
+  }
+  for (const auto& [name, seconds] : best) state.counters[name] = seconds;
+  state.counters["threads"] = at::get_num_threads();
+}
+
+BENCHMARK(BM_Exported)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_SmallFixture_180x250)->Unit(benchmark::kMillisecond)->Iterations(20);
 BENCHMARK(BM_R50Standard_256x320)->Unit(benchmark::kMillisecond)->Iterations(3);
 

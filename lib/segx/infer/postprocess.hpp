@@ -31,12 +31,6 @@ struct InstanceResult {
   at::Tensor query_index;  // int64 [N]
 };
 
-// Which pixels a query's panoptic segment keeps of those it wins (highest score x mask).
-enum class PanopticRule {
-  Mask2Former,  // Mask2Former, OneFormer: only those where its mask probability is >= 0.5
-  MaskFormer,   // the original MaskFormer: all of them
-};
-
 struct PostprocessOptions {
   int num_classes = 133;
   double object_mask_threshold = 0.8;
@@ -46,7 +40,9 @@ struct PostprocessOptions {
   // Semantic inference on the masks resized to the output (true) or on the padded masks, its
   // class scores resized after (false): the model config's sem_seg_postprocess_before_inference.
   bool resize_before_semantic = true;
-  PanopticRule panoptic_rule = PanopticRule::Mask2Former;
+  // MaskFormer's panoptic rule: a segment is every pixel its query wins (Mask2Former and
+  // OneFormer keep only those where that query's probability is also >= 0.5).
+  bool maskformer_panoptic = false;
   std::function<bool(int)> is_thing = [](int) { return true; };
 };
 

@@ -169,7 +169,13 @@ at::Tensor Conv2d::operator()(const at::Tensor& x) const {
   auto y = at::conv2d(x, weight, bias, {stride, stride}, {padding, padding}, {dilation, dilation},
                       groups);
   if (norm == Norm::GroupNorm) y = at::group_norm(y, gn_groups, gn_weight, gn_bias, 1e-5);
-  if (norm == Norm::FrozenBN) y = y * bn_scale + bn_shift;
+  // In place on the convolution's fresh output (which its backward does not keep): the same
+  // arithmetic as y * scale + shift without two more activation-sized allocations. (Under
+  // autocast y may be half precision, and y * scale promotes it to float32 as upstream does.)
+  if (norm == Norm::FrozenBN && y.scalar_type() == bn_scale.scalar_type())
+    y.mul_(bn_scale).add_(bn_shift);
+  else if (norm == Norm::FrozenBN)
+    y = y * bn_scale + bn_shift;
   if (relu) y.relu_();
   return y;
 }
@@ -219,24 +225,23 @@ at::Tensor Mlp::operator()(at::Tensor x) const {
 
 at::Tensor position_embedding_sine(std::int64_t batch, std::int64_t h, std::int64_t w,
                                    std::int64_t npf, const at::TensorOptions& options) {
-  // The same float32 operations as PositionEmbeddingSine.forward, so values match bit for bit.
+  // The same float32 operations as PositionEmbeddingSine.forward, so values match bit for bit;
+  // but each half depends on one axis only (rows: y, columns: x), so its sines and cosines are
+  // computed once per row or column and broadcast, not once per pixel.
   const double scale = 2 * M_PI, eps = 1e-6;
   auto opts = options.dtype(at::kFloat);
-  auto not_mask = at::ones({batch, h, w}, opts);
-  auto y = not_mask.cumsum(1);
-  auto x = not_mask.cumsum(2);
-  y = y / (y.narrow(1, h - 1, 1) + eps) * scale;
-  x = x / (x.narrow(2, w - 1, 1) + eps) * scale;
   auto dim_t = at::arange(npf, opts);
   dim_t = at::pow(10000, 2 * at::div(dim_t, 2, "floor") / static_cast<double>(npf));
-  auto px = x.unsqueeze(-1) / dim_t;
-  auto py = y.unsqueeze(-1) / dim_t;
-  auto sl = [](const at::Tensor& t, std::int64_t start) {
-    return t.slice(3, start, c10::nullopt, 2);
+  auto axis = [&](std::int64_t n) {       // [npf, n]: the features of positions 1..n of one axis
+    auto e = at::arange(1, n + 1, opts);  // upstream's cumsum of the (all-ones) not_mask
+    e = e / (e.narrow(0, n - 1, 1) + eps) * scale;
+    auto p = e.unsqueeze(-1) / dim_t;
+    auto every_other = [&](std::int64_t start) { return p.slice(1, start, c10::nullopt, 2); };
+    return at::stack({every_other(0).sin(), every_other(1).cos()}, 2).flatten(1).t();
   };
-  px = at::stack({sl(px, 0).sin(), sl(px, 1).cos()}, 4).flatten(3);
-  py = at::stack({sl(py, 0).sin(), sl(py, 1).cos()}, 4).flatten(3);
-  return at::cat({py, px}, 3).permute({0, 3, 1, 2}).contiguous();
+  auto py = axis(h).view({1, npf, h, 1}).expand({batch, npf, h, w});
+  auto px = axis(w).view({1, npf, 1, w}).expand({batch, npf, h, w});
+  return at::cat({py, px}, 1);
 }
 
 }  // namespace segx::model

@@ -23,23 +23,23 @@ struct TwoQueries {
       at::logit(at::tensor({0.9f, 0.9f, 0.4f, 0.4f, 0.1f, 0.1f, 0.2f, 0.2f})).view({2, 1, 4});
 };
 
-PostprocessOptions options(PanopticRule rule) {
+PostprocessOptions options(bool maskformer) {
   PostprocessOptions o;
   o.num_classes = 2;
   o.object_mask_threshold = 0.1;
   o.overlap_threshold = 0.2;
-  o.panoptic_rule = rule;
+  o.maskformer_panoptic = maskformer;
   o.is_thing = [](int) { return false; };
   return o;
 }
 
 TEST(MaskFormerPostprocess, ASegmentKeepsEveryPixelItsQueryWins) {
   TwoQueries q;
-  auto maskformer = panoptic_inference(q.logits, q.masks, options(PanopticRule::MaskFormer));
+  auto maskformer = panoptic_inference(q.logits, q.masks, options(true));
   ASSERT_EQ(maskformer.segments.size(), 1u);
   EXPECT_EQ(maskformer.segments[0].category_id, 0);
   EXPECT_TRUE(at::equal(maskformer.seg, at::full({1, 4}, 1, at::kInt)));
-  auto mask2former = panoptic_inference(q.logits, q.masks, options(PanopticRule::Mask2Former));
+  auto mask2former = panoptic_inference(q.logits, q.masks, options(false));
   ASSERT_EQ(mask2former.segments.size(), 1u);
   EXPECT_TRUE(at::equal(mask2former.seg, at::tensor({1, 1, 0, 0}, at::kInt).view({1, 4})));
 }
@@ -47,11 +47,11 @@ TEST(MaskFormerPostprocess, ASegmentKeepsEveryPixelItsQueryWins) {
 TEST(MaskFormerPostprocess, TheConfigChoosesTheRuleAndNoInstances) {
   model::ModelConfig c;
   auto o = postprocess_options(c);
-  EXPECT_EQ(o.panoptic_rule, PanopticRule::Mask2Former);
+  EXPECT_FALSE(o.maskformer_panoptic);
   EXPECT_TRUE(o.instance_on);
   c.architecture = "maskformer";
   o = postprocess_options(c);
-  EXPECT_EQ(o.panoptic_rule, PanopticRule::MaskFormer);
+  EXPECT_TRUE(o.maskformer_panoptic);
   EXPECT_FALSE(o.instance_on);
   EXPECT_TRUE(o.panoptic_on && o.semantic_on);
 }

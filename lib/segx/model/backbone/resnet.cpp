@@ -94,7 +94,10 @@ ResNet::ResNet(const ResNetConfig& c, Weights& w, const std::string& prefix) {
 }
 
 BackboneFeatures ResNet::operator()(const at::Tensor& x, Trace* trace) const {
-  at::Tensor y = x;
+  // Channels last (NHWC): oneDNN's convolutions take it as it is, where NCHW input is reordered
+  // to a blocked layout and back around every convolution; the features come out NHWC, which is
+  // also the token layout ([B, HW, C]) the pixel decoder flattens them to.
+  at::Tensor y = x.contiguous(at::MemoryFormat::ChannelsLast);
   for (const auto& s : stem_) y = s(y);
   y = at::max_pool2d(y, {3, 3}, {2, 2}, {1, 1});
   record(trace, "backbone.stem", y);

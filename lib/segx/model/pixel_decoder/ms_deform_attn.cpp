@@ -2,12 +2,21 @@
 // pure-PyTorch ms_deform_attn_core_pytorch, so it runs on CPU and GPU alike).
 #include "segx/model/pixel_decoder/ms_deform_attn.hpp"
 
+#include <ATen/core/grad_mode.h>
+
 #include "segx/model/init.hpp"
 
 namespace segx::model {
 
 at::Tensor ms_deform_attn_core(const at::Tensor& value, const SpatialShapes& shapes,
                                const at::Tensor& loc, const at::Tensor& weights) {
+  const bool differentiable =
+      at::GradMode::is_enabled() &&
+      (value.requires_grad() || loc.requires_grad() || weights.requires_grad());
+  const bool all_float = value.scalar_type() == at::kFloat && loc.scalar_type() == at::kFloat &&
+                         weights.scalar_type() == at::kFloat;
+  if (value.is_cpu() && all_float && !differentiable)
+    return ms_deform_attn_sample_cpu(value, shapes, loc, weights);
   const auto n = value.size(0), m = value.size(2), d = value.size(3);
   const auto lq = loc.size(1), l = loc.size(3), p = loc.size(4);
   auto grids = 2 * loc - 1;

@@ -12,11 +12,19 @@ namespace segx::model {
 
 using SpatialShapes = std::vector<std::pair<std::int64_t, std::int64_t>>;
 
-// The official ms_deform_attn_core_pytorch: value [N, S, M, D], sampling_locations
-// [N, Lq, M, L, P, 2] in [0, 1], attention_weights [N, Lq, M, L, P] -> [N, Lq, M*D].
+// The sampling of MSDeformAttn: value [N, S, M, D], sampling_locations [N, Lq, M, L, P, 2] in
+// [0, 1], attention_weights [N, Lq, M, L, P] -> [N, Lq, M*D]. Float32 on the CPU without
+// gradients: ms_deform_attn_sample_cpu; otherwise the official ms_deform_attn_core_pytorch
+// (grid_sample per level, differentiable, any device).
 at::Tensor ms_deform_attn_core(const at::Tensor& value, const SpatialShapes& shapes,
                                const at::Tensor& sampling_locations,
                                const at::Tensor& attention_weights);
+
+// The same sums in one threaded pass over the queries, without grid_sample's intermediate
+// tensors (ms_deform_attn_cpu.cpp): float32 CPU tensors, no autograd.
+at::Tensor ms_deform_attn_sample_cpu(const at::Tensor& value, const SpatialShapes& shapes,
+                                     const at::Tensor& sampling_locations,
+                                     const at::Tensor& attention_weights);
 
 struct MSDeformAttn {
   Linear sampling_offsets, attention_weights, value_proj, output_proj;

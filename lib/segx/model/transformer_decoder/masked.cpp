@@ -3,6 +3,7 @@
 // (batch-first here; the reference is sequence-first).
 #include "segx/model/transformer_decoder/masked.hpp"
 
+#include <ATen/core/grad_mode.h>
 #include <fmt/format.h>
 
 #include "segx/core/error.hpp"
@@ -65,11 +66,21 @@ MaskedTransformerDecoder::MaskedTransformerDecoder(const ModelConfig& c, std::in
 
 at::Tensor MaskedTransformerDecoder::heads(const at::Tensor& output,
                                            const at::Tensor& mask_features, at::IntArrayRef target,
-                                           int index, at::Tensor* attn_mask,
-                                           DecoderPredictions& out, Trace* trace) const {
+                                           const at::Tensor& features_at_target, int index,
+                                           at::Tensor* attn_mask, DecoderPredictions& out,
+                                           Trace* trace) const {
   auto x = decoder_norm_(output);
   auto logits = classifier_(x);
   auto emb = mask_embed_(x);
+  if (attn_mask && features_at_target.defined()) {
+    // Only the next layer's attention mask is wanted: the masks resized to `target` are the mask
+    // embeddings times the mask features resized to `target` (a bilinear resize is linear).
+    auto prob = at::bmm(emb, features_at_target.flatten(2)).sigmoid();
+    *attn_mask = prob < 0.5;  // [B, Q, HW], true = not attended
+    out.logits.push_back(logits);
+    out.masks.emplace_back();  // not computed: no output reads an intermediate head's masks
+    return logits;
+  }
   const auto b = mask_features.size(0), q = emb.size(1);
   auto masks = at::bmm(emb, mask_features.flatten(2))
                    .view({b, q, mask_features.size(2), mask_features.size(3)});
@@ -150,9 +161,19 @@ DecoderPredictions MaskedTransformerDecoder::operator()(const std::vector<at::Te
   }
   DecoderPredictions out;
   if (oneformer_) out.queries = output;
+  // In inference no output reads the intermediate heads' masks, only their attention masks: those
+  // heads work on the mask features resized to each level (three resizes of C channels instead of
+  // a resize of Q masks per layer, and products at the level's size instead of at 1/4). Training
+  // (deep supervision) and the parity trace need every head's masks.
+  const bool every_mask = trace || at::GradMode::is_enabled();
+  std::vector<at::Tensor> at_level(3);
+  if (!every_mask)
+    for (int i = 0; i < 3; ++i)
+      at_level[i] =
+          at::upsample_bilinear2d(mask_features, sizes[i], false, c10::nullopt, c10::nullopt);
   at::Tensor attn_mask;
   const auto nlayers = static_cast<int>(self_attn_.size());
-  heads(output, mask_features, sizes[0], 0, &attn_mask, out, trace);
+  heads(output, mask_features, sizes[0], at_level[0], 0, &attn_mask, out, trace);
   for (int i = 0; i < nlayers; ++i) {
     const int level = i % 3;
     // Rows masked everywhere attend everywhere instead (upstream: attn_mask[where(all)] = False).
@@ -183,8 +204,9 @@ DecoderPredictions MaskedTransformerDecoder::operator()(const std::vector<at::Te
     }
     record(trace, fmt::format("predictor.layer{}.ffn", i), output.transpose(0, 1));
     const bool last = i + 1 == nlayers;
-    heads(output, mask_features, sizes[(i + 1) % 3], i + 1, last && !trace ? nullptr : &attn_mask,
-          out, trace);
+    const int next = (i + 1) % 3;
+    heads(output, mask_features, sizes[next], at_level[next], i + 1,
+          last && !trace ? nullptr : &attn_mask, out, trace);
   }
   return out;
 }

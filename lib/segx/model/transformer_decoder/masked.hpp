@@ -26,9 +26,12 @@ class MaskedTransformerDecoder {
     LayerNorm norm1, norm2, norm3;
     Linear linear1, linear2;
   };
+  // One prediction head (decoder norm, class and mask embeddings); with `attn_mask`, also the
+  // next layer's attention mask at `target`. `features_at_target` (mask features already resized
+  // to `target`, inference only) means the full masks are not wanted.
   at::Tensor heads(const at::Tensor& output, const at::Tensor& mask_features,
-                   at::IntArrayRef target, int index, at::Tensor* attn_mask,
-                   DecoderPredictions& out, Trace* trace) const;
+                   at::IntArrayRef target, const at::Tensor& features_at_target, int index,
+                   at::Tensor* attn_mask, DecoderPredictions& out, Trace* trace) const;
   at::Tensor class_transformer(const at::Tensor& mask_features, const at::Tensor& task,
                                Trace* trace) const;
 

@@ -2,6 +2,7 @@
 // transformer.py (batch-first here; the trace records decoder layers sequence-first as upstream).
 #include "segx/model/transformer_decoder/standard.hpp"
 
+#include <ATen/core/grad_mode.h>
 #include <fmt/format.h>
 
 namespace segx::model {
@@ -56,18 +57,23 @@ DecoderPredictions StandardTransformerDecoder::operator()(const at::Tensor& x,
   auto tgt = at::zeros({b, nq, h}, memory.options());
   const auto mb = mask_features.size(0), mh = mask_features.size(2), mw = mask_features.size(3);
   auto pixels = mask_features.flatten(2);
+  // In inference no output reads the intermediate heads' masks (DecoderPredictions); training
+  // (deep supervision) and the parity trace need every head's.
+  const bool every_mask = trace || at::GradMode::is_enabled();
   DecoderPredictions out;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     tgt = layers_[i](tgt, memory, pos, query_pos, config_.pre_norm);
     record(trace, fmt::format("predictor.decoder.layer{}", i), tgt.transpose(0, 1));
     // Upstream stacks norm(output) of every layer (return_intermediate) and predicts from each.
     auto hs = norm_(tgt);
-    auto logits = classifier_(hs);
-    auto masks = at::bmm(mask_embed_(hs), pixels).view({mb, nq, mh, mw});
-    record(trace, fmt::format("predictor.pred{}.logits", i), logits);
-    record(trace, fmt::format("predictor.pred{}.masks", i), masks);
-    out.logits.push_back(logits);
-    out.masks.push_back(masks);
+    out.logits.push_back(classifier_(hs));
+    record(trace, fmt::format("predictor.pred{}.logits", i), out.logits.back());
+    if (!every_mask && i + 1 < layers_.size()) {
+      out.masks.emplace_back();
+      continue;
+    }
+    out.masks.push_back(at::bmm(mask_embed_(hs), pixels).view({mb, nq, mh, mw}));
+    record(trace, fmt::format("predictor.pred{}.masks", i), out.masks.back());
   }
   return out;
 }
