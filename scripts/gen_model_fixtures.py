@@ -109,6 +109,11 @@ FIXTURES = {
                       "ResNet-152 (the R101 config at depth 152): backbone tensors only"),
 }
 BACKBONE_ONLY = {"backbone_r152"}
+# Fixtures whose frozen batch-norm variances are drawn in [1, 2] instead of [0.5, 1.5] (gains
+# below ~1.2 instead of ~1.7), so that res5 stays near unit scale as in trained models: a post-norm
+# DETR encoder over res5 of scale ~600 attends almost one-hot, and the float rounding of any two
+# correct backbones (~1e-6 of res5's scale) moves its output past the tests' 1e-4 bound.
+CALM_BACKBONE = {"maskformer_r50_transformer_encoder"}
 
 
 def main():
@@ -126,7 +131,8 @@ def main():
         from model_fixture_capture import make_fixture
         cfg, opts, hw, notes = FIXTURES[a.one]
         make_fixture(a.one, os.path.join(PEERS, "src", cfg), opts, hw, notes,
-                     os.path.join(a.out, a.one), backbone_only=a.one in BACKBONE_ONLY)
+                     os.path.join(a.out, a.one), backbone_only=a.one in BACKBONE_ONLY,
+                     var_low=1.0 if a.one in CALM_BACKBONE else 0.5)
         return
     names = a.names or list(FIXTURES)
     for name in names:
