@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -47,6 +48,12 @@ void run_in_torch_binary() {
     if (fs::equivalent(path, self, ec))  // a table entry without its setup in segx-torch
       fail(ErrorKind::Internal, "'{}' has no setup for this command", path.string());
     std::cout.flush();
+    // LibTorch's operators run on OpenMP threads and its matrix products on OpenBLAS's own
+    // threads. OpenMP's idle threads spin by default after every parallel region, on the cores
+    // OpenBLAS then needs: on 2 cores a model forward took 3x as long (scripts/results/
+    // model_forward.json). They must sleep instead, which libgomp reads from the environment
+    // when it loads, so it is set here for segx-torch, unless the user has chosen a policy.
+    setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/0);
     std::vector<char*> argv(saved_argv, saved_argv + saved_argc);
     argv.push_back(nullptr);
     execv(path.c_str(), argv.data());

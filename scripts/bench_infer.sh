@@ -5,6 +5,7 @@
 #   - the small reference fixture (reference-model/small: config.yaml + weights.safetensors,
 #     converted to a .pth state dict for detectron2's checkpointer), 180x250;
 #   - the standard R50 Mask2Former (maskformer2_R50_bs16_50ep), random init (seed 0), 256x320.
+# segx runs with OMP_WAIT_POLICY=PASSIVE, as the segx launcher starts segx-torch (torch_exec.cpp).
 # Each tool times its own forward passes inside one process (model loading excluded): segx the
 # mean of its iterations (20 small, 3 R50), forward.py the best of --repeat (3). The processes
 # alternate REPEATS times (default 5); medians go to scripts/results/infer.json with the machine,
@@ -55,14 +56,14 @@ metric_peer='"forward_s": ([0-9.eE+-]+)'
   --data "random uint8 image; small fixture 180x250 (reference weights), R50 256x320 (random init)" \
   "${HARNESS_PEERS[@]}" \
   --job "infer forward, small fixture config 180x250" \
-    --segx "env SEGX_BENCH_THREADS=$threads SEGX_FIXTURES=$fixtures $bm --benchmark_filter=SmallFixture --benchmark_format=json" \
+    --segx "env OMP_WAIT_POLICY=PASSIVE SEGX_BENCH_THREADS=$threads SEGX_FIXTURES=$fixtures $bm --benchmark_filter=SmallFixture --benchmark_format=json" \
     --metric "$metric_segx" \
     --peer "official Mask2Former (forward.py)" \
       "$fwd $small/config.yaml --weights $work/small_weights.pth --size 180x250 --threads $threads --repeat 3" \
     --metric "$metric_peer" \
     --note "seconds per forward, model loading excluded (segx: mean of 20; official: best of 3)" \
   --job "infer forward, R50 256x320" \
-    --segx "env SEGX_BENCH_THREADS=$threads $bm --benchmark_filter=R50Standard --benchmark_format=json" \
+    --segx "env OMP_WAIT_POLICY=PASSIVE SEGX_BENCH_THREADS=$threads $bm --benchmark_filter=R50Standard --benchmark_format=json" \
     --metric "$metric_segx" \
     --peer "official Mask2Former (forward.py)" \
       "$fwd $src/Mask2Former/configs/coco/panoptic-segmentation/maskformer2_R50_bs16_50ep.yaml --size 256x320 --threads $threads --repeat 3" \

@@ -12,6 +12,9 @@
 #     of 3), beside segx's own per-stage times from the same bench_model run.
 # Both sides do what the official config asks: normalise and pad, backbone, pixel decoder,
 # transformer decoder, then semantic, panoptic and instance inference at the input size.
+# Threads: segx runs with OMP_WAIT_POLICY=PASSIVE, as the segx launcher starts segx-torch
+# (cli/torch_exec.cpp); the official code as users run it (OpenMP's default, spinning). One more
+# row per model runs the official code with PASSIVE too, to show what the policy alone is worth.
 # Medians go to scripts/results/model_forward.json (scripts/bench_harness.py: machine, date,
 # commit, peak RSS of each process).
 # Usage: scripts/bench_model_forward.sh [BUILD_DIR]   (REPEATS, THREADS, MODELS="swin_t r50")
@@ -39,13 +42,18 @@ for name in ${MODELS:-swin_t r50}; do
   if [ ! -f "$dir/weights.pth" ]; then
     "$PY" "$root/scripts/export_official_model.py" "${config[$name]}" "$dir" --size "${size[$name]}"
   fi
-  segx="env SEGX_BENCH_THREADS=$threads SEGX_BENCH_MODEL=$dir $bm --benchmark_filter=BM_Exported --benchmark_format=json"
+  segx="env OMP_WAIT_POLICY=PASSIVE SEGX_BENCH_THREADS=$threads SEGX_BENCH_MODEL=$dir $bm --benchmark_filter=BM_Exported --benchmark_format=json"
   official="$PY $kit/forward.py ${config[$name]} --weights $dir/weights.pth --size ${size[$name]} --threads $threads --repeat 3"
+  passive="env OMP_WAIT_POLICY=PASSIVE $official"
   staged="$PY $root/scripts/profile_official_forward.py ${config[$name]} --weights $dir/weights.pth --input $dir/input.safetensors --threads $threads --repeat 3"
   jobs+=(--job "${title[$name]}: whole forward"
          --segx "$segx" --metric '"forward_s": ([0-9.eE+-]+)'
          --peer "official Mask2Former (forward.py)" "$official" --metric '"forward_s": ([0-9.eE+-]+)'
-         --note "seconds of the fastest of 3 forwards in one process: normalisation, backbone, pixel decoder, transformer decoder, semantic + panoptic + instance inference; model loading excluded")
+         --note "seconds of the fastest of 3 forwards in one process: normalisation, backbone, pixel decoder, transformer decoder, semantic + panoptic + instance inference; model loading excluded"
+         --job "${title[$name]}: whole forward, official also with OMP_WAIT_POLICY=PASSIVE"
+         --segx "$segx" --metric '"forward_s": ([0-9.eE+-]+)'
+         --peer "official Mask2Former (forward.py, OMP_WAIT_POLICY=PASSIVE)" "$passive" --metric '"forward_s": ([0-9.eE+-]+)'
+         --note "as the row above, the official process started with segx's OpenMP policy")
   for stage in backbone pixel_decoder decoder postprocess; do
     jobs+=(--job "${title[$name]}: $stage"
            --segx "$segx" --metric "\"${stage}_s\": ([0-9.eE+-]+)"

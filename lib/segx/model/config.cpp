@@ -75,7 +75,10 @@ const Table<SwinConfig>& swin_table() {
             "image size of pre-training, sizing the absolute position embedding when ape is on "
             "(PRETRAIN_IMG_SIZE: 224 or 384)")
         .positive();
-    t.field("patch_size", &S::patch_size, "side of the patches embedded (PATCH_SIZE)").positive();
+    t.field("patch_size", &S::patch_size,
+            "side of the patches embedded (PATCH_SIZE); must be 4, the stride of res2 that the "
+            "pixel decoders read")
+        .positive();
     t.field("embed_dim", &S::embed_dim,
             "channels of res2, doubled in each later stage (EMBED_DIM: 96 T/S, 128 B, 192 L)")
         .positive();
@@ -403,11 +406,16 @@ void check_across_keys(const ModelConfig& c, const config::Origin& o) {
         o.fail("swin.num_heads",
                fmt::format("entry {} ({}) does not divide stage {}'s {} channels", i,
                            s.num_heads[static_cast<std::size_t>(i)], i, s.embed_dim << i));
-    // Each stage halves the patch grid; windows wider than the pre-training grid of the last
-    // stage would have a bias table no checkpoint was trained with, but are valid: only the
-    // patch size must fit the stride-4 res2 of the pixel decoder.
+    // Windows wider than a stage's grid are valid (upstream pads the grid to one window); only
+    // the patch size must fit the stride-4 res2 that the pixel decoders read.
     if (s.patch_size != 4)
       o.fail("swin.patch_size", "must be 4: the pixel decoder reads res2 at stride 4");
+    if (s.ape && s.pretrain_img_size < s.patch_size)
+      o.fail("swin.pretrain_img_size",
+             "must be at least swin.patch_size with ape (the embedding has pretrain_img_size / "
+             "patch_size positions a side)");
+    if (s.embed_dim * s.mlp_ratio < 1)
+      o.fail("swin.mlp_ratio", "leaves res2's MLP no hidden unit (int(embed_dim * mlp_ratio) < 1)");
   }
   check_pixel_decoder(c, o);
   check_decoder(c, o);

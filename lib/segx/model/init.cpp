@@ -13,6 +13,9 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 bool contains(const std::string& s, const char* part) {
   return s.find(part) != std::string::npos;
 }
+bool starts_with(const std::string& s, const char* prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
 
 at::Tensor uniform(at::IntArrayRef shape, double bound, at::Generator& g) {
   return at::empty(shape, at::kFloat).uniform_(-bound, bound, g);
@@ -30,6 +33,34 @@ std::pair<double, double> fans(at::IntArrayRef shape) {
 at::Tensor xavier_uniform(at::IntArrayRef shape, at::Generator& g) {
   auto [in, out] = fans(shape);
   return uniform(shape, std::sqrt(6.0 / (in + out)), g);
+}
+
+// timm's trunc_normal_(std): N(0, std) cut at +-2 (absolute bounds, so at std 0.02 the cut never
+// bites; the clamp only keeps the bounds).
+at::Tensor trunc_normal(at::IntArrayRef shape, double std, at::Generator& g) {
+  return (at::randn(shape, g, at::kFloat) * std).clamp_(-2, 2);
+}
+
+// PyTorch's default for nn.Linear and nn.Conv2d weights: kaiming_uniform_(a=sqrt(5)), i.e.
+// U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+at::Tensor torch_default(at::IntArrayRef shape, at::Generator& g) {
+  return uniform(shape, 1.0 / std::sqrt(fans(shape).first), g);
+}
+
+// The Swin Transformer's tensors under Swin's init: its linears, relative position bias tables
+// and absolute position embedding. (The Swin authors' _init_weights: trunc_normal_(std=0.02) for
+// nn.Linear. D2SwinTransformer defines it inside init_weights without applying it, and nothing
+// calls init_weights, so detectron2 leaves the linears at PyTorch's default; segx follows the
+// Swin authors, whose from-scratch training this init is for.)
+bool swin_trunc_normal(const std::string& name) {
+  return starts_with(name, "backbone.layers.") || ends_with(name, "absolute_pos_embed");
+}
+
+// Tensors left at PyTorch's default: Swin's patch embedding convolution and all of OneFormer's
+// ConvNeXt (whose convnext.py, unlike the ConvNeXt authors' file, applies no init).
+bool torch_default_init(const std::string& name) {
+  return starts_with(name, "backbone.patch_embed.") ||
+         starts_with(name, "backbone.downsample_layers.") || starts_with(name, "backbone.stages.");
 }
 
 // MSDeformAttn._reset_parameters: each head's points start on a ring around the reference point,
@@ -64,10 +95,14 @@ at::Tensor scratch_init(const std::string& name, at::IntArrayRef shape, at::Gene
   if (contains(name, "sampling_offsets.")) return at::zeros(shape, opts);
   if (contains(name, "attention_weights.")) return at::zeros(shape, opts);
   if (shape.size() == 1) {
-    // Norm weights 1 (GroupNorm, LayerNorm, FrozenBN); every bias 0.
+    // Norm weights 1 (GroupNorm, LayerNorm, FrozenBN); every bias 0, also where upstream leaves
+    // PyTorch's default U(+-1/sqrt(fan_in)) (ConvNeXt, Swin's patch embedding). ConvNeXt's layer
+    // scale gamma: its constructor sets LSIT.
     if (ends_with(name, "weight")) return at::ones(shape, opts);
     return at::zeros(shape, opts);
   }
+  if (swin_trunc_normal(name)) return trunc_normal(shape, 0.02, g);
+  if (torch_default_init(name)) return torch_default(shape, g);
   // Embeddings (nn.Embedding and the encoder's level_embed): N(0, 1).
   if (ends_with(name, "query_feat.weight") || ends_with(name, "query_embed.weight") ||
       ends_with(name, "level_embed.weight") || ends_with(name, "level_embed") ||
@@ -90,11 +125,8 @@ at::Tensor scratch_init(const std::string& name, at::IntArrayRef shape, at::Gene
   if (contains(name, "pixel_decoder.transformer.") || contains(name, "transformer_") ||
       contains(name, "class_transformer.") || contains(name, "predictor.transformer."))
     return xavier_uniform(shape, g);
-  // Other nn.Linear (class_embed, mask_embed, task_mlp, class_proj): PyTorch's default,
-  // kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
-  auto [in, out] = fans(shape);
-  (void)out;
-  return uniform(shape, 1.0 / std::sqrt(in), g);
+  // Other nn.Linear (class_embed, mask_embed, task_mlp, class_proj): PyTorch's default.
+  return torch_default(shape, g);
 }
 
 }  // namespace segx::model

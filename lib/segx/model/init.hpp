@@ -1,7 +1,9 @@
 // From-scratch initialisation of the model's parameters by their detectron2 names, following
 // the upstream constructors: c2_msra_fill for backbone convolutions, c2_xavier_fill for the
 // pixel decoder's and predictor's convolutions, xavier_uniform for transformer linears, the
-// deformable attention's own offsets grid, N(0, 1) embeddings, unit norm weights, zero biases.
+// deformable attention's own offsets grid, N(0, 1) embeddings, unit norm weights, zero biases;
+// trunc_normal(0.02) for Swin's linears, bias tables and position embedding, PyTorch's default for
+// Swin's patch embedding and OneFormer's ConvNeXt.
 #pragma once
 #include <ATen/ATen.h>
 

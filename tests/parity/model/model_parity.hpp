@@ -155,8 +155,8 @@ inline void compare_trace(const std::string& sub, const Run& r,
       auto prob_name = name.substr(0, name.size() - 9) + "attn_prob";
       auto prob = r.trace.at(prob_name);
       ASSERT_EQ(it->second.sizes(), want.sizes()) << name;
-      auto differ = it->second.ne(want.to(at::kByte));
-      auto near = (prob - 0.5).abs() < 1e-3;
+      const at::Tensor differ = it->second.ne(want.to(at::kByte));
+      const at::Tensor near = (prob - 0.5).abs() < 1e-3;
       EXPECT_EQ((differ & ~near).sum().item<std::int64_t>(), 0) << sub << " " << name;
       continue;
     }

@@ -122,7 +122,7 @@ TEST(ModelConfigTable, EveryKeyIsInTheManPage) {
   const auto keys = model_config_keys();
   ASSERT_GT(keys.size(), 50u);
   test::expect_every_key_documented(page, keys);
-  EXPECT_NE(page.find("\\fBresnet.depth\\fR (integer; default 50; 18, 34, 50 or 101)"),
+  EXPECT_NE(page.find("\\fBresnet.depth\\fR (integer; default 50; 18, 34, 50, 101 or 152)"),
             std::string::npos);
 }
 

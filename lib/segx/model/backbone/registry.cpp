@@ -1,7 +1,9 @@
 // The backbone table: one row per backbone, chosen by the model config's "backbone" key.
 #include "segx/core/error.hpp"
 #include "segx/model/backbone/backbone.hpp"
+#include "segx/model/backbone/convnext.hpp"
 #include "segx/model/backbone/resnet.hpp"
+#include "segx/model/backbone/swin.hpp"
 
 namespace segx::model {
 
@@ -9,6 +11,10 @@ const std::vector<BackboneEntry>& backbone_registry() {
   static const std::vector<BackboneEntry> table = {
       {"resnet", "build_resnet_backbone / build_resnet_deeplab_backbone",
        "detectron2 ResNet-18/34/50/101/152, basic or DeepLab stem (R101c)", &build_resnet},
+      {"swin", "D2SwinTransformer",
+       "Swin Transformer (Mask2Former/OneFormer/MaskFormer's D2SwinTransformer), T/S/B/L",
+       &build_swin},
+      {"convnext", "D2ConvNeXt", "ConvNeXt (OneFormer's D2ConvNeXt)", &build_convnext},
   };
   return table;
 }
