@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Convert an official detectron2 Mask2Former/OneFormer checkpoint (.pth or model-zoo .pkl) and
-its config.yaml to segx: weights.safetensors (same parameter names, F32) + model.json.
+"""Convert an official detectron2 Mask2Former/OneFormer/MaskFormer checkpoint (.pth or model-zoo
+.pkl) and its config.yaml to segx: weights.safetensors (same parameter names, F32) + model.json.
 
   scripts/convert_detectron2_checkpoint.py model_final.pkl config.yaml out_dir \
       [--thing-classes 0-79]
 
 Needs only Debian's python3-torch and python3-yaml. Training-only tensors (criterion.*, the
 OneFormer text encoder) are dropped; segx reports any other mismatch by name when loading.
+MaskFormer checkpoints of the head's first format (pixel decoder tensors directly under
+sem_seg_head.) are renamed as MaskFormerHead._load_from_state_dict renames them.
 """
 import argparse
 import json
@@ -30,6 +32,14 @@ def load_state(path):
     data = torch.load(path, map_location="cpu")
     state = data.get("model", data) if isinstance(data, dict) else data
     return {k: v for k, v in state.items() if hasattr(v, "shape")}
+
+
+def pixel_decoder_name(key):
+    """MaskFormerHead version 1 kept the pixel decoder's tensors under sem_seg_head. itself."""
+    head = "sem_seg_head."
+    if key.startswith(head) and not key.startswith((head + "predictor.", head + "pixel_decoder.")):
+        return head + "pixel_decoder." + key[len(head):]
+    return key
 
 
 def parse_ids(text):
@@ -57,8 +67,10 @@ def main():
     config = config_from_yaml(cfg, parse_ids(a.thing_classes))
     state = load_state(a.checkpoint)
     if not any(k.startswith("sem_seg_head.predictor.") for k in state):
-        raise SystemExit(f"{a.checkpoint}: not a Mask2Former/OneFormer checkpoint "
+        raise SystemExit(f"{a.checkpoint}: not a Mask2Former/OneFormer/MaskFormer checkpoint "
                          "(no sem_seg_head.predictor.* tensors)")
+    if config["architecture"] == "maskformer":
+        state = {pixel_decoder_name(k): v for k, v in state.items()}
     tensors = {k: tensor_bytes(v) for k, v in state.items() if not k.startswith(DROP)}
     os.makedirs(a.out_dir, exist_ok=True)
     write_safetensors(os.path.join(a.out_dir, "weights.safetensors"), tensors,

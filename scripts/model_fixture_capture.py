@@ -40,9 +40,10 @@ class Recorder:
         self.tensors[name] = t.clone() if t.dtype != torch.bool else t.to(torch.uint8)
 
 
-def perturb(model, gen):
+def perturb(model, gen, var_low=0.5):
     """Seeded changes to the official init so that every parameter matters: norm scales and
-    shifts, frozen batch-norm statistics, biases, relative position biases, layer scales."""
+    shifts, frozen batch-norm statistics (running variances in [var_low, var_low + 1]), biases,
+    relative position biases, layer scales."""
     with torch.no_grad():
         named = list(model.named_parameters()) + list(model.named_buffers())
         for name, p in named:
@@ -50,7 +51,7 @@ def perturb(model, gen):
                 continue
             noise = lambda s: torch.randn(p.shape, generator=gen) * s  # noqa: E731
             if name.endswith("running_var"):
-                p.copy_(torch.rand(p.shape, generator=gen) + 0.5)
+                p.copy_(torch.rand(p.shape, generator=gen) + var_low)
             elif name.endswith("running_mean"):
                 p.copy_(noise(0.1))
             elif "relative_position_bias_table" in name or "absolute_pos_embed" in name:
@@ -223,7 +224,7 @@ def thing_ids(cfg):
     return sorted(ids.values()) if ids else []
 
 
-def make_fixture(name, config_path, opts, hw, notes, out_dir, backbone_only=False):
+def make_fixture(name, config_path, opts, hw, notes, out_dir, backbone_only=False, var_low=0.5):
     sys.path.insert(0, os.path.join(os.environ.get("PEERS_DIR", os.path.join(
         SCRIPTS, "..", "..", "shared", "peers"))))
     from forward import make_cfg
@@ -233,7 +234,7 @@ def make_fixture(name, config_path, opts, hw, notes, out_dir, backbone_only=Fals
     torch.manual_seed(WEIGHT_SEED)
     cfg = make_cfg(config_path, list(opts))
     model = build_model(cfg).eval()
-    perturb(model, torch.Generator().manual_seed(WEIGHT_SEED + 1))
+    perturb(model, torch.Generator().manual_seed(WEIGHT_SEED + 1), var_low)
     arch = cfg.MODEL.META_ARCHITECTURE
     rec = Recorder()
     capture_backbone(rec, model)
@@ -260,6 +261,8 @@ def make_fixture(name, config_path, opts, hw, notes, out_dir, backbone_only=Fals
             "query_scale": QUERY_SCALE,
             "input_hw": [h, w], "torch": torch.__version__, "threads": torch.get_num_threads(),
             "thing_contiguous_ids": thing_ids(cfg)}
+    if var_low != 0.5:
+        meta["running_var_low"] = var_low
     with torch.no_grad():
         if backbone_only:
             x = (image.float() - model.pixel_mean) / model.pixel_std

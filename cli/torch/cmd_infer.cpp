@@ -109,7 +109,9 @@ Runner setup_infer(CLI::App& app) {
       app.add_option("--tokenizer", o->predictor.tokenizer,
                      "CLIP's BPE file bpe_simple_vocab_16e6.txt.gz for OneFormer's task prompt "
                      "(default: the model config's oneformer.tokenizer, which segx train sets)"));
-  app.add_option("--task", o->predictor.task, "what to predict")
+  app.add_option("--task", o->predictor.task,
+                 "what to predict (a maskformer model has no instance inference: instance exits "
+                 "64)")
       ->check(CLI::IsMember({"panoptic", "instance", "semantic"}))
       ->capture_default_str();
   app.add_option("--device", o->predictor.device, "cpu or cuda (exit 69 without CUDA)")

@@ -131,7 +131,8 @@ PostprocessOptions postprocess_options(const model::ModelConfig& config) {
   o.overlap_threshold = config.test.overlap_threshold;
   o.topk_per_image = config.test.topk_per_image;
   o.resize_before_semantic = config.test.sem_seg_postprocess_before_inference;
-  o.maskformer_panoptic = config.architecture == "maskformer";
+  o.maskformer_panoptic = config.is_maskformer();
+  if (config.is_maskformer()) o.instance_on = false;  // upstream MaskFormer has none
   // A copy: the options may outlive the config they came from.
   o.is_thing = [config](int c) { return config.is_thing(c); };
   return o;

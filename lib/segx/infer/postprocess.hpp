@@ -69,8 +69,9 @@ struct ModelConfig;
 }
 namespace segx::infer {
 
-// The options a model config asks for (classes, thresholds, top-k, which classes are things),
-// with every output on; callers switch off what they do not need.
+// The options a model config asks for (classes, thresholds, top-k, which classes are things, the
+// architecture's panoptic rule), with every output the architecture has on (MaskFormer has no
+// instance inference); callers switch off what they do not need.
 PostprocessOptions postprocess_options(const model::ModelConfig& config);
 
 // One image: logits [Q, K+1], masks [Q, Hp/4, Wp/4] of the padded batch of size `padded`,

@@ -37,6 +37,13 @@ Predictor::Predictor(const PredictorOptions& o) : impl_(std::make_unique<Impl>()
   }
   if (o.threads > 0) at::set_num_threads(o.threads);
   m.config = model::load_model_config(o.config);
+  // Upstream MaskFormer has no instance inference; inventing one would give results no
+  // reference checks.
+  if (m.config.is_maskformer() && o.task == "instance")
+    fail(ErrorKind::Usage,
+         "--task instance: '{}' is a maskformer model, which predicts panoptic or semantic "
+         "segmentation only",
+         o.config);
   if (o.object_mask_threshold >= 0) m.config.test.object_mask_threshold = o.object_mask_threshold;
   if (o.overlap_threshold >= 0) m.config.test.overlap_threshold = o.overlap_threshold;
   const auto config_dir = std::filesystem::path(o.config).parent_path();

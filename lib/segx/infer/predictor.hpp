@@ -15,7 +15,8 @@ struct PredictorOptions {
   // oneformer.tokenizer (relative to the config file). Error(Usage) when neither names one.
   std::string tokenizer;
   std::string device = "cpu";         // "cpu" or "cuda" (Error(Unavailable) without CUDA)
-  std::string task = "panoptic";      // panoptic | instance | semantic
+  // panoptic | instance | semantic; instance with a maskformer model is Error(Usage)
+  std::string task = "panoptic";
   int threads = 0;                    // 0: LibTorch's default
   double object_mask_threshold = -1;  // < 0: the config's
   double overlap_threshold = -1;

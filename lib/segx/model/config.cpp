@@ -131,11 +131,13 @@ const Table<PixelDecoderConfig>& pixel_decoder_table() {
     using P = PixelDecoderConfig;
     t.field("name", &P::name,
             "which pixel decoder (PIXEL_DECODER_NAME): \"msdeformattn\" "
-            "(MSDeformAttnPixelDecoder)")
+            "(MSDeformAttnPixelDecoder) for mask2former and oneformer; \"fpn\" "
+            "(BasePixelDecoder) or \"transformer_encoder\" (TransformerEncoderPixelDecoder) for "
+            "maskformer")
         .one_of(registry_names(pixel_decoder_registry()));
     t.field("conv_dim", &P::conv_dim,
-            "channels of the encoder and FPN (CONVS_DIM); a multiple of norm_groups (GN) and of "
-            "transformer_nheads")
+            "channels of the encoder and FPN (CONVS_DIM); a multiple of norm_groups (GN) and, "
+            "where there is an encoder, of transformer_nheads")
         .positive();
     t.field("mask_dim", &P::mask_dim, "channels of the mask features (MASK_DIM)").positive();
     t.field("norm", &P::norm, "normalisation of the lateral and output convolutions (NORM)")
@@ -143,18 +145,26 @@ const Table<PixelDecoderConfig>& pixel_decoder_table() {
     t.field("norm_groups", &P::norm_groups, "GroupNorm's groups (input projections and FPN)")
         .positive();
     t.field("transformer_enc_layers", &P::transformer_enc_layers,
-            "deformable encoder layers (TRANSFORMER_ENC_LAYERS)")
+            "encoder layers, deformable (msdeformattn) or DETR's (transformer_encoder) "
+            "(TRANSFORMER_ENC_LAYERS)")
         .min(0);
     t.field("transformer_nheads", &P::transformer_nheads,
             "attention heads of the encoder (MASK_FORMER.NHEADS upstream)")
         .positive();
     t.field("transformer_dim_feedforward", &P::transformer_dim_feedforward,
-            "feed-forward width of the encoder (fixed to 1024 upstream)")
+            "feed-forward width of the encoder (msdeformattn: fixed to 1024 upstream; "
+            "transformer_encoder: MASK_FORMER.DIM_FEEDFORWARD, 2048 in MaskFormer's configs)")
         .positive();
+    t.field("transformer_pre_norm", &P::transformer_pre_norm,
+            "transformer_encoder: layer norm before attention in its encoder, and a final one "
+            "after it (MASK_FORMER.PRE_NORM upstream)")
+        .write_if([](const P& p) { return p.name == "transformer_encoder"; });
     t.field("n_points", &P::n_points,
             "sampling points per head and level (DEFORMABLE_TRANSFORMER_ENCODER_N_POINTS)")
         .positive();
-    t.field("common_stride", &P::common_stride, "stride of the mask features (COMMON_STRIDE)")
+    t.field("common_stride", &P::common_stride,
+            "stride of the mask features (COMMON_STRIDE); 4 for fpn and transformer_encoder, "
+            "whose mask features are res2's")
         .one_of({4, 8, 16});
     t.field("transformer_in_features", &P::transformer_in_features,
             "backbone stages the encoder reads (DEFORMABLE_TRANSFORMER_ENCODER_IN_FEATURES)")
@@ -178,12 +188,22 @@ const Table<DecoderConfig>& decoder_table() {
     t.field("dim_feedforward", &D::dim_feedforward, "feed-forward width (DIM_FEEDFORWARD)")
         .positive();
     t.field("dec_layers", &D::dec_layers,
-            "DEC_LAYERS: the decoder runs dec_layers - 1 layers, each a loss under deep "
-            "supervision")
+            "DEC_LAYERS, the number of predictions, each a loss under deep supervision: "
+            "mask2former and oneformer run dec_layers - 1 layers after a first prediction from "
+            "the bare queries, maskformer dec_layers layers")
         .min(1);
     t.field("pre_norm", &D::pre_norm, "layer norm before attention (PRE_NORM)");
     t.field("enforce_input_proj", &D::enforce_input_proj,
             "project the pixel features even where their width is hidden_dim (ENFORCE_INPUT_PROJ)");
+    t.field("enc_layers", &D::enc_layers,
+            "maskformer: layers of the decoder's own DETR encoder over its input (ENC_LAYERS)")
+        .min(0)
+        .write_if([](const D& d) { return d.enc_layers != 0; });
+    t.field("transformer_in_feature", &D::transformer_in_feature,
+            "maskformer: what the decoder reads (TRANSFORMER_IN_FEATURE), a backbone level or "
+            "\"transformer_encoder\", the output of that pixel decoder's encoder")
+        .one_of({"res2", "res3", "res4", "res5", "transformer_encoder"})
+        .write_if([](const D& d) { return d.transformer_in_feature != "res5"; });
     return t;
   }();
   return table;
@@ -281,8 +301,10 @@ const Table<ModelConfig>& model_table() {
     t.version("schema_version", kModelConfigVersion,
               "format version; segx writes the one it reads and refuses a newer one");
     t.field("architecture", &M::architecture,
-            "\"mask2former\", or \"oneformer\" (task-conditioned queries; needs a tokenizer)")
-        .one_of({"mask2former", "oneformer"});
+            "\"mask2former\", \"oneformer\" (task-conditioned queries; needs a tokenizer) or "
+            "\"maskformer\" (the original MaskFormer: fpn or transformer_encoder pixel decoder, "
+            "a transformer decoder without masked attention, no instance inference)")
+        .one_of({"mask2former", "oneformer", "maskformer"});
     t.field("num_classes", &M::num_classes,
             "classes K, without the no-object class; training sets it from the label space")
         .positive();
@@ -310,9 +332,10 @@ const Table<ModelConfig>& model_table() {
               "convnext only")
         .write_if([](const M& c) { return c.backbone == "convnext"; });
     t.section("pixel_decoder", &M::pixel_decoder, pixel_decoder_table(),
-              "the multi-scale deformable-attention pixel decoder (MODEL.SEM_SEG_HEAD)");
+              "the pixel decoder (MODEL.SEM_SEG_HEAD)");
     t.section("decoder", &M::decoder, decoder_table(),
-              "the masked-attention transformer decoder (MODEL.MASK_FORMER / MODEL.ONE_FORMER)");
+              "the transformer decoder: masked attention (mask2former, oneformer) or DETR's "
+              "(maskformer) (MODEL.MASK_FORMER / MODEL.ONE_FORMER)");
     t.section("oneformer", &M::oneformer, oneformer_table(),
               "OneFormer's task conditioning (MODEL.ONE_FORMER); written for oneformer only")
         .write_if([](const M& c) { return c.is_oneformer(); });
@@ -330,6 +353,41 @@ const Table<ModelConfig>& model_table() {
     return t;
   }();
   return table;
+}
+
+// Which pixel decoder each architecture reads, and its sizes.
+void check_pixel_decoder(const ModelConfig& c, const config::Origin& o) {
+  const auto& p = c.pixel_decoder;
+  if (c.is_maskformer() && p.name != "fpn" && p.name != "transformer_encoder")
+    o.fail("pixel_decoder.name", "must be \"fpn\" or \"transformer_encoder\" for maskformer");
+  if (!c.is_maskformer() && p.name != "msdeformattn")
+    o.fail("pixel_decoder.name",
+           fmt::format("must be \"msdeformattn\" for {} (fpn and transformer_encoder are "
+                       "maskformer's)",
+                       c.architecture));
+  if (p.norm == "GN" && p.conv_dim % p.norm_groups != 0)
+    o.fail("pixel_decoder.conv_dim",
+           "must be a multiple of pixel_decoder.norm_groups for GroupNorm");
+  if (p.name != "fpn" && p.conv_dim % p.transformer_nheads != 0)
+    o.fail("pixel_decoder.conv_dim", "must be divisible by pixel_decoder.transformer_nheads");
+  if (p.name != "msdeformattn" && p.common_stride != 4)
+    o.fail(
+        "pixel_decoder.common_stride",
+        fmt::format("must be 4 for the {} pixel decoder (its mask features are res2's)", p.name));
+}
+
+// The keys only MaskFormer's decoder reads.
+void check_decoder(const ModelConfig& c, const config::Origin& o) {
+  const auto& d = c.decoder;
+  if (!c.is_maskformer() && d.enc_layers != 0)
+    o.fail("decoder.enc_layers", "must be 0: only maskformer's decoder has an encoder");
+  if (!c.is_maskformer() && d.transformer_in_feature != "res5")
+    o.fail("decoder.transformer_in_feature",
+           "is maskformer's (mask2former and oneformer read the pixel decoder's levels)");
+  if (d.transformer_in_feature == "transformer_encoder" &&
+      c.pixel_decoder.name != "transformer_encoder")
+    o.fail("decoder.transformer_in_feature",
+           "\"transformer_encoder\" needs pixel_decoder.name \"transformer_encoder\"");
 }
 
 // The rules between keys, which no single key's rule can say.
@@ -359,12 +417,8 @@ void check_across_keys(const ModelConfig& c, const config::Origin& o) {
     if (s.embed_dim * s.mlp_ratio < 1)
       o.fail("swin.mlp_ratio", "leaves res2's MLP no hidden unit (int(embed_dim * mlp_ratio) < 1)");
   }
-  const auto& p = c.pixel_decoder;
-  if (p.norm == "GN" && p.conv_dim % p.norm_groups != 0)
-    o.fail("pixel_decoder.conv_dim",
-           "must be a multiple of pixel_decoder.norm_groups for GroupNorm");
-  if (p.conv_dim % p.transformer_nheads != 0)
-    o.fail("pixel_decoder.conv_dim", "must be divisible by pixel_decoder.transformer_nheads");
+  check_pixel_decoder(c, o);
+  check_decoder(c, o);
   const auto& d = c.decoder;
   if (d.hidden_dim % d.nheads != 0)
     o.fail("decoder.hidden_dim", "must be divisible by decoder.nheads");

@@ -63,7 +63,9 @@ struct ConvNeXtConfig {
   double layer_scale_init_value = 1.0;            // LSIT (0: no layer scale)
 };
 
-// The pixel decoder (MODEL.SEM_SEG_HEAD.*): Mask2Former's MSDeformAttnPixelDecoder by default.
+// The pixel decoder (MODEL.SEM_SEG_HEAD.*): Mask2Former's MSDeformAttnPixelDecoder by default;
+// the original MaskFormer's BasePixelDecoder ("fpn") or TransformerEncoderPixelDecoder
+// ("transformer_encoder").
 struct PixelDecoderConfig {
   std::string name = "msdeformattn";       // a row of pixel_decoder_table() (PIXEL_DECODER_NAME)
   int conv_dim = 256;                      // CONVS_DIM
@@ -72,21 +74,31 @@ struct PixelDecoderConfig {
   int norm_groups = 32;                    // GroupNorm's groups (input_proj and FPN convs)
   int transformer_enc_layers = 6;          // TRANSFORMER_ENC_LAYERS
   int transformer_nheads = 8;              // MASK_FORMER.NHEADS (sic: the decoder's head count)
-  int transformer_dim_feedforward = 1024;  // fixed to 1024 upstream
+  // msdeformattn: fixed to 1024 upstream; transformer_encoder: MASK_FORMER.DIM_FEEDFORWARD
+  int transformer_dim_feedforward = 1024;
+  bool transformer_pre_norm = false;       // transformer_encoder: MASK_FORMER.PRE_NORM upstream
   int n_points = 4;                        // DEFORMABLE_TRANSFORMER_ENCODER_N_POINTS
   int common_stride = 4;                   // COMMON_STRIDE
   std::vector<std::string> transformer_in_features = {"res3", "res4", "res5"};
 };
 
-// Mask2Former MultiScaleMaskedTransformerDecoder (MODEL.MASK_FORMER.* / MODEL.ONE_FORMER.*).
+// The transformer decoder (MODEL.MASK_FORMER.* / MODEL.ONE_FORMER.*): Mask2Former's
+// MultiScaleMaskedTransformerDecoder, or the original MaskFormer's TransformerPredictor.
 struct DecoderConfig {
   int hidden_dim = 256;
   int num_queries = 100;
   int nheads = 8;
   int dim_feedforward = 2048;
-  int dec_layers = 10;  // DEC_LAYERS: the decoder runs DEC_LAYERS - 1 layers
+  // DEC_LAYERS, the number of predictions (deep supervision): Mask2Former runs DEC_LAYERS - 1
+  // layers after a first prediction from the bare queries, MaskFormer DEC_LAYERS layers.
+  int dec_layers = 10;
   bool pre_norm = false;
   bool enforce_input_proj = false;
+  // MaskFormer only: ENC_LAYERS of the decoder's own transformer encoder, and
+  // TRANSFORMER_IN_FEATURE, what the decoder reads: a backbone level ("res5") or the
+  // transformer_encoder pixel decoder's encoder output ("transformer_encoder").
+  int enc_layers = 0;
+  std::string transformer_in_feature = "res5";
 };
 
 // OneFormer task conditioning (MODEL.ONE_FORMER.*, INPUT.TASK_SEQ_LEN).
@@ -131,7 +143,7 @@ struct InferenceConfig {
 };
 
 struct ModelConfig {
-  std::string architecture = "mask2former";  // or "oneformer"
+  std::string architecture = "mask2former";  // "oneformer" or "maskformer"
   int num_classes = 133;
   std::vector<double> pixel_mean = {123.675, 116.28, 103.53};
   std::vector<double> pixel_std = {58.395, 57.12, 57.375};
@@ -150,6 +162,7 @@ struct ModelConfig {
   std::vector<std::string> class_names;  // optional
 
   bool is_oneformer() const { return architecture == "oneformer"; }
+  bool is_maskformer() const { return architecture == "maskformer"; }
   bool is_thing(int contiguous_id) const;
 };
 

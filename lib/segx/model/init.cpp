@@ -112,14 +112,18 @@ at::Tensor scratch_init(const std::string& name, at::IntArrayRef shape, at::Gene
     auto [in, out] = fans(shape);
     // c2_msra_fill: kaiming_normal_(mode="fan_out", nonlinearity="relu").
     if (name.rfind("backbone.", 0) == 0) return at::randn(shape, g, opts) * std::sqrt(2.0 / out);
-    // The encoder's input projections: xavier_uniform_(gain=1).
-    if (contains(name, "pixel_decoder.input_proj.")) return xavier_uniform(shape, g);
+    // MSDeformAttnPixelDecoder's input projections (input_proj.N.0): xavier_uniform_(gain=1);
+    // MaskFormer's TransformerEncoderPixelDecoder.input_proj is c2_xavier_filled below.
+    if (contains(name, "pixel_decoder.input_proj.") &&
+        !ends_with(name, "pixel_decoder.input_proj.weight"))
+      return xavier_uniform(shape, g);
     // c2_xavier_fill: kaiming_uniform_(a=1).
     return uniform(shape, std::sqrt(3.0 / in), g);
   }
   // Linears inside the transformers: xavier_uniform_ (the modules' _reset_parameters).
+  // (MaskFormer's DETR transformers: pixel_decoder.transformer., predictor.transformer.)
   if (contains(name, "pixel_decoder.transformer.") || contains(name, "transformer_") ||
-      contains(name, "class_transformer."))
+      contains(name, "class_transformer.") || contains(name, "predictor.transformer."))
     return xavier_uniform(shape, g);
   // Other nn.Linear (class_embed, mask_embed, task_mlp, class_proj): PyTorch's default.
   return torch_default(shape, g);

@@ -3,6 +3,7 @@
 
 #include "segx/core/error.hpp"
 #include "segx/model/mask2former.hpp"
+#include "segx/model/maskformer.hpp"
 
 namespace segx::model {
 
@@ -49,6 +50,8 @@ std::unique_ptr<SegmentationModel> build_model(const ModelConfig& config, Weight
                                                const at::Tensor& class_embeddings) {
   if (config.architecture == "mask2former" || config.architecture == "oneformer")
     return std::make_unique<Mask2Former>(config, weights, class_embeddings);
+  if (config.architecture == "maskformer")
+    return std::make_unique<MaskFormer>(config, weights, class_embeddings);
   fail(ErrorKind::Config, "model config: architecture '{}' is not one segx builds",
        config.architecture);
 }

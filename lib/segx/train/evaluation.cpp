@@ -154,6 +154,7 @@ PanopticEvaluation evaluate_panoptic(const model::SegmentationModel& model,
     const auto pred_sem = semantic_values(pred_map.data(), pred_map.size(), pred_value);
     confusion.add(gt_sem.data(), pred_sem.data(), pred_map.size(), label_map, label_map);
 
+    if (!o.instance_on) continue;  // MaskFormer: no instances, no mask AP
     const auto image_index =
         ap.add_image(r.image_id, static_cast<std::uint32_t>(h), static_cast<std::uint32_t>(w));
     for (std::size_t k = 0; k < r.segments.size(); ++k)

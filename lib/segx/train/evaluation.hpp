@@ -14,7 +14,9 @@ namespace segx::train {
 struct PanopticEvaluation {
   metrics::PqSummary summary;
   double miou = 0;        // percent
-  double mask_ap = -1;    // percent, COCO AP@[.5:.95]; -1: the set has no thing instances
+  // percent, COCO AP@[.5:.95]; -1: the set has no thing instances or the model no instance
+  // inference (maskformer)
+  double mask_ap = -1;
   double mask_ap50 = -1;  // percent
   std::size_t images = 0;
   double seconds = 0;

@@ -21,6 +21,32 @@ torch::Tensor sigmoid_ce_loss(const torch::Tensor& logits, const torch::Tensor& 
   return loss.mean(1).sum() / num_masks;
 }
 
+torch::Tensor sigmoid_focal_loss(const torch::Tensor& logits, const torch::Tensor& targets,
+                                 double num_masks) {
+  constexpr double alpha = 0.25;
+  auto prob = logits.sigmoid();
+  auto ce = F::binary_cross_entropy_with_logits(
+      logits, targets, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone));
+  auto p_t = prob * targets + (1 - prob) * (1 - targets);
+  auto loss = ce * (1 - p_t).pow(2);
+  auto alpha_t = alpha * targets + (1 - alpha) * (1 - targets);
+  return (alpha_t * loss).mean(1).sum() / num_masks;
+}
+
+torch::Tensor batch_sigmoid_focal_cost(const torch::Tensor& logits, const torch::Tensor& targets) {
+  constexpr double alpha = 0.25;
+  const auto hw = logits.size(1);
+  auto none = F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone);
+  auto prob = logits.sigmoid();
+  auto pos = (1 - prob).pow(2) *
+             F::binary_cross_entropy_with_logits(logits, torch::ones_like(logits), none);
+  auto neg =
+      prob.pow(2) * F::binary_cross_entropy_with_logits(logits, torch::zeros_like(logits), none);
+  auto loss = torch::einsum("nc,mc->nm", {pos * alpha, targets}) +
+              torch::einsum("nc,mc->nm", {neg * (1 - alpha), 1 - targets});
+  return loss / static_cast<double>(hw);
+}
+
 torch::Tensor batch_dice_cost(const torch::Tensor& logits, const torch::Tensor& targets) {
   auto inputs = logits.sigmoid().flatten(1);
   auto numerator = 2 * torch::einsum("nc,mc->nm", {inputs, targets});

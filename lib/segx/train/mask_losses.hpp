@@ -1,5 +1,6 @@
 // Mask losses of Mask2Former's SetCriterion and matcher: sigmoid cross-entropy and dice, both per
-// matched pair and as all-pairs cost matrices, and PointRend's point sampling.
+// matched pair and as all-pairs cost matrices, and PointRend's point sampling; the original
+// MaskFormer's sigmoid focal loss and cost.
 #pragma once
 #include <torch/types.h>
 
@@ -11,9 +12,16 @@ torch::Tensor dice_loss(const torch::Tensor& logits, const torch::Tensor& target
 // Sigmoid binary cross-entropy, mean over points, summed over rows, divided by num_masks.
 torch::Tensor sigmoid_ce_loss(const torch::Tensor& logits, const torch::Tensor& targets, double num_masks);
 
+// RetinaNet's sigmoid focal loss (alpha 0.25, gamma 2), mean over points, summed over rows,
+// divided by num_masks (MaskFormer's loss_mask).
+torch::Tensor sigmoid_focal_loss(const torch::Tensor& logits, const torch::Tensor& targets,
+                                 double num_masks);
+
 // All-pairs costs: logits [N, P] x targets [M, P] -> [N, M].
 torch::Tensor batch_dice_cost(const torch::Tensor& logits, const torch::Tensor& targets);
 torch::Tensor batch_sigmoid_ce_cost(const torch::Tensor& logits, const torch::Tensor& targets);
+// The focal loss of every pair, mean over points (MaskFormer's matching cost).
+torch::Tensor batch_sigmoid_focal_cost(const torch::Tensor& logits, const torch::Tensor& targets);
 
 // Bilinear samples of input [N, C, H, W] at normalised points [N, P, 2] in [0, 1]^2 (x, y),
 // align_corners=False, zero padding -> [N, C, P].

@@ -1,4 +1,5 @@
-// Hungarian matcher and SetCriterion, following Mask2Former's matcher.py and criterion.py.
+// Hungarian matcher and SetCriterion, following Mask2Former's matcher.py and criterion.py, and
+// the original MaskFormer's for CriterionVariant::MaskFormer.
 #include "segx/train/set_criterion.hpp"
 
 #include <torch/nn/functional.h>
@@ -11,6 +12,55 @@
 
 namespace segx::train {
 namespace F = torch::nn::functional;
+
+namespace {
+
+// The matching costs [Q, N] of one image, summed in upstream's order (mask, class, dice).
+// out: [Q, h, w] logits; tgt: [N, Ht, Wt]; class_cost: [Q, N], already weighted.
+
+// Mask2Former: sigmoid-CE and dice costs on random points, one set shared by all masks so that
+// the cost matrix is cheap to build.
+torch::Tensor point_mask_cost(const torch::Tensor& out, const torch::Tensor& tgt,
+                              const torch::Tensor& class_cost, const CriterionOptions& options,
+                              at::Generator* generator) {
+  auto points = random_points(1, options.num_points, out.options(), generator);
+  auto out_masks = out.unsqueeze(1);
+  auto tgt_masks = tgt.to(out_masks.options()).unsqueeze(1);
+  auto tgt_points =
+      point_sample(tgt_masks, points.repeat({tgt.size(0), 1, 1})).squeeze(1).to(torch::kFloat);
+  auto out_points =
+      point_sample(out_masks, points.repeat({out.size(0), 1, 1})).squeeze(1).to(torch::kFloat);
+  return options.mask_weight * batch_sigmoid_ce_cost(out_points, tgt_points) + class_cost +
+         options.dice_weight * batch_dice_cost(out_points, tgt_points);
+}
+
+// MaskFormer: focal and dice costs on every pixel of the predictions' grid, the targets
+// nearest-downsampled to it.
+torch::Tensor whole_mask_cost(const torch::Tensor& out, const torch::Tensor& tgt,
+                              const torch::Tensor& class_cost, const CriterionOptions& options) {
+  auto small = at::upsample_nearest2d(tgt.to(out.options()).unsqueeze(1),
+                                      {out.size(1), out.size(2)}, c10::nullopt, c10::nullopt);
+  auto tgt_flat = small.squeeze(1).flatten(1).to(torch::kFloat);
+  auto out_flat = out.flatten(1).to(torch::kFloat);
+  return options.mask_weight * batch_sigmoid_focal_cost(out_flat, tgt_flat) + class_cost +
+         options.dice_weight * batch_dice_cost(out_flat, tgt_flat);
+}
+
+// Masks [Ht_i, Wt_i] zero-padded to the largest height and width and stacked, as upstream's
+// nested_tensor_from_tensor_list.
+torch::Tensor pad_and_stack(const std::vector<torch::Tensor>& masks) {
+  int64_t h = 0, w = 0;
+  for (const auto& m : masks) {
+    h = std::max(h, m.size(0));
+    w = std::max(w, m.size(1));
+  }
+  std::vector<torch::Tensor> padded;
+  for (const auto& m : masks)
+    padded.push_back(F::pad(m, F::PadFuncOptions({0, w - m.size(1), 0, h - m.size(0)})));
+  return torch::stack(padded);
+}
+
+}  // namespace
 
 std::vector<Assignment> hungarian_match(const LayerPredictions& predictions,
                                         const std::vector<InstanceTargets>& targets,
@@ -40,16 +90,12 @@ std::vector<Assignment> hungarian_match(const LayerPredictions& predictions,
                                              static_cast<int>(num_targets)));
       continue;
     }
-    // All masks share one set of random points so the cost matrix is cheap to build.
-    auto points = random_points(1, options.num_points, predictions.mask_logits.options(),
-                                generators ? &generators->at(b) : nullptr);
-    auto out_masks = predictions.mask_logits[b].unsqueeze(1);
-    auto tgt_masks = target.masks.to(out_masks.options()).unsqueeze(1);
-    auto tgt_points = point_sample(tgt_masks, points.repeat({num_targets, 1, 1})).squeeze(1).to(torch::kFloat);
-    auto out_points = point_sample(out_masks, points.repeat({num_queries, 1, 1})).squeeze(1).to(torch::kFloat);
-    auto cost = options.mask_weight * batch_sigmoid_ce_cost(out_points, tgt_points) +
-                options.class_weight * cost_class.to(torch::kFloat) +
-                options.dice_weight * batch_dice_cost(out_points, tgt_points);
+    const auto& out = predictions.mask_logits[b];
+    auto class_cost = options.class_weight * cost_class.to(torch::kFloat);
+    auto cost = options.variant == CriterionVariant::MaskFormer
+                    ? whole_mask_cost(out, target.masks, class_cost, options)
+                    : point_mask_cost(out, target.masks, class_cost, options,
+                                      generators ? &generators->at(b) : nullptr);
     auto cpu = cost.reshape({num_queries, num_targets}).to(torch::kCPU, torch::kDouble).contiguous();
     result.push_back(linear_sum_assignment(cpu.data_ptr<double>(), static_cast<int>(num_queries),
                                            static_cast<int>(num_targets)));
@@ -140,9 +186,34 @@ std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
   std::vector<torch::Tensor> matched_targets;
   for (std::size_t k = 0; k < batch_idx.size(); ++k)
     matched_targets.push_back(targets[batch_idx[k]].masks[target_idx[k]]);
-  auto tgt_masks = torch::stack(matched_targets).to(src_masks.options()).unsqueeze(1);
-  src_masks = src_masks.unsqueeze(1);
+  if (options_.variant == CriterionVariant::MaskFormer) {
+    auto mask_terms = whole_mask_losses(src_masks, pad_and_stack(matched_targets), num_masks);
+    losses.insert(mask_terms.begin(), mask_terms.end());
+    return losses;
+  }
+  auto mask_terms = point_sampled_mask_losses(src_masks, torch::stack(matched_targets), indices,
+                                              num_masks, generators);
+  losses.insert(mask_terms.begin(), mask_terms.end());
+  return losses;
+}
 
+std::map<std::string, torch::Tensor> SetCriterion::whole_mask_losses(const torch::Tensor& src_masks,
+                                                                     const torch::Tensor& tgt_masks,
+                                                                     double num_masks) const {
+  // Predictions upsampled to the targets' grid (upstream's TODO: the padding counts too).
+  auto src = at::upsample_bilinear2d(src_masks.unsqueeze(1), {tgt_masks.size(1), tgt_masks.size(2)},
+                                     false, c10::nullopt, c10::nullopt)
+                 .flatten(1);
+  auto tgt = tgt_masks.to(src.options()).flatten(1);
+  return {{"loss_mask", sigmoid_focal_loss(src, tgt, num_masks)},
+          {"loss_dice", dice_loss(src, tgt, num_masks)}};
+}
+
+std::map<std::string, torch::Tensor> SetCriterion::point_sampled_mask_losses(
+    const torch::Tensor& matched_masks, const torch::Tensor& matched_targets,
+    const std::vector<Assignment>& indices, double num_masks, ImageGenerators* generators) const {
+  auto src_masks = matched_masks.unsqueeze(1);
+  auto tgt_masks = matched_targets.to(src_masks.options()).unsqueeze(1);
   torch::Tensor points, point_labels;
   {
     torch::NoGradGuard no_grad;
@@ -166,9 +237,8 @@ std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
     point_labels = point_sample(tgt_masks, points).squeeze(1);
   }
   auto point_logits = point_sample(src_masks, points).squeeze(1);
-  losses["loss_mask"] = sigmoid_ce_loss(point_logits, point_labels, num_masks);
-  losses["loss_dice"] = dice_loss(point_logits, point_labels, num_masks);
-  return losses;
+  return {{"loss_mask", sigmoid_ce_loss(point_logits, point_labels, num_masks)},
+          {"loss_dice", dice_loss(point_logits, point_labels, num_masks)}};
 }
 
 LossTerms SetCriterion::operator()(const LayerPredictions& final_layer,

@@ -1,6 +1,10 @@
 // Mask2Former's training objective: Hungarian matching of queries to ground-truth masks per image
 // (class + sigmoid-CE + dice costs on shared random points) and the matched losses (weighted
 // cross-entropy with a no-object class, point-sampled mask CE and dice) with deep supervision.
+// The original MaskFormer's (CriterionVariant::MaskFormer, criterion.py and matcher.py there):
+// the same matching and losses on whole masks instead of points, with a sigmoid focal loss in
+// place of the cross-entropy: costs on the predictions' grid (targets nearest-downsampled),
+// losses on the targets' grid (predictions bilinearly upsampled).
 //
 // Extensions for OneFormer and DaTaSeg co-training (all optional; defaults give Mask2Former):
 // - InstanceTargets::label_space (bool [K]): the image's dataset label space; logits of other
@@ -51,13 +55,16 @@ struct ContrastiveInputs {
   bool defined() const { return queries.defined() && texts.defined() && logit_scale.defined(); }
 };
 
+enum class CriterionVariant { Mask2Former, MaskFormer };
+
 struct CriterionOptions {
+  CriterionVariant variant = CriterionVariant::Mask2Former;  // the model's architecture
   int num_classes = 0;            // K, without the no-object class
   double no_object_weight = 0.1;  // eos_coef
   double class_weight = 2.0;
   double mask_weight = 5.0;
   double dice_weight = 5.0;
-  int num_points = 112 * 112;     // K points per mask for matching and losses
+  int num_points = 112 * 112;  // K points per mask for matching and losses (Mask2Former)
   double oversample_ratio = 3.0;
   double importance_ratio = 0.75;
   double projection_weight = 5.0;   // loss_proj (boxes-only images) and its matching cost
@@ -106,6 +113,14 @@ class SetCriterion {
                                                     double num_masks,
                                                     ImageGenerators* generators,
                                                     double class_normalizer) const;
+  // loss_mask and loss_dice of matched masks [N, h, w] and their targets [N, Ht, Wt], grouped
+  // by image in batch order (`indices`).
+  std::map<std::string, torch::Tensor> point_sampled_mask_losses(
+      const torch::Tensor& src_masks, const torch::Tensor& tgt_masks,
+      const std::vector<Assignment>& indices, double num_masks, ImageGenerators* generators) const;
+  std::map<std::string, torch::Tensor> whole_mask_losses(const torch::Tensor& src_masks,
+                                                         const torch::Tensor& tgt_masks,
+                                                         double num_masks) const;
   CriterionOptions options_;
 };
 

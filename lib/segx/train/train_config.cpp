@@ -154,20 +154,26 @@ const Table<TrainConfig>& loss_table() {
   static const Table<TrainConfig> table = [] {
     Table<TrainConfig> t;
     t.field(
-        "class_weight", [](auto& c) -> auto& { return c.criterion.class_weight; },
-        "weight of the classification loss and matching cost (CLASS_WEIGHT)");
+         "class_weight", [](auto& c) -> auto& { return c.criterion.class_weight; },
+         "weight of the classification loss and matching cost (CLASS_WEIGHT; the original "
+         "MaskFormer fixes both to 1)")
+        .default_doc("2.0; 1.0 for maskformer");
     t.field(
-        "mask_weight", [](auto& c) -> auto& { return c.criterion.mask_weight; },
-        "weight of the mask binary cross-entropy (MASK_WEIGHT)");
+         "mask_weight", [](auto& c) -> auto& { return c.criterion.mask_weight; },
+         "weight of the mask binary cross-entropy, for maskformer the sigmoid focal loss "
+         "(MASK_WEIGHT)")
+        .default_doc("5.0; 20.0 for maskformer");
     t.field(
-        "dice_weight", [](auto& c) -> auto& { return c.criterion.dice_weight; },
-        "weight of the mask dice loss (DICE_WEIGHT)");
+         "dice_weight", [](auto& c) -> auto& { return c.criterion.dice_weight; },
+         "weight of the mask dice loss (DICE_WEIGHT)")
+        .default_doc("5.0; 1.0 for maskformer");
     t.field(
         "no_object_weight", [](auto& c) -> auto& { return c.criterion.no_object_weight; },
         "classification weight of the no-object class (NO_OBJECT_WEIGHT)");
     t.field(
          "num_points", [](auto& c) -> auto& { return c.criterion.num_points; },
-         "points sampled per mask for matching and the mask losses (TRAIN_NUM_POINTS)")
+         "points sampled per mask for matching and the mask losses (TRAIN_NUM_POINTS); "
+         "maskformer uses whole masks and ignores it, as the two ratios below")
         .positive();
     t.field(
          "oversample_ratio", [](auto& c) -> auto& { return c.criterion.oversample_ratio; },
@@ -286,7 +292,8 @@ const Table<TrainConfig>& train_table() {
               "training augmentation: large-scale jitter, fixed-size crop, flip");
     t.section(
         "loss", [](auto& c) -> auto& { return c; }, loss_table(),
-        "the set criterion (Mask2Former's Hungarian-matched losses)");
+        "the set criterion (Hungarian-matched losses: Mask2Former's on sampled points, for "
+        "maskformer the original MaskFormer's on whole masks)");
     t.section("text_encoder", &C::text_encoder, text_encoder_table(),
               "OneFormer's text side, trained with the model (MODEL.TEXT_ENCODER.*); inference "
               "does not use it");
@@ -325,6 +332,8 @@ TrainConfig parse_train_config(const std::string& text, const std::string& sourc
   const Origin origin{source, "", true};
   train_table().read(j, c, origin);
   check_across_keys(c, origin);
+  if (j.contains("loss") && j["loss"].is_object())
+    for (const auto& item : j["loss"].items()) c.loss_keys.insert(item.key());
 
   auto path = [&](const std::string& p) {
     if (p.empty() || p == "-" || fs::path(p).is_absolute()) return p;
@@ -381,6 +390,19 @@ model::ModelConfig resolve_model_config(const TrainConfig& config, const TrainCl
   if (!j.contains("thing_classes")) j["thing_classes"] = classes.thing_indices();
   // Warnings were given when the training config was read.
   return model::read_model_config(j, {config.model_source, config.model_prefix, false});
+}
+
+CriterionOptions criterion_options(const TrainConfig& config, const model::ModelConfig& model) {
+  auto o = config.criterion;
+  o.num_classes = model.num_classes;
+  if (model.is_maskformer()) {
+    o.variant = CriterionVariant::MaskFormer;
+    // MaskFormer's weights (its matcher's cost_class is 1 too) where the file sets none.
+    if (!config.loss_keys.count("class_weight")) o.class_weight = 1.0;
+    if (!config.loss_keys.count("mask_weight")) o.mask_weight = 20.0;
+    if (!config.loss_keys.count("dice_weight")) o.dice_weight = 1.0;
+  }
+  return o;
 }
 
 std::vector<config::KeyDoc> train_config_keys() {

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "segx/model/config.hpp"
@@ -56,6 +57,7 @@ struct TrainConfig {
   std::string weights;       // optional initial weights (fine-tuning a converted checkpoint)
   SolverOptions solver;
   CriterionOptions criterion;  // num_classes filled from the label space
+  std::set<std::string> loss_keys;        // the keys the file sets under "loss"
   double contrastive_temperature = 0.07;  // OneFormer: initial temperature (learnable)
   TextEncoderOptions text_encoder;
   bool deep_supervision = true;
@@ -81,6 +83,11 @@ TrainConfig load_train_config(const std::string& path);
 // thing_classes come from the classes when the model JSON leaves them out; Error(Config) when
 // it disagrees with them.
 model::ModelConfig resolve_model_config(const TrainConfig& config, const TrainClasses& classes);
+
+// The criterion for `model`: the file's loss settings, num_classes, and for the original
+// MaskFormer its variant and its default weights (class 1, mask 20, dice 1) where the file
+// sets none.
+CriterionOptions criterion_options(const TrainConfig& config, const model::ModelConfig& model);
 
 // Every key of the training config, for segx-config(5) (the inline model's are the model
 // config's: model::model_config_keys()).

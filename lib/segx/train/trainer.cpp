@@ -126,7 +126,7 @@ Trainer::Trainer(TrainConfig config, TrainClasses classes, std::vector<TrainData
   model_->set_training(true);
   module_ = std::make_shared<NamedTensorModule>(all_tensors());
   build_optimizer();
-  config_.criterion.num_classes = model_config_.num_classes;
+  config_.criterion = criterion_options(config_, model_config_);
   criterion_ = std::make_unique<SetCriterion>(config_.criterion);
   const auto& s = config_.solver;
   schedule_.base_lr = s.base_lr;
