@@ -10,13 +10,6 @@ namespace segx::model {
 
 at::Tensor ms_deform_attn_core(const at::Tensor& value, const SpatialShapes& shapes,
                                const at::Tensor& loc, const at::Tensor& weights) {
-  const bool differentiable =
-      at::GradMode::is_enabled() &&
-      (value.requires_grad() || loc.requires_grad() || weights.requires_grad());
-  const bool all_float = value.scalar_type() == at::kFloat && loc.scalar_type() == at::kFloat &&
-                         weights.scalar_type() == at::kFloat;
-  if (value.is_cpu() && all_float && !differentiable)
-    return ms_deform_attn_sample_cpu(value, shapes, loc, weights);
   const auto n = value.size(0), m = value.size(2), d = value.size(3);
   const auto lq = loc.size(1), l = loc.size(3), p = loc.size(4);
   auto grids = 2 * loc - 1;
@@ -48,6 +41,20 @@ MSDeformAttn::MSDeformAttn(Weights& w, const std::string& prefix, std::int64_t d
   }
 }
 
+namespace {
+
+// Where the one-pass CPU sampling applies: float32 CPU tensors that need no gradient.
+bool sample_on_cpu(const at::Tensor& value, const at::Tensor& offsets, const at::Tensor& weights) {
+  const bool differentiable =
+      at::GradMode::is_enabled() &&
+      (value.requires_grad() || offsets.requires_grad() || weights.requires_grad());
+  const bool all_float = value.scalar_type() == at::kFloat && offsets.scalar_type() == at::kFloat &&
+                         weights.scalar_type() == at::kFloat;
+  return value.is_cpu() && all_float && !differentiable;
+}
+
+}  // namespace
+
 at::Tensor MSDeformAttn::operator()(const at::Tensor& query, const at::Tensor& ref,
                                     const at::Tensor& input, const SpatialShapes& shapes,
                                     Trace* trace, const std::string& tag) const {
@@ -56,16 +63,23 @@ at::Tensor MSDeformAttn::operator()(const at::Tensor& query, const at::Tensor& r
   auto offsets = sampling_offsets(query).view({n, lq, heads, levels, points, 2});
   auto aw = at::softmax(attention_weights(query).view({n, lq, heads, levels * points}), -1)
                 .view({n, lq, heads, levels, points});
-  std::vector<float> norm;
-  for (const auto& [h, w] : shapes) {
-    norm.push_back(static_cast<float>(w));
-    norm.push_back(static_cast<float>(h));
-  }
-  auto normalizer = at::tensor(norm, query.options()).view({1, 1, 1, levels, 1, 2});
-  auto loc = ref.view({n, lq, 1, levels, 1, 2}) + offsets / normalizer;
-  auto out = ms_deform_attn_core(value, shapes, loc, aw);
+  // Upstream's sampling locations: reference point + offset / (level width, level height).
+  auto locations = [&] {
+    std::vector<float> norm;
+    for (const auto& [h, w] : shapes) {
+      norm.push_back(static_cast<float>(w));
+      norm.push_back(static_cast<float>(h));
+    }
+    auto normalizer = at::tensor(norm, query.options()).view({1, 1, 1, levels, 1, 2});
+    return ref.view({n, lq, 1, levels, 1, 2}) + offsets / normalizer;
+  };
+  // The one-pass sampling computes each location itself (the same float operations), which
+  // saves a broadcast over [N, Lq, M, L, P, 2] that cost more than the sampling.
+  const bool on_cpu = sample_on_cpu(value, offsets, aw);
+  auto out = on_cpu ? ms_deform_attn_sample_cpu(value, shapes, ref, offsets, aw)
+                    : ms_deform_attn_core(value, shapes, locations(), aw);
   record(trace, tag + "value", value);
-  record(trace, tag + "sampling_locations", loc);
+  if (trace) record(trace, tag + "sampling_locations", locations());
   record(trace, tag + "attention_weights", aw);
   record(trace, tag + "output", out);
   return output_proj(out);

@@ -12,18 +12,19 @@ namespace segx::model {
 
 using SpatialShapes = std::vector<std::pair<std::int64_t, std::int64_t>>;
 
-// The sampling of MSDeformAttn: value [N, S, M, D], sampling_locations [N, Lq, M, L, P, 2] in
-// [0, 1], attention_weights [N, Lq, M, L, P] -> [N, Lq, M*D]. Float32 on the CPU without
-// gradients: ms_deform_attn_sample_cpu; otherwise the official ms_deform_attn_core_pytorch
-// (grid_sample per level, differentiable, any device).
+// The sampling of MSDeformAttn as the official ms_deform_attn_core_pytorch (grid_sample per
+// level; differentiable, any device): value [N, S, M, D], sampling_locations [N, Lq, M, L, P, 2]
+// in [0, 1], attention_weights [N, Lq, M, L, P] -> [N, Lq, M*D].
 at::Tensor ms_deform_attn_core(const at::Tensor& value, const SpatialShapes& shapes,
                                const at::Tensor& sampling_locations,
                                const at::Tensor& attention_weights);
 
-// The same sums in one threaded pass over the queries, without grid_sample's intermediate
-// tensors (ms_deform_attn_cpu.cpp): float32 CPU tensors, no autograd.
+// The same sums in one threaded pass (ms_deform_attn_cpu.cpp), for float32 CPU tensors without
+// autograd, from reference_points [N, Lq, L, 2] and sampling_offsets [N, Lq, M, L, P, 2] (in
+// pixels of each level), the locations computed on the fly as upstream computes them.
 at::Tensor ms_deform_attn_sample_cpu(const at::Tensor& value, const SpatialShapes& shapes,
-                                     const at::Tensor& sampling_locations,
+                                     const at::Tensor& reference_points,
+                                     const at::Tensor& sampling_offsets,
                                      const at::Tensor& attention_weights);
 
 struct MSDeformAttn {

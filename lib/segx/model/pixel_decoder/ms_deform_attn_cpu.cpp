@@ -29,10 +29,12 @@ bool avx2_usable() {
 
 }  // namespace
 
-at::Tensor ms_deform_attn_sample_cpu(const at::Tensor& value_in, const SpatialShapes& shapes,
-                                     const at::Tensor& locations_in, const at::Tensor& weights_in) {
-  const auto value = value_in.contiguous();
-  const auto locations = locations_in.contiguous();
+at::Tensor ms_deform_attn_sample_cpu(const at::Tensor& value, const SpatialShapes& shapes,
+                                     const at::Tensor& reference_in, const at::Tensor& offsets_in,
+                                     const at::Tensor& weights_in) {
+  const auto by_head = value.permute({0, 2, 1, 3}).contiguous();  // [N, M, S, D]
+  const auto reference = reference_in.contiguous();
+  const auto offsets = offsets_in.contiguous();
   const auto weights = weights_in.contiguous();
   std::vector<SamplingLevel> levels;
   std::int64_t start = 0;
@@ -41,20 +43,22 @@ at::Tensor ms_deform_attn_sample_cpu(const at::Tensor& value_in, const SpatialSh
     start += h * w;
   }
   const std::int64_t n = value.size(0), m = value.size(2), d = value.size(3);
-  auto out = at::zeros({n, locations.size(1), m * d}, value.options());
-  const SamplingArgs args{value.data_ptr<float>(),
-                          locations.data_ptr<float>(),
+  const std::int64_t lq = offsets.size(1);
+  auto out = at::zeros({n, lq, m * d}, value.options());
+  const SamplingArgs args{by_head.data_ptr<float>(),
+                          reference.data_ptr<float>(),
+                          offsets.data_ptr<float>(),
                           weights.data_ptr<float>(),
                           out.data_ptr<float>(),
                           value.size(1),
                           m,
                           d,
-                          locations.size(1),
-                          locations.size(3),
-                          locations.size(4),
+                          lq,
+                          offsets.size(3),
+                          offsets.size(4),
                           levels.data()};
   const bool avx2 = avx2_usable();
-  at::parallel_for(0, n * args.lq, 64, [&](std::int64_t begin, std::int64_t end) {
+  at::parallel_for(0, n * m * lq, 256, [&](std::int64_t begin, std::int64_t end) {
 #if defined(SEGX_HAVE_AVX2_BUILD)
     if (avx2) return sample_queries_avx2(args, begin, end);
 #endif

@@ -13,11 +13,14 @@ struct SamplingLevel {
   std::int64_t h, w, start;
 };
 
-// Raw pointers and sizes of one ms_deform_attn_sample_cpu call (value [N, S, M, D], locations
-// [N, Lq, M, L, P, 2], weights [N, Lq, M, L, P], out [N, Lq, M*D]; all contiguous float32).
+// Raw pointers and sizes of one ms_deform_attn_sample_cpu call, all contiguous float32:
+// value [N, M, S, D] (head-major: one head's map is one block, which the sampling of that head
+// keeps in cache), reference [N, Lq, L, 2], offsets [N, Lq, M, L, P, 2], weights
+// [N, Lq, M, L, P], out [N, Lq, M*D].
 struct SamplingArgs {
   const float* value;
-  const float* locations;
+  const float* reference;
+  const float* offsets;
   const float* weights;
   float* out;
   std::int64_t s, m, d, lq, levels, points;
@@ -26,46 +29,50 @@ struct SamplingArgs {
 
 namespace {
 
-// Samples queries [begin, end). kD > 0 fixes the channels per head at compile time, so the
-// accumulator lives in registers and the channel loop is unrolled into vector FMAs; kD == 0
-// reads it from the arguments.
+// Samples work items [begin, end), item = (batch * M + head) * Lq + query: one head at a time
+// over all queries. kD > 0 fixes the channels per head at compile time, so the accumulator lives
+// in registers and the channel loop becomes vector FMAs; kD == 0 reads it from the arguments.
 template <int kD>
 void sample_queries(const SamplingArgs& a, std::int64_t begin, std::int64_t end) {
   const std::int64_t d = kD > 0 ? kD : a.d;
-  const std::int64_t stride = a.m * d;  // floats between two pixels of one head
-  for (std::int64_t i = begin; i < end; ++i) {
-    const float* batch = a.value + (i / a.lq) * a.s * stride;
-    for (std::int64_t h = 0; h < a.m; ++h) {
-      float* out = a.out + i * stride + h * d;
-      float acc[kD > 0 ? kD : 1] = {};
-      float* sum = kD > 0 ? acc : out;
-      for (std::int64_t l = 0; l < a.levels; ++l) {
-        const SamplingLevel& lv = a.level[l];
-        const float* rows = batch + lv.start * stride + h * d;
-        const float fw = static_cast<float>(lv.w), fh = static_cast<float>(lv.h);
-        for (std::int64_t p = 0; p < a.points; ++p) {
-          const std::int64_t k = ((i * a.m + h) * a.levels + l) * a.points + p;
-          // grid_sample's unnormalisation of grid = 2 * loc - 1 (align_corners=False).
-          const float gx = 2 * a.locations[2 * k] - 1, gy = 2 * a.locations[2 * k + 1] - 1;
-          const float x = ((gx + 1) * fw - 1) / 2, y = ((gy + 1) * fh - 1) / 2;
-          if (!(x > -1 && y > -1 && x < fw && y < fh)) continue;  // no corner inside (or NaN)
-          const auto x0 = static_cast<std::int64_t>(std::floor(x));
-          const auto y0 = static_cast<std::int64_t>(std::floor(y));
-          const float fx = x - static_cast<float>(x0), fy = y - static_cast<float>(y0);
-          const float weight = a.weights[k];
-          const float corner[4] = {(1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx};
-          for (int c = 0; c < 4; ++c) {
-            const std::int64_t xx = x0 + (c & 1), yy = y0 + (c >> 1);
-            if (xx < 0 || yy < 0 || xx >= lv.w || yy >= lv.h) continue;  // zeros outside
-            const float coef = weight * corner[c];
-            const float* v = rows + (yy * lv.w + xx) * stride;
-            for (std::int64_t j = 0; j < d; ++j) sum[j] += coef * v[j];
-          }
+  for (std::int64_t item = begin; item < end; ++item) {
+    const std::int64_t q = item % a.lq, bh = item / a.lq, h = bh % a.m, b = bh / a.m;
+    const std::int64_t i = b * a.lq + q;  // the query's row in [N * Lq]
+    const float* map = a.value + bh * a.s * d;
+    float* out = a.out + (i * a.m + h) * d;
+    float acc[kD > 0 ? kD : 1] = {};
+    float* sum = kD > 0 ? acc : out;
+    for (std::int64_t l = 0; l < a.levels; ++l) {
+      const SamplingLevel& lv = a.level[l];
+      const float* rows = map + lv.start * d;
+      const float fw = static_cast<float>(lv.w), fh = static_cast<float>(lv.h);
+      const float ref_x = a.reference[(i * a.levels + l) * 2];
+      const float ref_y = a.reference[(i * a.levels + l) * 2 + 1];
+      for (std::int64_t p = 0; p < a.points; ++p) {
+        const std::int64_t k = ((i * a.m + h) * a.levels + l) * a.points + p;
+        // Upstream's location (reference + offset / size), then grid_sample's unnormalisation
+        // of grid = 2 * location - 1 (align_corners=False), in the same float operations.
+        const float loc_x = ref_x + a.offsets[2 * k] / fw;
+        const float loc_y = ref_y + a.offsets[2 * k + 1] / fh;
+        const float gx = 2 * loc_x - 1, gy = 2 * loc_y - 1;
+        const float x = ((gx + 1) * fw - 1) / 2, y = ((gy + 1) * fh - 1) / 2;
+        if (!(x > -1 && y > -1 && x < fw && y < fh)) continue;  // no corner inside (or NaN)
+        const auto x0 = static_cast<std::int64_t>(std::floor(x));
+        const auto y0 = static_cast<std::int64_t>(std::floor(y));
+        const float fx = x - static_cast<float>(x0), fy = y - static_cast<float>(y0);
+        const float weight = a.weights[k];
+        const float corner[4] = {(1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx};
+        for (int c = 0; c < 4; ++c) {
+          const std::int64_t xx = x0 + (c & 1), yy = y0 + (c >> 1);
+          if (xx < 0 || yy < 0 || xx >= lv.w || yy >= lv.h) continue;  // zeros outside
+          const float coef = weight * corner[c];
+          const float* v = rows + (yy * lv.w + xx) * d;
+          for (std::int64_t j = 0; j < d; ++j) sum[j] += coef * v[j];
         }
       }
-      if constexpr (kD > 0)
-        for (std::int64_t j = 0; j < kD; ++j) out[j] = acc[j];
     }
+    if constexpr (kD > 0)
+      for (std::int64_t j = 0; j < kD; ++j) out[j] = acc[j];
   }
 }
 
