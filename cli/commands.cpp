@@ -28,9 +28,12 @@ const std::vector<Command>& commands() {
       {"convert", "convert datasets between formats, generate synthetic data, lint", setup_convert},
       {"eval", "evaluate predictions: PQ, mIoU, COCO AP", setup_eval},
       {"vocab", "build, check, diff and apply a unified label space across datasets", setup_vocab},
-      {"infer", "run Mask2Former/OneFormer on images: panoptic, instance or semantic output",
+      {"infer",
+       "run Mask2Former/OneFormer/MaskFormer on images: panoptic, instance or semantic output",
        SEGX_TORCH_SETUP(setup_infer)},
-      {"train", "train Mask2Former or OneFormer from a JSON description: datasets, model, solver",
+      {"train",
+       "train Mask2Former, OneFormer or MaskFormer from a JSON description: datasets, model, "
+       "solver",
        SEGX_TORCH_SETUP(setup_train)},
       {"visualize", "draw overlays, comparisons, contact sheets and plots", setup_visualize},
       // The docs describe every command's options, those of the LibTorch commands included.

@@ -33,7 +33,8 @@ TRAIN_END = "<!-- /train-table -->"
 # results file -> the script that writes it; the table's order
 BENCHES = [("eval_pq", "bench_eval_pq.sh"), ("eval_miou", "bench_eval_miou.sh"),
            ("eval_ap", "bench_eval_ap.sh"), ("convert", "bench_convert.sh"),
-           ("infer", "bench_infer.sh"), ("vocab_apply", "bench_vocab_apply.sh")]
+           ("infer", "bench_infer.sh"), ("model_forward", "bench_model_forward.sh"),
+           ("vocab_apply", "bench_vocab_apply.sh")]
 
 
 def fail(msg, code=65):
@@ -52,8 +53,9 @@ def secs(s):
 def cell(side):
     text = secs(side["wall_s"])
     if side.get("time_from") != "output":
-        text += f", {side['rss_mb']:.0f} MB"
-    return text
+        return text + f", {side['rss_mb']:.0f} MB"
+    # A time the tool printed (a model forward): the peak RSS is still the whole process's.
+    return text + f" (process peak {side['rss_mb']:.0f} MB)" if side.get("rss_mb") else text
 
 
 def render(results_dir):
