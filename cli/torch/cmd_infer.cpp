@@ -2,8 +2,6 @@
 // optionally COCO panoptic JSON + PNGs, semantic PNGs and COCO results JSON in --out-dir
 // (infer::collect_input_images reads the inputs, infer::PredictionWriter writes the outputs).
 #include <nlohmann/json.hpp>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -33,39 +31,6 @@ struct InferOptions {
   bool overwrite = false;
 };
 
-// 8-bit RGB, as detectron2's read_image(format="RGB"): grayscale is replicated, alpha dropped
-// (both with a warning); other bit depths are refused.
-infer::RgbImage load_rgb(const std::string& path) {
-  if (!fs::exists(path))
-    fail(ErrorKind::NoInput, "cannot open '{}': No such file or directory", path);
-  cv::Mat m = cv::imread(path, cv::IMREAD_UNCHANGED);
-  if (m.empty()) fail(ErrorKind::DataError, "'{}': not a readable image", path);
-  if (m.depth() != CV_8U)
-    fail(ErrorKind::DataError, "'{}': {}-bit images are not supported (8-bit RGB expected)", path,
-         m.depth() == CV_16U ? 16 : 32);
-  cv::Mat rgb;
-  switch (m.channels()) {
-    case 1:
-      log::warn("'{}': grayscale image, replicated to RGB", path);
-      cv::cvtColor(m, rgb, cv::COLOR_GRAY2RGB);
-      break;
-    case 3:
-      cv::cvtColor(m, rgb, cv::COLOR_BGR2RGB);
-      break;
-    case 4:
-      log::warn("'{}': alpha channel ignored", path);
-      cv::cvtColor(m, rgb, cv::COLOR_BGRA2RGB);
-      break;
-    default:
-      fail(ErrorKind::DataError, "'{}': {} channels (RGB expected)", path, m.channels());
-  }
-  infer::RgbImage im;
-  im.width = rgb.cols;
-  im.height = rgb.rows;
-  im.data.assign(rgb.data, rgb.data + rgb.total() * 3);
-  return im;
-}
-
 int run_infer(const InferOptions& o) {
   const auto inputs = infer::collect_input_images(o.inputs);
   const auto& files = inputs.images;
@@ -79,7 +44,7 @@ int run_infer(const InferOptions& o) {
   for (std::size_t start = 0; start < files.size(); start += o.batch_size) {
     std::vector<infer::RgbImage> batch;
     const auto end = std::min(files.size(), start + static_cast<std::size_t>(o.batch_size));
-    for (std::size_t i = start; i < end; ++i) batch.push_back(load_rgb(files[i].file));
+    for (std::size_t i = start; i < end; ++i) batch.push_back(infer::read_rgb_image(files[i].file));
     auto preds = predictor.predict(batch);
     for (std::size_t k = 0; k < preds.size(); ++k) {
       const auto& in = files[start + k];

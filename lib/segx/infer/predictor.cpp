@@ -107,8 +107,8 @@ at::Tensor resize_for_test(const at::Tensor& image, const model::InferenceConfig
   return x.round_().clamp_(0, 255).to(at::kByte)[0];
 }
 
-std::vector<Prediction> Predictor::predict(const std::vector<RgbImage>& images) {
-  auto& m = *impl_;
+std::vector<Prediction> Predictor::predict(const std::vector<RgbImage>& images) const {
+  const auto& m = *impl_;
   c10::InferenceMode guard;
   std::vector<at::Tensor> tensors;
   for (const auto& im : images)

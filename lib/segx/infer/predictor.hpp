@@ -14,7 +14,7 @@ struct PredictorOptions {
   // CLIP's BPE file bpe_simple_vocab_16e6.txt.gz (OneFormer only); empty: the config's
   // oneformer.tokenizer (relative to the config file). Error(Usage) when neither names one.
   std::string tokenizer;
-  std::string device = "cpu";         // "cpu" or "cuda" (Error(Unavailable) without CUDA)
+  std::string device = "cpu";  // "cpu" or "cuda" (Error(Unavailable) without CUDA)
   // panoptic | instance | semantic; instance with a maskformer model is Error(Usage)
   std::string task = "panoptic";
   int threads = 0;                    // 0: LibTorch's default
@@ -26,6 +26,11 @@ struct RgbImage {  // 8-bit RGB, row-major, 3 bytes per pixel
   int width = 0, height = 0;
   std::vector<std::uint8_t> data;
 };
+
+// An image file (PNG, JPEG, ... as OpenCV reads them) as 8-bit RGB, as detectron2's
+// read_image(format="RGB"): grayscale is replicated and alpha dropped (with a warning); other bit
+// depths are refused. Error(NoInput) when missing, Error(DataError) when unreadable.
+RgbImage read_rgb_image(const std::string& path);
 
 struct PredictedSegment {
   int id = 0;
@@ -62,7 +67,10 @@ class Predictor {
   ~Predictor();
   Predictor(const Predictor&) = delete;
   Predictor& operator=(const Predictor&) = delete;
-  std::vector<Prediction> predict(const std::vector<RgbImage>& images);
+  // Safe to call from several threads at once on one Predictor: the model is read-only once
+  // built. Each call runs on LibTorch's intra-op threads (PredictorOptions::threads, which the
+  // constructor sets for the whole process).
+  std::vector<Prediction> predict(const std::vector<RgbImage>& images) const;
   // The model's classes (background excluded), in contiguous order.
   std::vector<PredictedCategory> categories() const;
 
