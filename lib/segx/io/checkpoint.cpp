@@ -46,6 +46,9 @@ Format sniff(std::string_view head, std::uint64_t size) {
 }
 
 std::string read_head(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    fail(ErrorKind::NoInput, "cannot read '{}': Is a directory", path);
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(ErrorKind::NoInput, "cannot open '{}': {}", path, errno_text(errno));
   std::string head(kHeadBytes, '\0');

@@ -196,6 +196,9 @@ TEST(Checkpoint, MissingFilesAreNoInput) {
   for (auto read : {read_checkpoint, read_torch_checkpoint, read_detectron2_pkl})
     EXPECT_TRUE(
         has(refusal(read, "/nonexistent/model.pth", ErrorKind::NoInput), "/nonexistent/model.pth"));
+  const auto dir = test::temp_dir("ckpt_dir").string();
+  for (auto read : {read_checkpoint, read_torch_checkpoint, read_detectron2_pkl})
+    EXPECT_TRUE(has(refusal(read, dir, ErrorKind::NoInput), dir));
 }
 
 // Cut or corrupted archives: refused (libzip's checks, the CRC, the pickle's own), never read
