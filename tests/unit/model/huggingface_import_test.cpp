@@ -300,6 +300,47 @@ TEST(HuggingFaceImport, UnknownKeysAreReportedAsNotUsed) {
                             "Mask2FormerConfig"));
 }
 
+// preprocessor_config.json as transformers' processors write it, old and new.
+ModelConfig with_preprocessor(const json& pre) {
+  auto dir = changed_copy("m2f_swin_w7", {});
+  std::ofstream(dir / "preprocessor_config.json") << pre.dump();
+  ImportReport report;
+  return import_huggingface(dir.string(), report).config;
+}
+
+TEST(HuggingFaceImport, PreprocessorSizesAndNormalisation) {
+  // Mask2FormerImageProcessor: shortest/longest edge, size_divisor, mean and std on 0..1
+  auto c = with_preprocessor({{"size", {{"shortest_edge", 800}, {"longest_edge", 1333}}},
+                              {"size_divisor", 64},
+                              {"image_mean", {0.5, 0.5, 0.5}},
+                              {"image_std", {0.25, 0.25, 0.25}},
+                              {"image_processor_type", "Mask2FormerImageProcessor"}});
+  EXPECT_EQ(c.test.min_size, 800);
+  EXPECT_EQ(c.test.max_size, 1333);
+  EXPECT_EQ(c.size_divisibility, 64);
+  EXPECT_EQ(c.pixel_mean, (std::vector<double>{127.5, 127.5, 127.5}));
+  EXPECT_EQ(c.pixel_std, (std::vector<double>{63.75, 63.75, 63.75}));
+  // MaskFormerFeatureExtractor: size and max_size, size_divisibility
+  c = with_preprocessor({{"size", 640},
+                         {"max_size", 2560},
+                         {"size_divisibility", 32},
+                         {"feature_extractor_type", "MaskFormerFeatureExtractor"}});
+  EXPECT_EQ(c.test.min_size, 640);
+  EXPECT_EQ(c.test.max_size, 2560);
+  EXPECT_EQ(c.size_divisibility, 32);
+  // the fixed 384 x 384 the Mask2Former conversion script sets: not expressible, images as given
+  c = with_preprocessor({{"size", {{"height", 384}, {"width", 384}}}});
+  EXPECT_EQ(c.test.min_size, 0);
+  EXPECT_EQ(c.test.max_size, 0);
+  // thing ids outside the labels, and a rescale segx does not do, are refused
+  auto dir = changed_copy("m2f_swin_w7", {});
+  std::ofstream(dir / "preprocessor_config.json")
+      << json{{"metadata", {{"thing_ids", {0, 500}}}}}.dump();
+  expect_config_error(import_error(dir), {"preprocessor_config.json", "metadata", "thing id 500"});
+  std::ofstream(dir / "preprocessor_config.json") << json{{"do_rescale", false}}.dump();
+  expect_config_error(import_error(dir), {"do_rescale = false"});
+}
+
 TEST(HuggingFaceImport, Float16CheckpointsKeepTheirDtype) {
   auto dir = changed_copy("maskformer_r50_fpn", {}, [](io::TensorMap& t) {
     for (auto& [name, v] : t)

@@ -599,16 +599,23 @@ void read_preprocessor(const json& pre, const std::string& source, ModelConfig& 
       shortest = size->at("shortest_edge").get<int>();
       longest = size->value("longest_edge", 0);
     } else {
-      k.refuse("size", "segx resizes by the shortest edge (and caps the longest)");
+      // Mask2Former's conversion script sets {"height": 384, "width": 384}: a fixed size,
+      // which segx's shortest-edge resize cannot express; images then go in as given.
+      k.not_used("size",
+                 "a fixed height and width, which segx's test-time resize (shortest edge, "
+                 "capped longest edge) cannot express: test.min_size/max_size stay 0, "
+                 "images as given");
     }
-    if (resize) {
+    if (resize && shortest > 0) {
       c.test.min_size = shortest;
       c.test.max_size = longest;
       report.used.push_back("size -> test.min_size, test.max_size");
     }
   }
   k.not_used("max_size", "folded into size");
+  // size_divisor (image processors) or size_divisibility (MaskFormerFeatureExtractor)
   c.size_divisibility = k.integer("size_divisor", c.size_divisibility, "size_divisibility");
+  c.size_divisibility = k.integer("size_divisibility", c.size_divisibility, "size_divisibility");
   if (c.size_divisibility <= 0) c.size_divisibility = 1;
   if (const json* meta = k.find("metadata"); meta && meta->is_object()) {
     k.mark("metadata");
