@@ -81,14 +81,23 @@ inline void run_unpadded_backbone(const Backbone& backbone, const io::TensorMap&
   for (auto& [name, tensor] : t) trace["backbone_unpadded" + name.substr(name.find('.'))] = tensor;
 }
 
+// A model to run on a fixture's input instead of its own weights.safetensors and config (one
+// imported from another format, which must reproduce the same intermediates).
+struct FixtureModel {
+  ModelConfig config;
+  io::TensorMap weights;
+};
+
 // Runs the model on `device` (weights, image and task tokens there); the trace and outputs come
 // back on the CPU, beside the reference tensors.
-inline Run run_fixture(const std::string& sub, const at::Device& device = at::kCPU) {
+inline Run run_fixture(const std::string& sub, const at::Device& device = at::kCPU,
+                       const FixtureModel* imported = nullptr) {
   c10::InferenceMode guard;
   Run r;
   r.ref = io::load_tensors((ref_dir(sub) / "outputs.safetensors").string());
-  r.cfg = fixture_config(sub);
-  Weights w(io::load_tensors((ref_dir(sub) / "weights.safetensors").string()),
+  r.cfg = imported ? imported->config : fixture_config(sub);
+  Weights w(imported ? imported->weights
+                     : io::load_tensors((ref_dir(sub) / "weights.safetensors").string()),
             "weights.safetensors");
   w.set_device(device);
   auto model = build_model(r.cfg, w);
@@ -172,8 +181,9 @@ inline void compare_trace(const std::string& sub, const Run& r,
 }
 
 // Every intermediate of the whole model.
-inline void check_model(const std::string& sub, const at::Device& device = at::kCPU) {
-  compare_trace(sub, run_fixture(sub, device), [](const std::string&) { return true; });
+inline void check_model(const std::string& sub, const at::Device& device = at::kCPU,
+                        const FixtureModel* imported = nullptr) {
+  compare_trace(sub, run_fixture(sub, device, imported), [](const std::string&) { return true; });
 }
 
 // Every backbone intermediate ("backbone.*", "backbone_unpadded.*"), with the backbone alone.
@@ -184,8 +194,9 @@ inline void check_backbone(const std::string& sub, const at::Device& device = at
 
 // End to end: segx's own model outputs through segx's post-processing give the reference
 // semantic map, panoptic map and segments, and instances.
-inline void check_end_to_end(const std::string& sub, const at::Device& device = at::kCPU) {
-  auto r = run_fixture(sub, device);
+inline void check_end_to_end(const std::string& sub, const at::Device& device = at::kCPU,
+                             const FixtureModel* imported = nullptr) {
+  auto r = run_fixture(sub, device, imported);
   c10::InferenceMode guard;
   const auto o = infer::postprocess_options(r.cfg);
   const auto& t = r.batch.tensor;
