@@ -12,49 +12,84 @@ namespace {
 
 std::optional<at::ScalarType> to_scalar_type(DType d) {
   switch (d) {
-    case DType::F64: return at::kDouble;
-    case DType::F32: return at::kFloat;
-    case DType::F16: return at::kHalf;
-    case DType::BF16: return at::kBFloat16;
-    case DType::I64: return at::kLong;
-    case DType::I32: return at::kInt;
-    case DType::I16: return at::kShort;
-    case DType::I8: return at::kChar;
-    case DType::U8: return at::kByte;
-    case DType::Bool: return at::kBool;
-    default: return std::nullopt;
+    case DType::F64:
+      return at::kDouble;
+    case DType::F32:
+      return at::kFloat;
+    case DType::F16:
+      return at::kHalf;
+    case DType::BF16:
+      return at::kBFloat16;
+    case DType::I64:
+      return at::kLong;
+    case DType::I32:
+      return at::kInt;
+    case DType::I16:
+      return at::kShort;
+    case DType::I8:
+      return at::kChar;
+    case DType::U8:
+      return at::kByte;
+    case DType::Bool:
+      return at::kBool;
+    default:
+      return std::nullopt;
   }
 }
 
 std::optional<DType> to_dtype(at::ScalarType t) {
   switch (t) {
-    case at::kDouble: return DType::F64;
-    case at::kFloat: return DType::F32;
-    case at::kHalf: return DType::F16;
-    case at::kBFloat16: return DType::BF16;
-    case at::kLong: return DType::I64;
-    case at::kInt: return DType::I32;
-    case at::kShort: return DType::I16;
-    case at::kChar: return DType::I8;
-    case at::kByte: return DType::U8;
-    case at::kBool: return DType::Bool;
-    default: return std::nullopt;
+    case at::kDouble:
+      return DType::F64;
+    case at::kFloat:
+      return DType::F32;
+    case at::kHalf:
+      return DType::F16;
+    case at::kBFloat16:
+      return DType::BF16;
+    case at::kLong:
+      return DType::I64;
+    case at::kInt:
+      return DType::I32;
+    case at::kShort:
+      return DType::I16;
+    case at::kChar:
+      return DType::I8;
+    case at::kByte:
+      return DType::U8;
+    case at::kBool:
+      return DType::Bool;
+    default:
+      return std::nullopt;
   }
+}
+
+// A CPU tensor owning a copy of `bytes` (little-endian, C-contiguous).
+at::Tensor tensor_from_bytes(DType dtype, const std::vector<std::int64_t>& shape,
+                             std::string_view bytes, const std::string& source,
+                             const std::string& name) {
+  auto type = to_scalar_type(dtype);
+  if (!type)
+    fail(ErrorKind::DataError, "'{}': tensor '{}': dtype {} is not supported by LibTorch", source,
+         name, dtype_name(dtype));
+  auto t = at::empty(shape, at::TensorOptions().dtype(*type));
+  if (!bytes.empty()) std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
+  if (dtype == DType::Bool) t = t.view(at::kByte).ne(0);  // any non-zero byte is true
+  return t;
 }
 
 }  // namespace
 
 at::Tensor to_tensor(const SafetensorsFile& file, const std::string& name) {
   const auto& info = file.info(name);
-  auto type = to_scalar_type(info.dtype);
-  if (!type)
-    fail(ErrorKind::DataError, "'{}': tensor '{}': dtype {} is not supported by LibTorch",
-         file.path(), name, dtype_name(info.dtype));
-  auto t = at::empty(info.shape, at::TensorOptions().dtype(*type));
-  auto bytes = file.data(name);
-  if (!bytes.empty()) std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
-  if (info.dtype == DType::Bool) t = t.view(at::kByte).ne(0);  // any non-zero byte is true
-  return t;
+  return tensor_from_bytes(info.dtype, info.shape, file.data(name), file.path(), name);
+}
+
+TensorMap to_tensors(const Checkpoint& checkpoint, const std::string& source) {
+  TensorMap out;
+  for (const auto& [name, t] : checkpoint.tensors)
+    out[name] = tensor_from_bytes(t.dtype, t.shape, t.data, source, name);
+  return out;
 }
 
 TensorMap load_tensors(const std::string& path) {

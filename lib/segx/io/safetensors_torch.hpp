@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "segx/io/checkpoint.hpp"
 #include "segx/io/safetensors.hpp"
 
 namespace segx::io {
@@ -17,6 +18,10 @@ using TensorMap = std::map<std::string, at::Tensor>;
 at::Tensor to_tensor(const SafetensorsFile& file, const std::string& name);
 // Every tensor of `path` (Error(NoInput)/Error(DataError) naming the file).
 TensorMap load_tensors(const std::string& path);
+// Every tensor of a checkpoint read by io/checkpoint.hpp (model-zoo .pkl, torch.save zip,
+// safetensors: io::read_checkpoint), as CPU tensors under their names; `source` names the
+// file in errors.
+TensorMap to_tensors(const Checkpoint& checkpoint, const std::string& source);
 // Writes tensors (any device, any layout; copied to contiguous CPU) atomically, in name order.
 void save_tensors(const std::string& path, const TensorMap& tensors,
                   const std::map<std::string, std::string>& metadata = {});

@@ -5,6 +5,8 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -219,13 +221,40 @@ TEST(HuggingFaceImport, MissingFilesAreNoInput) {
   EXPECT_NE(f.message.find("model.safetensors"), std::string::npos) << f.message;
 }
 
-TEST(HuggingFaceImport, PytorchModelBinHasOneCallSite) {
+TEST(HuggingFaceImport, AMalformedPytorchModelBinIsBadDataNamingIt) {
   auto dir = test::temp_dir("hf_bin");
   std::filesystem::copy_file(fixture("m2f_swin_w7") / "config.json", dir / "config.json");
   std::ofstream(dir / "pytorch_model.bin") << "PK";
   const auto f = import_error(dir);
-  EXPECT_EQ(f.kind, ErrorKind::Unavailable) << f.message;
+  EXPECT_EQ(f.kind, ErrorKind::DataError) << f.message;
   EXPECT_NE(f.message.find("pytorch_model.bin"), std::string::npos) << f.message;
+}
+
+// pytorch_model.bin as torch.save writes it (made by Python at test time) imports the same
+// tensors as model.safetensors.
+TEST(HuggingFaceImport, PytorchModelBinImportsAsModelSafetensors) {
+  if (!std::filesystem::exists("/usr/bin/python3")) GTEST_SKIP() << "no /usr/bin/python3";
+  const auto scratch = test::temp_dir("hf_bin_python");
+  const auto script =
+      std::filesystem::path(SEGX_SOURCE_DIR) / "tests/unit/io/safetensors_to_checkpoints.py";
+  const auto log = scratch / "python.log";
+  const std::string command = "/usr/bin/python3 '" + script.string() + "' '" +
+                              (fixture("m2f_swin_w7") / "model.safetensors").string() + "' '" +
+                              scratch.string() + "' > '" + log.string() + "' 2>&1";
+  const int status = std::system(command.c_str());
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 3) GTEST_SKIP() << test::read_file(log);
+  ASSERT_EQ(status, 0) << test::read_file(log);
+  auto dir = test::temp_dir("hf_bin_folder");
+  std::filesystem::copy_file(fixture("m2f_swin_w7") / "config.json", dir / "config.json");
+  std::filesystem::copy_file(scratch / "weights.pth", dir / "pytorch_model.bin");
+  ImportReport from_bin, from_safetensors;
+  const auto a = import_huggingface(dir.string(), from_bin);
+  const auto b = import_huggingface(fixture("m2f_swin_w7").string(), from_safetensors);
+  ASSERT_EQ(a.tensors.size(), b.tensors.size());
+  for (const auto& [name, t] : b.tensors) {
+    ASSERT_TRUE(a.tensors.count(name)) << name;
+    EXPECT_TRUE(at::equal(a.tensors.at(name), t)) << name;
+  }
 }
 
 TEST(HuggingFaceImport, ShardedSafetensorsAreRead) {

@@ -708,16 +708,10 @@ json read_json(const std::filesystem::path& path) {
   }
 }
 
-// pytorch_model.bin: the one place that reads it.
+// pytorch_model.bin (a torch.save file): io's restricted reader, which runs nothing the file
+// names and refuses what is not a tensor, a storage or plain data.
 io::TensorMap read_pytorch_model_bin(const std::filesystem::path& path) {
-  // LEAD: connect io::read_torch_checkpoint (lib/segx/io/checkpoint.hpp, branch wt-ckpt) here:
-  // read `path`, turn each {dtype, shape, data} of its tensors into an at::Tensor (as
-  // io::to_tensor does for safetensors) and return them by name; nothing else in the import
-  // changes.
-  fail(ErrorKind::Unavailable,
-       "'{}': this build cannot read pytorch_model.bin yet; convert it to model.safetensors "
-       "(transformers: model.save_pretrained(dir, safe_serialization=True))",
-       path.string());
+  return io::to_tensors(io::read_torch_checkpoint(path.string()), path.string());
 }
 
 io::TensorMap load_checkpoint(const std::filesystem::path& folder, std::string& source,
