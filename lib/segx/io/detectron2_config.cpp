@@ -364,8 +364,11 @@ class YamlReader {
     data_error(n, fmt::format("{}: YAML tag '{}' is not one a detectron2 config uses", key, tag));
   }
 
-  // An untagged plain scalar, typed by PyYAML's implicit resolvers.
+  // An untagged plain scalar, typed by PyYAML's implicit resolvers. std::regex recurses per
+  // character, so a long scalar (no YAML boolean, null or timestamp is; a number that long would
+  // overflow 64 bits anyway) is taken for a string, which yacs then reads as a Python literal.
   Value plain(const YAML::Node& n, const std::string& s, const std::string& key) {
+    if (s.size() > 256) return Value::of_str(s);
     const Resolvers& r = resolvers();
     if (std::regex_match(s, r.boolean))
       return Value::of_bool(s[0] == 'y' || s[0] == 'Y' || s[0] == 't' || s[0] == 'T' || s == "on" ||
@@ -560,7 +563,9 @@ class BaseLoader {
       : options_(options), files_(files) {}
 
   Loaded load(const std::string& path, const std::string& named_by) {
-    const std::string key = fs::weakly_canonical(path).string();
+    std::error_code ec;
+    std::string key = fs::weakly_canonical(path, ec).string();
+    if (ec) key = path;
     if (std::find(stack_.begin(), stack_.end(), key) != stack_.end()) {
       std::string chain;
       for (const auto& s : stack_) chain += s + " -> ";
@@ -903,7 +908,8 @@ std::string choose_detectron2_repository(const Value& yaml, const std::string& p
   if (meta == "VideoMaskFormer")
     return because("mask2former_video", "MODEL.META_ARCHITECTURE is VideoMaskFormer");
   if (!path.empty()) {
-    const fs::path dir = fs::absolute(fs::path(path)).lexically_normal().parent_path();
+    std::error_code ec;
+    const fs::path dir = fs::absolute(fs::path(path), ec).lexically_normal().parent_path();
     std::vector<std::string> parts;
     for (const auto& part : dir) parts.push_back(part.string());
     for (auto it = parts.rbegin(); it != parts.rend(); ++it) {

@@ -19,6 +19,10 @@ using Value = Detectron2Value;
 // keeps the text as a string, as yacs does on ValueError and SyntaxError.
 struct NotALiteral {};
 
+// Python's parser refuses deeper nesting ("too many nested parentheses"): the text stays a string,
+// and a stranger's "[[[[..." cannot exhaust the stack.
+constexpr int kMaxDepth = 200;
+
 Value other(const char* type) {
   Value v;
   v.kind = Value::Kind::Other;
@@ -168,7 +172,7 @@ class LiteralParser {
     if (c == '[') return sequence(']', Value::Kind::List);
     if (c == '(') {
       ++pos_;
-      ++depth_;
+      enter();
       Value v = expression_list(/*top=*/false);
       if (!accept(')')) throw NotALiteral{};
       --depth_;
@@ -207,7 +211,7 @@ class LiteralParser {
 
   Value sequence(char close, Value::Kind kind) {
     ++pos_;
-    ++depth_;
+    enter();
     Value v;
     v.kind = kind;
     while (!accept(close)) {
@@ -221,7 +225,7 @@ class LiteralParser {
 
   Value dict_or_set() {
     ++pos_;
-    ++depth_;
+    enter();
     bool dict = true;
     bool first = true;
     while (!accept('}')) {
@@ -446,6 +450,10 @@ class LiteralParser {
                        std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : c - 'a' + 10);
     }
     return v;
+  }
+
+  void enter() {
+    if (++depth_ > kMaxDepth) throw NotALiteral{};
   }
 
   const std::string& s_;

@@ -80,6 +80,9 @@ TEST(Detectron2Literal, StringsConstantsAndCollections) {
   EXPECT_EQ(literal("[1,\n 2]"), "[1, 2]");
   EXPECT_EQ(literal("1\n2"), "'1\\n2'");
   EXPECT_EQ(literal("[1, 2][0]"), "'[1, 2][0]'");
+  // Nesting beyond Python's parser limit stays a string (and does not exhaust the stack).
+  EXPECT_EQ(literal(std::string(200, '[') + std::string(200, ']')).substr(0, 3), "[[[");
+  EXPECT_EQ(parse_detectron2_literal(std::string(100000, '[')).kind, Kind::Str);
   // Literals of types no config key holds.
   EXPECT_EQ(literal("{1: 2}"), "<dict>");
   EXPECT_EQ(literal("{}"), "<dict>");
@@ -319,6 +322,9 @@ TEST(Detectron2Resolve, LimitsOnSizeAndDepth) {
           "_BASE_: d" + std::to_string(i + 1) + ".yaml\n");
   write(dir / "d40.yaml", "SEED: 1\n");
   expect_error([&] { resolve_in(dir, "d0.yaml"); }, ErrorKind::Config, {"deeper than 32"});
+  // A long plain scalar skips the resolvers' regular expressions (which recurse per character).
+  write(dir / "long.yaml", "OUTPUT_DIR: " + std::string(300000, 'x') + "\n");
+  EXPECT_EQ(resolve_in(dir, "long.yaml").tree.at("OUTPUT_DIR")->text.size(), 300000u);
   // Deeply nested flow collections stop in the YAML parser, not in a stack overflow.
   write(dir / "nested.yaml", "SEED: " + std::string(100000, '[') + "\n");
   expect_error([&] { resolve_in(dir, "nested.yaml"); }, ErrorKind::DataError, {"nested.yaml"});

@@ -166,6 +166,8 @@ class Keys {
 
   // The detectron2 key that became a segx key, for messages of segx's own checks.
   const std::map<std::string, std::string>& segx_keys() const { return segx_keys_; }
+  // A value looked at without reading it (for notes about keys segx does not use).
+  const Detectron2Value* peek(const std::string& key) const { return config_.tree.at(key); }
 
  private:
   const io::Detectron2Config& config_;
@@ -489,6 +491,16 @@ void inference(Keys& k, const Arch& a, int backbone_divisibility, ModelConfig& c
   // Mask2Former's and OneFormer's meta-architectures force it for instance outputs too.
   if (a.repository != "maskformer") before = k.flag(t + "INSTANCE_ON", rule) || before;
   c.test.sem_seg_postprocess_before_inference = before;
+  std::vector<std::string> outputs;  // upstream's evaluation outputs: segx infer --task chooses
+  for (const char* task : {"SEMANTIC", "INSTANCE", "PANOPTIC", "DETECTION"}) {
+    const Detectron2Value* on = k.peek(t + task + "_ON");
+    if (on && truthy(*on)) outputs.push_back(task);
+  }
+  if (a.repository == "maskformer") outputs.insert(outputs.begin(), "SEMANTIC");  // always
+  report.notes.push_back(fmt::format(
+      "upstream evaluates this model's {} output(s) ({}*_ON); segx infer --task chooses the "
+      "output of each run",
+      fmt::join(outputs, ", "), t));
   if (c.is_maskformer() && a.repository == "mask2former" && truthy(k.raw(t + "INSTANCE_ON")))
     report.notes.push_back(t +
                            "INSTANCE_ON is True, but segx's maskformer has no instance "
