@@ -434,15 +434,14 @@ void decoder(Keys& k, const Arch& a, ModelConfig& c) {
   const std::string& h = a.head;
   d.hidden_dim = k.int32(h + "HIDDEN_DIM", "decoder.hidden_dim");
   d.num_queries = k.int32(h + "NUM_OBJECT_QUERIES", "decoder.num_queries");
-  if (c.pixel_decoder.name == "fpn") d.nheads = k.int32(h + "NHEADS", "decoder.nheads");
-  if (c.pixel_decoder.name != "fpn") d.nheads = c.pixel_decoder.transformer_nheads;
-  if (c.pixel_decoder.name != "transformer_encoder") {
-    d.dim_feedforward = k.int32(h + "DIM_FEEDFORWARD", "decoder.dim_feedforward");
-    d.pre_norm = k.boolean(h + "PRE_NORM", "decoder.pre_norm");
-  } else {
-    d.dim_feedforward = c.pixel_decoder.transformer_dim_feedforward;
-    d.pre_norm = c.pixel_decoder.transformer_pre_norm;
-  }
+  // Keys the pixel decoder shares were read there: NHEADS (the encoder's heads), and for the
+  // TransformerEncoderPixelDecoder DIM_FEEDFORWARD and PRE_NORM as well.
+  const auto& pd = c.pixel_decoder;
+  d.nheads = pd.name == "fpn" ? k.int32(h + "NHEADS", "decoder.nheads") : pd.transformer_nheads;
+  const bool shared = pd.name == "transformer_encoder";
+  d.dim_feedforward = shared ? pd.transformer_dim_feedforward
+                             : k.int32(h + "DIM_FEEDFORWARD", "decoder.dim_feedforward");
+  d.pre_norm = shared ? pd.transformer_pre_norm : k.boolean(h + "PRE_NORM", "decoder.pre_norm");
   d.dec_layers = k.int32(h + "DEC_LAYERS", "decoder.dec_layers");
   if (d.dec_layers < 1) k.refuse(h + "DEC_LAYERS", "must be at least 1");
   d.enforce_input_proj = k.boolean(h + "ENFORCE_INPUT_PROJ", "decoder.enforce_input_proj");
