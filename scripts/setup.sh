@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache git
   libtorch-dev libgloo-dev libopenblas0-pthread
   libopencv-dev libcli11-dev libfmt-dev nlohmann-json3-dev rapidjson-dev
-  libspng-dev libdeflate-dev zlib1g-dev libzip-dev libssl-dev libjemalloc-dev
+  libspng-dev libdeflate-dev zlib1g-dev libzip-dev libssl-dev libjemalloc-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-torch python3-yaml wordnet-base
   man-db
