@@ -49,6 +49,7 @@ Runner setup_infer(CLI::App& app);
 Runner setup_vocab(CLI::App& app);
 Runner setup_visualize(CLI::App& app);
 Runner setup_train(CLI::App& app);
+Runner setup_model(CLI::App& app);
 
 // Builds the whole CLI11 tree (used by main and by the doc generators).
 struct CliTree {

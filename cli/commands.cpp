@@ -35,6 +35,9 @@ const std::vector<Command>& commands() {
        "train Mask2Former, OneFormer or MaskFormer from a JSON description: datasets, model, "
        "solver",
        SEGX_TORCH_SETUP(setup_train)},
+      {"model",
+       "import official Mask2Former/MaskFormer/OneFormer checkpoints (detectron2, Hugging Face)",
+       SEGX_TORCH_SETUP(setup_model)},
       {"visualize", "draw overlays, comparisons, contact sheets and plots", setup_visualize},
       // The docs describe every command's options, those of the LibTorch commands included.
       {"generate", "generate man pages and shell completions from this CLI",

@@ -31,6 +31,8 @@ _segx() {
       'segx vocab embed') path="$path $word" ;;
       'segx infer') path="$path $word" ;;
       'segx train') path="$path $word" ;;
+      'segx model') path="$path $word" ;;
+      'segx model import') path="$path $word" ;;
       'segx visualize') path="$path $word" ;;
       'segx visualize overlay') path="$path $word" ;;
       'segx visualize compare') path="$path $word" ;;
@@ -42,7 +44,7 @@ _segx() {
   done
   local words=
   case "$path" in
-    'segx') words='convert eval vocab infer train visualize help --help -h --version --verbose -v --quiet -q' ;;
+    'segx') words='convert eval vocab infer train model visualize help --help -h --version --verbose -v --quiet -q' ;;
     'segx convert') words='panoptic2instances panoptic2results panoptic2semantic instances2panoptic panoptic2manifest manifest2panoptic cityscapes ade20k semantic-folder synth lint --help -h' ;;
     'segx convert panoptic2instances') words='--help -h --png-dir --categories --things-only --id-start --output -o --threads -j' ;;
     'segx convert panoptic2results') words='--help -h --png-dir --things-only --bbox --min-score --default-score --output -o --threads -j' ;;
@@ -68,6 +70,8 @@ _segx() {
     'segx vocab embed') words='--help -h --output -o --vectors --dim' ;;
     'segx infer') words='--help -h --config --weights --tokenizer --task --device --threads -j --batch-size --object-mask-threshold --overlap-threshold --output -o --out-dir --overwrite' ;;
     'segx train') words='--help -h --config --out-dir --resume --max-iter --threads -j --device --dist-backend --seed --vocab' ;;
+    'segx model') words='import --help -h' ;;
+    'segx model import') words='--help -h --out-dir --overwrite --thing-classes --repository' ;;
     'segx visualize') words='overlay compare errors sheet plot --help -h' ;;
     'segx visualize overlay') words='--help -h --coco-panoptic --semantic --categories --ids --ignore --coco-instances --results --manifest --manifest-labels --min-score --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --out-dir --format --overwrite --jpeg-quality --threads -j --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades' ;;
     'segx visualize compare') words='--help -h --coco-panoptic --panoptic-dir --pred --pred-dir --images --image-id --limit --output -o --out-dir --format --overwrite --jpeg-quality --threads -j --alpha --outline --min-size --no-labels --no-scores --no-legend --no-shades' ;;

@@ -110,11 +110,13 @@ CASES = {
              "--dataset coco_panoptic > preds.json",
              fixtures=True),
     # Models
-    "scripts/convert_detectron2_checkpoint.py model_final.pkl config.yaml out/":
-        Case("mkdir scripts; cp $SRC/scripts/convert_detectron2_checkpoint.py $SRC/scripts/segx_safetensors.py scripts/; "
-             "cp $F/reference-model/small/config.yaml config.yaml; "
+    "segx model import config.yaml model_final.pkl --out-dir out/":
+        Case("cp $F/reference-model/small/config.yaml config.yaml; "
              "python3 $SRC/tests/cli/readme/safetensors_to_pkl.py "
              "$F/reference-model/small/weights.safetensors model_final.pkl", fixtures=True),
+    "segx model import mask2former-swin-tiny-coco-panoptic/ --out-dir hf/":
+        Case("cp -r $SRC/tests/parity/model/data/huggingface/m2f_swin_w7 "
+             "mask2former-swin-tiny-coco-panoptic"),
     "segx infer images/ --config out/model.json --weights out/weights.safetensors --task panoptic --out-dir pred/":
         Case("synth; cp -r _synth/images images; small_model out model.json weights.safetensors", fixtures=True),
     "segx infer images/ --config out/model.json --weights out/weights.safetensors --tokenizer bpe_simple_vocab_16e6.txt.gz":

@@ -403,5 +403,35 @@ TEST(HuggingFaceImport, FixturesRegenerateUnchanged) {
   EXPECT_GE(compared, 10);
 }
 
+// transformers' COCO panoptic checkpoints name detectron2's 133 classes in id2label: the import
+// takes the things and dataset ids from datasets/coco_panoptic.json (read here on its own).
+TEST(HuggingFaceImport, Id2labelOfAKnownDatasetGivesItsThingClasses) {
+  const auto coco = json::parse(
+      test::read_file(std::filesystem::path(SEGX_SOURCE_DIR) / "datasets/coco_panoptic.json"));
+  json id2label = json::object();
+  std::vector<int> things, ids;
+  for (const auto& c : coco.at("categories")) {
+    const int contiguous = static_cast<int>(ids.size());
+    id2label[std::to_string(contiguous)] = c.at("name");
+    ids.push_back(c.at("id").get<int>());
+    if (c.at("isthing").get<int>()) things.push_back(contiguous);
+  }
+  ASSERT_EQ(ids.size(), 133u);
+  auto named = [&](const json& labels) {
+    return changed_copy("m2f_swin_w7", [&](json& j) { j["id2label"] = labels; });
+  };
+  ImportReport report;
+  auto imported = import_huggingface(named(id2label).string(), report);
+  EXPECT_EQ(imported.config.thing_classes, things);
+  EXPECT_EQ(imported.config.category_ids, ids);
+  EXPECT_TRUE(contains_line(report.notes, "datasets/coco_panoptic.json"));
+  // One name off: no dataset matches, and the report says that no thing classes are set.
+  id2label["0"] = "human";
+  ImportReport other;
+  imported = import_huggingface(named(id2label).string(), other);
+  EXPECT_TRUE(imported.config.thing_classes.empty());
+  EXPECT_TRUE(contains_line(other.notes, "none set"));
+}
+
 }  // namespace
 }  // namespace segx::model

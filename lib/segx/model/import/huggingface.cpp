@@ -27,6 +27,7 @@
 #include <sstream>
 
 #include "segx/core/error.hpp"
+#include "segx/model/import/detectron2.hpp"
 #include "segx/model/model.hpp"
 
 namespace segx::model {
@@ -752,6 +753,30 @@ io::TensorMap load_checkpoint(const std::filesystem::path& folder, std::string& 
 
 }  // namespace
 
+namespace {
+
+// transformers' conversion scripts copy id2label from detectron2's dataset metadata, which also
+// says which classes are things; where id2label names exactly the classes of a panoptic dataset
+// segx knows (in order), take that dataset's thing classes and category ids.
+void things_from_known_dataset(ModelConfig& c, ImportReport& report) {
+  if (c.class_names.empty()) return;
+  for (const char* dataset :
+       {"coco_2017_train_panoptic", "ade20k_panoptic_train", "cityscapes_fine_panoptic_train",
+        "mapillary_vistas_panoptic_train"}) {
+    const auto known = detectron2_dataset_classes(dataset, "mask2former");
+    if (!known.known || known.class_names != c.class_names || known.thing_classes.empty()) continue;
+    c.thing_classes = known.thing_classes;
+    if (c.category_ids.empty()) c.category_ids = known.category_ids;
+    report.notes.push_back(fmt::format(
+        "thing_classes{}: from {} (detectron2's {}), whose {} classes id2label names in order",
+        known.category_ids.empty() ? "" : " and category_ids", known.source, dataset,
+        known.class_names.size()));
+    return;
+  }
+}
+
+}  // namespace
+
 HuggingFaceModelConfig huggingface_model_config(const json& cfg, const json& pre,
                                                 const std::string& source, ImportReport& report) {
   if (!cfg.is_object()) fail(ErrorKind::Config, "'{}': expected a JSON object", source);
@@ -809,6 +834,7 @@ HuggingFaceModelConfig huggingface_model_config(const json& cfg, const json& pre
         (std::filesystem::path(source).parent_path() / "preprocessor_config.json").string();
     read_preprocessor(pre, pre_source, c, report);
   }
+  if (c.thing_classes.empty()) things_from_known_dataset(c, report);
   if (c.thing_classes.empty())
     report.notes.push_back(
         "thing_classes: transformers' config does not say which classes are things (its "

@@ -11,16 +11,10 @@
 #include "segx/io/safetensors_torch.hpp"
 #include "segx/model/config.hpp"
 #include "segx/model/import/huggingface_names.hpp"
+#include "segx/model/import/imported_model.hpp"
 #include "segx/model/import/report.hpp"
 
 namespace segx::model {
-
-struct ImportedModel {
-  ModelConfig config;
-  // Every tensor the segx model of `config` takes, under detectron2's names, in the dtype the
-  // checkpoint stores (transformers' float16/bfloat16 checkpoints stay so).
-  io::TensorMap tensors;
-};
 
 // The whole import of `folder`: config.json (required), preprocessor_config.json (optional:
 // pixel mean/std, test size, size divisor, OneFormer's thing classes), and the weights:
