@@ -1,4 +1,5 @@
-// segx train: Mask2Former / OneFormer training from a JSON description (datasets, model, solver, input).
+// segx train: Mask2Former / OneFormer training from a JSON description (datasets, model, solver,
+// input).
 #include <csignal>
 
 #include "command.hpp"
@@ -30,6 +31,11 @@ Runner setup_train(CLI::App& app) {
   auto seed = std::make_shared<std::uint64_t>(0);
   app.add_option("--config", o->config, "training config JSON (datasets, model, solver, input)")
       ->required();
+  app.add_option("overrides", o->overrides,
+                 "KEY=VALUE config overrides, as detectron2's trailing opts: a dotted key (list "
+                 "elements by index: datasets.0.path=gt.json), a JSON value or else a string; "
+                 "paths are relative to the current folder. The config as run is saved as "
+                 "train_config.json in the output folder");
   add_deprecated_alias(
       app, "--output", o->output,
       app.add_option("--out-dir", o->output, "output folder (default: the config's \"output\")"));

@@ -17,7 +17,7 @@ void request_stop(int signal) {
 }
 
 int run_training(const TrainRunOptions& o) {
-  auto config = load_train_config(o.config);
+  auto config = load_train_config(o.config, o.overrides);
   if (!o.output.empty()) config.output = o.output;
   if (config.output.empty())
     fail(ErrorKind::Usage, "no output folder: give --output or \"output\" in '{}'", o.config);

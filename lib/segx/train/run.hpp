@@ -5,13 +5,15 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace segx::train {
 
 struct TrainRunOptions {
-  std::string config;  // training config JSON
-  std::string output;  // overrides the config's "output"
-  std::string vocab;   // vocabulary JSON ("-": stdin) for a shared label space
+  std::string config;                  // training config JSON
+  std::vector<std::string> overrides;  // KEY=VALUE, applied to the config (config_overrides.hpp)
+  std::string output;                  // overrides the config's "output"
+  std::string vocab;                   // vocabulary JSON ("-": stdin) for a shared label space
   bool resume = false;
   std::int64_t max_iter = 0;  // stop after this many iterations (0: the schedule's end)
   int threads = 0;            // LibTorch intra-op threads (0: default)

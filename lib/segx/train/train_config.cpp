@@ -2,6 +2,8 @@
 // config's folder, the checks between keys.
 #include "segx/train/train_config.hpp"
 
+#include "segx/train/config_overrides.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -365,10 +367,23 @@ TrainConfig parse_train_config(const std::string& text, const std::string& sourc
   return c;
 }
 
-TrainConfig load_train_config(const std::string& path) {
+TrainConfig load_train_config(const std::string& path, const std::vector<std::string>& overrides) {
   auto text = io::read_all(path);
   auto dir = path == "-" ? std::string(".") : fs::path(path).parent_path().string();
-  return parse_train_config(text, path, dir.empty() ? "." : dir);
+  if (dir.empty()) dir = ".";
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!overrides.empty() && j.is_object()) {
+    apply_config_overrides(j, overrides, dir);
+    text = j.dump(1);
+  }
+  auto config = parse_train_config(text, path, dir);
+  if (j.is_object()) {
+    absolutize_config_paths(j, dir);
+    j["_source"] = path == "-" ? path : fs::absolute(path).lexically_normal().string();
+    j["_overrides"] = overrides;
+    config.effective_json = j.dump(1) + "\n";
+  }
+  return config;
 }
 
 model::ModelConfig resolve_model_config(const TrainConfig& config, const TrainClasses& classes) {

@@ -49,6 +49,9 @@ struct TextEncoderOptions {
 
 struct TrainConfig {
   std::string source;  // the config file, for messages
+  // The config as run: the file's JSON with the command line's overrides applied, every path
+  // absolute, and "_overrides" listing them (train_config.json in the output folder).
+  std::string effective_json;
   std::vector<DatasetSpec> datasets;
   std::optional<DatasetSpec> validation;
   std::string model_json;    // the model config text (inline or read from "model")
@@ -77,7 +80,9 @@ constexpr int kTrainConfigVersion = 1;
 // missing.
 TrainConfig parse_train_config(const std::string& json_text, const std::string& source,
                                const std::string& base_dir);
-TrainConfig load_train_config(const std::string& path);
+// `overrides`: KEY=VALUE pairs applied to the file's JSON first (config_overrides.hpp).
+TrainConfig load_train_config(const std::string& path,
+                              const std::vector<std::string>& overrides = {});
 
 // The model config for the label space: num_classes, class_names, category_ids and
 // thing_classes come from the classes when the model JSON leaves them out; Error(Config) when

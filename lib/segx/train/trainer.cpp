@@ -139,6 +139,8 @@ Trainer::Trainer(TrainConfig config, TrainClasses classes, std::vector<TrainData
     io::prepare_output_dir(options_.output_dir, options_.resume);
     io::write_file_atomic((output_dir() / "model_config.json").string(),
                           model::model_config_to_json(model_config_));
+    if (!config_.effective_json.empty())
+      io::write_file_atomic((output_dir() / "train_config.json").string(), config_.effective_json);
     if (embeddings.embeddings.defined())
       io::save_tensors((output_dir() / model_config_.classifier.embeddings).string(),
                        {{"class_embeddings", embeddings.embeddings},

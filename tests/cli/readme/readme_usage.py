@@ -137,6 +137,8 @@ CASES = {
         Case("synth; tiny_train_config; segx -q train --config train.json --out-dir runs/n200 -j 1; "
              "python3 -c \"import json; c=json.load(open('train.json')); c['solver']['max_iter']=6; "
              "json.dump(c, open('train.json', 'w'))\""),
+    "segx train --config train.json --out-dir runs/q16 model.decoder.num_queries=16 solver.max_iter=2":
+        Case("synth; tiny_train_config"),
     "RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=29500 segx train --config train.json --out-dir runs/ddp & "
     "RANK=1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=29500 segx train --config train.json --out-dir runs/ddp; wait":
         Case("synth; tiny_train_config"),

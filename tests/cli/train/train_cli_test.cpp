@@ -156,6 +156,46 @@ TEST(TrainCli, MaxIterStopsWithACheckpointAndResumeFinishes) {
   EXPECT_TRUE(fs::exists(out / "model_final.safetensors"));
 }
 
+// KEY=VALUE overrides change the run (here its dataset, relative to the current folder, its
+// iterations and the model's queries) and the config as run is saved with them.
+TEST(TrainCli, CommandLineOverridesChangeTheRunAndAreSaved) {
+  auto dir = temp_dir("train_cli_overrides");
+  auto cfg = tiny_config(50);
+  cfg["datasets"][0]["path"] = "no_such_manifest.jsonl";
+  const auto config = write_train_config(dir, cfg);
+  fs::create_directories(dir / "cwd");
+  fs::create_directory_symlink(synth(), dir / "cwd" / "data");
+  const auto out = dir / "run";
+  auto r =
+      run_segx({"train", "--config", config.string(), "--out-dir", out.string(),
+                "datasets.0.path=data/manifest.jsonl", "solver.max_iter=2", "model.decoder.num_queries=6"},
+               "", dir / "cwd");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(out / "model_final.safetensors"));
+  EXPECT_TRUE(has(r.err, "training 2 iterations")) << r.err;
+  const auto model = json::parse(read_file(out / "model_config.json"));
+  EXPECT_EQ(model.at("decoder").at("num_queries"), 6);
+  const auto saved = json::parse(read_file(out / "train_config.json"));
+  EXPECT_EQ(saved.at("datasets").at(0).at("path"), (dir / "cwd" / "data" / "manifest.jsonl").string());
+  EXPECT_EQ(saved.at("solver").at("max_iter"), 2);
+  EXPECT_EQ(saved.at("_overrides").size(), 3u);
+  // The saved config runs again from anywhere (its paths are absolute).
+  r = run_segx({"train", "--config", (out / "train_config.json").string(), "--out-dir",
+                (dir / "again").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+
+  // A key the config does not have is refused by name; a malformed override is a usage error.
+  r = run_segx({"train", "--config", config.string(), "--out-dir", (dir / "bad").string(),
+                "solver.max_iters=2"});
+  EXPECT_EQ(r.exit_code, 78) << r.err;
+  EXPECT_TRUE(has(r.err, "solver.max_iters")) << r.err;
+  r = run_segx({"train", "--config", config.string(), "--out-dir", (dir / "bad").string(),
+                "datasets.3.path=x"});
+  EXPECT_EQ(r.exit_code, 64) << r.err;
+  EXPECT_TRUE(has(r.err, "datasets.3.path=x")) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "bad"));
+}
+
 TEST(TrainCli, VocabularyOnStdinIsTheLabelSpace) {
   auto dir = temp_dir("train_cli_vocab");
   auto vocab = run_segx({"vocab", "build", (synth() / "manifest.jsonl").string()});
