@@ -14,6 +14,7 @@
 #include "segx/core/progress.hpp"
 #include "segx/dataset/coco_panoptic.hpp"
 #include "segx/dataset/json.hpp"
+#include "segx/io/output_names.hpp"
 #include "segx/io/staged_dir.hpp"
 #include "segx/viz/coco_items.hpp"
 #include "segx/viz/compare.hpp"
@@ -263,10 +264,18 @@ int draw_pictures(const SetOptions& o, std::size_t count, const std::string& lab
     viz::write_picture(o.output, draw(0), o.jpeg_quality);
     return 0;
   }
+  // Picture names come from image ids: each is checked (none leaves the folder) and claimed once
+  // (two images of one id would draw over each other) before anything is drawn.
+  io::OutputNames names;
+  std::vector<std::string> files(count);
+  for (std::size_t i = 0; i < count; ++i)
+    files[i] = names.claim(key(i) + "." + o.format, "image '" + key(i) + "'");
   io::StagedDir out(folder, o.overwrite);
   Progress progress(label, count);
   parallel_for(count, o.threads, [&](std::size_t i, int) {
-    viz::write_picture((out.path() / (key(i) + "." + o.format)).string(), draw(i), o.jpeg_quality);
+    const auto path = out.path() / files[i];
+    if (files[i].find('/') != std::string::npos) fs::create_directories(path.parent_path());
+    viz::write_picture(path.string(), draw(i), o.jpeg_quality);
     progress.advance();
   });
   progress.finish();

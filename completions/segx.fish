@@ -247,7 +247,7 @@ complete -c segx -n '__fish_seen_subcommand_from infer' -l object-mask-threshold
 complete -c segx -n '__fish_seen_subcommand_from infer' -l overlap-threshold -d 'minimum visible fraction of a segment'\''s mask (default: the config'\''s)'
 complete -c segx -n '__fish_seen_subcommand_from infer' -l output -d 'segx manifest of the predictions to write ('\''-'\'': stdout): a header (the input manifest'\''s, else the model'\''s classes), then one record per image keeping the input record'\''s image_id, so `segx infer - < gt.jsonl | segx eval pq --gt-manifest gt.jsonl --pred-manifest -` pairs them'
 complete -c segx -n '__fish_seen_subcommand_from infer' -s o -d 'segx manifest of the predictions to write ('\''-'\'': stdout): a header (the input manifest'\''s, else the model'\''s classes), then one record per image keeping the input record'\''s image_id, so `segx infer - < gt.jsonl | segx eval pq --gt-manifest gt.jsonl --pred-manifest -` pairs them'
-complete -c segx -n '__fish_seen_subcommand_from infer' -l out-dir -d 'write PNGs and panoptic.json / results.json into this folder'
+complete -c segx -n '__fish_seen_subcommand_from infer' -l out-dir -d 'write PNGs and panoptic.json / results.json into this folder; PNGs are named after the images, keeping their folders below the folder that holds them all (cam0/1.jpg, cam1/1.jpg -> cam0/1.png, cam1/1.png)'
 complete -c segx -n '__fish_seen_subcommand_from infer' -l overwrite -d 'write into a non-empty --out-dir'
 complete -c segx -n '__fish_seen_subcommand_from train' -l help -d 'Print this help message and exit'
 complete -c segx -n '__fish_seen_subcommand_from train' -s h -d 'Print this help message and exit'

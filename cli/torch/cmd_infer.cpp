@@ -14,6 +14,7 @@
 #include "segx/infer/input_images.hpp"
 #include "segx/infer/prediction_writer.hpp"
 #include "segx/infer/predictor.hpp"
+#include "segx/io/output_names.hpp"
 #include "segx/io/stream.hpp"
 
 namespace segx::cli {
@@ -36,6 +37,16 @@ int run_infer(const InferOptions& o) {
   const auto& files = inputs.images;
   if (files.empty()) fail(ErrorKind::Usage, "no input images");
   if (o.batch_size < 1) fail(ErrorKind::Usage, "--batch-size must be >= 1");
+  // Output names keep the inputs' folders apart (cam0/1.jpg, cam1/1.jpg); any two inputs that
+  // would still write one file are refused before anything is predicted or written.
+  std::vector<std::string> paths;
+  for (const auto& f : files) paths.push_back(f.file);
+  const auto stems = io::relative_output_stems(paths);
+  if (!o.out_dir.empty()) {
+    io::OutputNames names;
+    for (std::size_t i = 0; i < files.size(); ++i)
+      names.claim(stems[i] + ".png", "'" + files[i].file + "'");
+  }
   infer::Predictor predictor(o.predictor);
   io::AtomicOutput out(o.output);
   infer::PredictionWriter writer(out.stream(),
@@ -49,7 +60,8 @@ int run_infer(const InferOptions& o) {
     for (std::size_t k = 0; k < preds.size(); ++k) {
       const auto& in = files[start + k];
       writer.write(preds[k], in.file,
-                   in.image_id.is_null() ? json(fs::path(in.file).stem().string()) : in.image_id);
+                   in.image_id.is_null() ? json(stems[start + k]) : in.image_id,
+                   stems[start + k]);
     }
     log::info("{} / {} images", end, files.size());
   }
@@ -96,7 +108,9 @@ Runner setup_infer(CLI::App& app) {
                  "--gt-manifest gt.jsonl --pred-manifest -` pairs them")
       ->capture_default_str();
   app.add_option("--out-dir", o->out_dir,
-                 "write PNGs and panoptic.json / results.json into this folder");
+                 "write PNGs and panoptic.json / results.json into this folder; PNGs are named after "
+                 "the images, keeping their folders below the folder that holds them all "
+                 "(cam0/1.jpg, cam1/1.jpg -> cam0/1.png, cam1/1.png)");
   app.add_flag("--overwrite", o->overwrite, "write into a non-empty --out-dir");
   return [o]() { return run_infer(*o); };
 }

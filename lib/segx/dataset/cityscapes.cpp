@@ -14,6 +14,7 @@
 #include "segx/dataset/segment_stats.hpp"
 #include "segx/io/panoptic_png.hpp"
 #include "segx/io/png.hpp"
+#include "segx/io/output_names.hpp"
 #include "segx/io/staged_dir.hpp"
 #include "segx/io/stream.hpp"
 
@@ -152,6 +153,8 @@ void cityscapes_to_coco_panoptic(const std::string& root, const CityscapesOption
     std::vector<PanopticSegmentOut> segments;
   };
   std::vector<Result> results(frames.size());
+  io::OutputNames names;  // frames' stems carry their city: a repeat is a broken layout
+  for (const auto& f : frames) names.claim(f.stem + "_gtFine_panoptic.png", "'" + f.instance_ids.string() + "'");
   io::StagedDir stage(out_dir, o.overwrite);
   Progress progress("cityscapes -> panoptic", frames.size());
   parallel_for(frames.size(), resolve_threads(o.threads), [&](std::size_t i, int) {

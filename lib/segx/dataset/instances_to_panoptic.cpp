@@ -11,6 +11,7 @@
 #include "segx/dataset/coco_panoptic.hpp"
 #include "segx/dataset/segment_stats.hpp"
 #include "segx/io/panoptic_png.hpp"
+#include "segx/io/output_names.hpp"
 #include "segx/io/staged_dir.hpp"
 #include "segx/io/stream.hpp"
 #include "segx/mask/polygon.hpp"
@@ -55,6 +56,11 @@ void instances_to_panoptic(const CocoInstances& in, const CocoInstances& images,
     std::vector<PanopticSegmentOut> segments;
   };
   std::vector<Result> results(images.images.size());
+  // PNGs are named after the images' file names: two images of one name in different folders
+  // would write one file, so that is refused before anything is written.
+  io::OutputNames names;
+  for (const auto& im : images.images)
+    names.claim(png_name(im), fmt::format("'{}': image {}", images.path, im.key));
   io::StagedDir stage(out_dir, options.overwrite);
   Progress progress("instances -> panoptic", images.images.size());
   parallel_for(images.images.size(), resolve_threads(options.threads), [&](std::size_t k, int) {

@@ -8,6 +8,7 @@
 #include "segx/core/error.hpp"
 #include "segx/dataset/manifest.hpp"
 #include "segx/io/png.hpp"
+#include "segx/io/output_names.hpp"
 #include "segx/io/staged_dir.hpp"
 #include "segx/io/stream.hpp"
 
@@ -60,6 +61,7 @@ void manifest_to_coco_panoptic(const std::string& manifest, const std::string& o
                                const std::string& out_dir, bool overwrite) {
   ManifestReader reader(manifest);
   io::StagedDir stage(out_dir, overwrite);
+  io::OutputNames names;  // two records naming one PNG are refused, not copied over each other
   rapidjson::StringBuffer images_buf, anns_buf;
   JsonWriter iw(images_buf), aw(anns_buf);
   iw.StartArray(), aw.StartArray();
@@ -78,6 +80,7 @@ void manifest_to_coco_panoptic(const std::string& manifest, const std::string& o
     const JsonValue& id = member(rec, "image_id", where);
     std::string png = (id.IsString() ? std::string(id.GetString()) : id_text(id)) + ".png";
     if (fs::path(src).filename().string() != png) png = fs::path(src).filename().string();
+    names.claim(png, where);
     std::error_code ec;
     if (!fs::exists(src)) fail(ErrorKind::NoInput, "{}: cannot open '{}': No such file or directory", where, src);
     fs::copy_file(src, stage.path() / png, fs::copy_options::overwrite_existing, ec);

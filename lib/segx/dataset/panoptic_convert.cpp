@@ -13,6 +13,7 @@
 #include "segx/dataset/coco_instances.hpp"
 #include "segx/io/panoptic_png.hpp"
 #include "segx/io/png.hpp"
+#include "segx/io/output_names.hpp"
 #include "segx/io/staged_dir.hpp"
 #include "segx/mask/label_encoder.hpp"
 #include "segx/mask/rle.hpp"
@@ -250,6 +251,10 @@ void panoptic_to_semantic_pngs(const CocoPanoptic& in, const PanopticToSemanticO
   const CategorySet& cats = options.categories ? *options.categories : in.categories;
   SemanticMap map = semantic_map(cats, options.scheme);
   const bool wide = map.max_value > 255;
+  // Each PNG is named by its annotation's file_name: checked and claimed before anything is
+  // written, so that no name leaves the folder and no two annotations write one file.
+  io::OutputNames names;
+  for (const auto& a : in.annotations) names.claim(a.file_name, in.where(a));
   io::StagedDir stage(out_dir, options.overwrite);
   Progress progress("panoptic -> semantic", in.annotations.size());
   const int threads = resolve_threads(options.threads);

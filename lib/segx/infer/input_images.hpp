@@ -12,7 +12,7 @@ namespace segx::infer {
 // predictions pair with that manifest's ground truth in `segx eval`.
 struct InputImage {
   std::string file;         // the path to read (a manifest's file_name resolved)
-  nlohmann::json image_id;  // the record's image_id; null: the file's stem
+  nlohmann::json image_id;  // the record's image_id; null: the output stem (segx infer)
 };
 
 struct InputImages {

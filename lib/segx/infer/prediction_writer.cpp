@@ -8,6 +8,7 @@
 
 #include "segx/io/panoptic_png.hpp"
 #include "segx/io/png.hpp"
+#include "segx/io/output_names.hpp"
 #include "segx/io/staged_dir.hpp"
 #include "segx/io/stream.hpp"
 #include "segx/mask/rle.hpp"
@@ -115,13 +116,18 @@ struct PredictionWriter::Impl {
   std::optional<io::StagedDir> stage;
   json panoptic_images = json::array(), panoptic_annotations = json::array(),
        results = json::array();
+  io::OutputNames names;  // every PNG written once
 
   Impl(std::ostream& m, json h, PredictionWriterOptions o)
       : manifest(m), header(std::move(h)), options(std::move(o)) {}
 
   bool has_dir() const { return stage.has_value(); }
-  // A file of the task's folder: where to write it now, and the path records name.
-  fs::path staged(const std::string& name) const { return stage->path() / options.task / name; }
+  // The staged path of an output file, its folders created (names may keep input folders).
+  fs::path staged(const std::string& name) const {
+    auto path = stage->path() / options.task / name;
+    fs::create_directories(path.parent_path());
+    return path;
+  }
   std::string final_path(const std::string& name) const {
     return (fs::path(options.out_dir) / options.task / name).string();
   }
@@ -140,10 +146,12 @@ PredictionWriter::PredictionWriter(std::ostream& manifest, json header,
 
 PredictionWriter::~PredictionWriter() = default;
 
-void PredictionWriter::write(const Prediction& p, const std::string& file, const json& image_id) {
+void PredictionWriter::write(const Prediction& p, const std::string& file, const json& image_id,
+                             const std::string& output_stem) {
   auto& m = *impl_;
   const auto& task = m.options.task;
-  const auto stem = fs::path(file).stem().string();
+  const auto stem = output_stem.empty() ? fs::path(file).stem().string() : output_stem;
+  if (m.has_dir()) m.names.claim(stem + ".png", "'" + file + "'");
   json rec = {{"type", "image"},
               {"image_id", image_id},
               {"file_name", file},
@@ -157,7 +165,9 @@ void PredictionWriter::write(const Prediction& p, const std::string& file, const
       io::write_panoptic_png(m.staged(png).string(), p.width, p.height, p.panoptic.data());
       rec["pan_seg_file_name"] = m.final_path(png);
       m.panoptic_images.push_back({{"id", image_id},
-                                   {"file_name", fs::path(file).filename()},
+                                   {"file_name", (fs::path(stem).parent_path() /
+                                                  fs::path(file).filename())
+                                                     .generic_string()},
                                    {"height", p.height},
                                    {"width", p.width}});
       m.panoptic_annotations.push_back(

@@ -42,9 +42,12 @@ class PredictionWriter {
   PredictionWriter(const PredictionWriter&) = delete;
   PredictionWriter& operator=(const PredictionWriter&) = delete;
 
-  // One image: `file` is the image read (the record's file_name; its stem names the PNG),
-  // `image_id` the record's id.
-  void write(const Prediction& prediction, const std::string& file, const nlohmann::json& image_id);
+  // One image: `file` is the image read (the record's file_name), `image_id` the record's id,
+  // `output_stem` the PNG's name in the folder without ".png" (io::relative_output_stems keeps
+  // the inputs' folders apart; empty: the file's stem). Error(DataError) for a name that would
+  // leave the folder or that another image of the run has written.
+  void write(const Prediction& prediction, const std::string& file, const nlohmann::json& image_id,
+             const std::string& output_stem = {});
   // Writes panoptic.json / results.json and moves the folder's files into place. Without it
   // (an error on the way) the folder stays as it was.
   void finish();

@@ -42,8 +42,16 @@ std::vector<json> lines(const std::string& out) {
 
 TEST(InferCli, PanopticRecordsAndFiles) {
   SEGX_REQUIRE_FIXTURES();
-  auto dir = temp_dir("infer") / "out";
-  auto r = run_segx({"infer", image(), image(), "--config", config(), "--weights", weights(),
+  auto base = temp_dir("infer");
+  auto dir = base / "out";
+  // The same picture from two cameras' folders: the outputs keep the folders apart.
+  for (const char* cam : {"cam0", "cam1"}) {
+    fs::create_directories(base / cam);
+    fs::create_symlink(image(), base / cam / "000000000001.jpg");
+  }
+  const auto cam0 = (base / "cam0" / "000000000001.jpg").string();
+  const auto cam1 = (base / "cam1" / "000000000001.jpg").string();
+  auto r = run_segx({"infer", cam0, cam1, "--config", config(), "--weights", weights(),
                      "--object-mask-threshold", "0.3", "--overlap-threshold", "0", "--batch-size",
                      "2", "--out-dir", dir.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -53,7 +61,8 @@ TEST(InferCli, PanopticRecordsAndFiles) {
   EXPECT_EQ(recs[0].at("type"), "header");
   EXPECT_EQ(recs[0].at("categories").size(), 133u);
   EXPECT_EQ(recs[1].at("type"), "image");
-  EXPECT_EQ(recs[1].at("image_id"), "000000000001");
+  EXPECT_EQ(recs[1].at("image_id"), "cam0/000000000001");
+  EXPECT_EQ(recs[2].at("image_id"), "cam1/000000000001");
   EXPECT_EQ(recs[1].at("width"), 640);
   EXPECT_EQ(recs[1].at("height"), 480);
   // The same image twice in one batch: the same segments. Scores may differ in the last float
@@ -73,11 +82,37 @@ TEST(InferCli, PanopticRecordsAndFiles) {
   ASSERT_EQ(first_scores.size(), second_scores.size());
   for (size_t i = 0; i < first_scores.size(); ++i)
     EXPECT_NEAR(first_scores[i], second_scores[i], 1e-5) << "segment " << i;
-  EXPECT_TRUE(fs::exists(dir / "panoptic" / "000000000001.png"));
+  EXPECT_TRUE(fs::exists(dir / "panoptic" / "cam0" / "000000000001.png"));
+  EXPECT_TRUE(fs::exists(dir / "panoptic" / "cam1" / "000000000001.png"));
+  EXPECT_EQ(recs[2].at("pan_seg_file_name"), (dir / "panoptic" / "cam1" / "000000000001.png").string());
   auto pan = json::parse(read_file(dir / "panoptic.json"));
   EXPECT_EQ(pan.at("annotations").size(), 2u);
+  EXPECT_EQ(pan.at("annotations").at(1).at("file_name"), "cam1/000000000001.png");
+  EXPECT_EQ(pan.at("images").at(1).at("file_name"), "cam1/000000000001.jpg");
+  EXPECT_NE(pan.at("images").at(0).at("id"), pan.at("images").at(1).at("id"));
   EXPECT_EQ(pan.at("images").size(), 2u);
   EXPECT_EQ(pan.at("categories"), recs[0].at("categories"));
+}
+
+// Two inputs that would write one file (the same image twice, or a.jpg beside a.png) are refused
+// before anything is predicted or written.
+TEST(InferCli, InputsThatWouldWriteOneFileAreRefused) {
+  SEGX_REQUIRE_FIXTURES();
+  auto base = temp_dir("infer_collide");
+  fs::create_symlink(image(), base / "a.jpg");
+  fs::create_symlink(image(), base / "a.png");
+  for (const auto& inputs : std::vector<std::vector<std::string>>{
+           {image(), image()}, {(base / "a.jpg").string(), (base / "a.png").string()}}) {
+    std::vector<std::string> args = {"infer"};
+    args.insert(args.end(), inputs.begin(), inputs.end());
+    args.insert(args.end(), {"--config", config(), "--weights", weights(), "--out-dir",
+                             (base / "out").string()});
+    auto r = run_segx(args);
+    EXPECT_EQ(r.exit_code, 65) << r.err;
+    EXPECT_NE(r.err.find("would both write"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+    EXPECT_FALSE(fs::exists(base / "out"));
+  }
 }
 
 // A manifest on stdin: its header and image ids carry over, so the output pairs with the
