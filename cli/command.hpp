@@ -3,6 +3,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -58,7 +59,14 @@ struct CliTree {
   bool* version_flag = nullptr;
   int* verbosity = nullptr;
   bool* quiet = nullptr;
+  std::uint64_t* max_pixels = nullptr;      // 0: not given
+  std::uint64_t* max_json_bytes = nullptr;  // 0: not given
 };
+
+// Sets the process's resource limits (segx/core/limits.hpp) from the environment and the global
+// options, and OpenCV's decoder limit to the same number of pixels. Error(Usage) for a bad
+// environment value.
+void apply_resource_limits(const CliTree& tree);
 CliTree build_cli();
 
 // Remembers the process's command line for run_in_torch_binary (called first thing in main).

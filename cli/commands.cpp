@@ -2,6 +2,11 @@
 // into segx and once into segx-torch (with SEGX_WITH_TORCH): see SEGX_TORCH_SETUP.
 #include "command.hpp"
 
+#include <cstdlib>
+#include <string>
+
+#include "segx/core/limits.hpp"
+
 namespace segx::cli {
 namespace {
 
@@ -52,6 +57,17 @@ void prepare_process() {
 #endif
 }
 
+void apply_resource_limits(const CliTree& tree) {
+  auto limits = resource_limits_from_environment();
+  if (*tree.max_pixels > 0) limits.max_pixels = *tree.max_pixels;
+  if (*tree.max_json_bytes > 0) limits.max_json_bytes = *tree.max_json_bytes;
+  set_resource_limits(limits);
+  // OpenCV decodes JPEGs and other photos (segx-codecs.so): the same limit there, unless the
+  // user has set OpenCV's own variable.
+  setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(limits.max_pixels).c_str(),
+         /*overwrite=*/0);
+}
+
 CliTree build_cli() {
   CliTree tree;
   tree.app = std::make_unique<CLI::App>(
@@ -65,6 +81,15 @@ CliTree build_cli() {
   app.add_flag("--version", version, "print the version of segx and its libraries, then exit");
   app.add_flag("-v,--verbose", verbosity, "more detail on stderr (repeat for debug output)");
   app.add_flag("-q,--quiet", quiet, "only errors on stderr; no progress");
+  static std::uint64_t max_pixels = 0, max_json_bytes = 0;
+  app.add_option("--max-pixels", max_pixels,
+                 "refuse (exit 65) an image or mask that declares more pixels than this, before "
+                 "allocating it (default: SEGX_MAX_PIXELS, else 268435456 = 2^28)");
+  app.add_option("--max-json-bytes", max_json_bytes,
+                 "refuse (exit 65) a JSON file or manifest line longer than this many bytes "
+                 "(default: SEGX_MAX_JSON_BYTES, else 17179869184 = 16 GiB)");
+  tree.max_pixels = &max_pixels;
+  tree.max_json_bytes = &max_json_bytes;
   tree.version_flag = &version;
   tree.verbosity = &verbosity;
   tree.quiet = &quiet;

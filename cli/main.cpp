@@ -60,6 +60,12 @@ int main(int argc, char** argv) {
     return segx::exit_code(e.kind());
   }
   segx::log::set_prefix(command_path(&app));
+  try {
+    segx::cli::apply_resource_limits(tree);
+  } catch (const segx::Error& e) {
+    std::cerr << command_path(&app) << ": " << e.what() << "\n";
+    return segx::exit_code(e.kind());
+  }
   if (*tree.quiet) {
     segx::log::set_level(segx::log::Level::Quiet);
     segx::Progress::set_enabled(false);

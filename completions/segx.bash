@@ -44,7 +44,7 @@ _segx() {
   done
   local words=
   case "$path" in
-    'segx') words='convert eval vocab infer train model visualize help --help -h --version --verbose -v --quiet -q' ;;
+    'segx') words='convert eval vocab infer train model visualize help --help -h --version --verbose -v --quiet -q --max-pixels --max-json-bytes' ;;
     'segx convert') words='panoptic2instances panoptic2results panoptic2semantic instances2panoptic panoptic2manifest manifest2panoptic cityscapes ade20k semantic-folder synth lint --help -h' ;;
     'segx convert panoptic2instances') words='--help -h --png-dir --categories --things-only --id-start --output -o --threads -j' ;;
     'segx convert panoptic2results') words='--help -h --png-dir --things-only --bbox --min-score --default-score --output -o --threads -j' ;;

@@ -14,6 +14,8 @@ complete -c segx -n '__fish_use_subcommand' -l verbose -d 'more detail on stderr
 complete -c segx -n '__fish_use_subcommand' -s v -d 'more detail on stderr (repeat for debug output)'
 complete -c segx -n '__fish_use_subcommand' -l quiet -d 'only errors on stderr; no progress'
 complete -c segx -n '__fish_use_subcommand' -s q -d 'only errors on stderr; no progress'
+complete -c segx -n '__fish_use_subcommand' -l max-pixels -d 'refuse (exit 65) an image or mask that declares more pixels than this, before allocating it (default: SEGX_MAX_PIXELS, else 268435456 = 2^28)'
+complete -c segx -n '__fish_use_subcommand' -l max-json-bytes -d 'refuse (exit 65) a JSON file or manifest line longer than this many bytes (default: SEGX_MAX_JSON_BYTES, else 17179869184 = 16 GiB)'
 complete -c segx -f -n '__fish_seen_subcommand_from convert' -a panoptic2instances -d 'COCO panoptic -> COCO instances (RLE), as panopticapi'
 complete -c segx -f -n '__fish_seen_subcommand_from convert' -a panoptic2results -d 'COCO panoptic or manifest predictions -> COCO results JSON (RLE + score)'
 complete -c segx -f -n '__fish_seen_subcommand_from convert' -a panoptic2semantic -d 'COCO panoptic -> semantic PNGs or COCO-JSON semantic'

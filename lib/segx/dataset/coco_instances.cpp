@@ -2,6 +2,7 @@
 #include "segx/dataset/coco_instances.hpp"
 
 #include "segx/core/error.hpp"
+#include "segx/core/limits.hpp"
 #include "segx/mask/polygon.hpp"
 
 namespace segx::dataset {
@@ -67,6 +68,7 @@ mask::Rle segmentation_to_rle(const JsonValue& seg, uint32_t height, uint32_t wi
     if (!size.IsArray() || size.Size() != 2 || !size[0].IsUint() || !size[1].IsUint())
       fail(ErrorKind::DataError, "{}: segmentation \"size\" must be [height, width]", where);
     uint32_t h = size[0].GetUint(), w = size[1].GetUint();
+    check_pixels(w, h, where, "RLE mask");
     if ((height || width) && (h != height || w != width))
       fail(ErrorKind::DataError, "{}: RLE size {}x{} differs from the image's {}x{}", where, w, h, width, height);
     const JsonValue& counts = member(seg, "counts", where + ": segmentation");
@@ -94,6 +96,7 @@ mask::Rle segmentation_to_rle(const JsonValue& seg, uint32_t height, uint32_t wi
   }
   if (seg.IsArray()) {
     if (!height || !width) fail(ErrorKind::DataError, "{}: polygons need the image size", where);
+    check_pixels(width, height, where, "polygon mask");
     std::vector<std::vector<double>> polys;
     for (const auto& p : seg.GetArray()) {
       if (!p.IsArray()) fail(ErrorKind::DataError, "{}: a polygon must be a list of numbers", where);

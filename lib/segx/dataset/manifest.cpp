@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "segx/core/error.hpp"
+#include "segx/core/limits.hpp"
 #include "segx/io/stream.hpp"
 
 namespace segx::dataset {
@@ -53,12 +54,34 @@ ManifestReader::ManifestReader(const std::string& path) : path_(path == "-" ? "<
 ManifestReader::~ManifestReader() = default;
 
 bool ManifestReader::read_line(std::string& line) {
-  while (std::getline(*in_, line)) {
+  // std::getline would grow the line without bound on a file without newlines: read in blocks
+  // and stop at the JSON size limit.
+  const auto limit = resource_limits().max_json_bytes;
+  while (true) {
+    line.clear();
+    bool any = false;
+    char block[1 << 14];
+    while (true) {
+      in_->getline(block, sizeof block);
+      const auto got = static_cast<std::size_t>(in_->gcount());
+      if (got > 0) any = true;
+      // getline counts the newline it took (not stored) in gcount; it fails when the block
+      // filled up before one, and stops without one at the end of the file.
+      const bool full = in_->fail() && !in_->eof() && got == sizeof block - 1;
+      const bool took_newline = got > 0 && !in_->fail() && !in_->eof();
+      line.append(block, took_newline ? got - 1 : got);
+      if (line.size() > limit) check_json_bytes(line.size(), fmt::format("'{}' line {}", path_, line_ + 1));
+      if (!full) break;
+      in_->clear();  // a block filled without reaching the newline: go on reading the line
+    }
+    if (!any) {
+      if (in_->bad()) fail(ErrorKind::IoError, "cannot read '{}'", path_);
+      return false;
+    }
     ++line_;
     if (line.find_first_not_of(" \t\r") != std::string::npos) return true;
+    if (in_->eof()) return false;
   }
-  if (in_->bad()) fail(ErrorKind::IoError, "cannot read '{}'", path_);
-  return false;
 }
 
 bool ManifestReader::next(JsonDocument& record) {

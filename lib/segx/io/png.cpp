@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "segx/core/error.hpp"
+#include "segx/core/limits.hpp"
 #include "segx/io/stream.hpp"
 
 namespace segx::io {
@@ -138,6 +139,7 @@ Parsed parse_chunks(const uint8_t* bytes, std::size_t size, const std::string& n
       h.bit_depth = data[8], h.color_type = data[9], h.interlace = data[12];
       if (w == 0 || hgt == 0 || w > (1u << 24) || hgt > (1u << 24))
         corrupt(name, fmt::format("bad image size {}x{}", w, hgt));
+      check_pixels(w, hgt, fmt::format("cannot read PNG '{}'", name));
       h.width = int(w), h.height = int(hgt);
       if (!valid_depth(h.color_type, h.bit_depth))
         corrupt(name, fmt::format("bad colour type {} with bit depth {}", h.color_type, h.bit_depth));

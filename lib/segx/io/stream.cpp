@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "segx/core/error.hpp"
+#include "segx/core/limits.hpp"
 
 namespace segx::io {
 namespace fs = std::filesystem;
@@ -32,6 +33,7 @@ std::string read_all(const std::string& path) {
   if (!is_std_stream(path) && fs::is_regular_file(path, ec)) {
     // One read into a buffer of the file's size: no growing copies (large COCO JSON files).
     const auto size = fs::file_size(path, ec);
+    if (!ec) check_json_bytes(size, "'" + path + "'");
     if (!ec) {
       std::string text(size, '\0');
       in->read(text.data(), std::streamsize(size));
@@ -43,10 +45,16 @@ std::string read_all(const std::string& path) {
       return text + rest.str();
     }
   }
-  std::ostringstream ss;
-  ss << in->rdbuf();
+  // A pipe or a file that grew: read in blocks, within the limit.
+  std::string text;
+  std::vector<char> block(1 << 16);
+  while (*in) {
+    in->read(block.data(), std::streamsize(block.size()));
+    text.append(block.data(), std::size_t(in->gcount()));
+    check_json_bytes(text.size(), path == "-" ? "<stdin>" : "'" + path + "'");
+  }
   if (in->bad()) fail(ErrorKind::IoError, "cannot read '{}': {}", path, errno_text(errno));
-  return ss.str();
+  return text;
 }
 
 bool stdin_is_terminal() { return isatty(STDIN_FILENO) != 0; }

@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "segx/core/error.hpp"
+#include "segx/core/limits.hpp"
 
 namespace segx::mask {
 
@@ -64,6 +65,7 @@ std::vector<Point> trace_edges(const std::vector<int>& x, const std::vector<int>
 }  // namespace
 
 Rle from_polygon(const std::vector<double>& xy, uint32_t height, uint32_t width) {
+  check_pixels(width, height, "polygon", "mask");
   const size_t k = xy.size() / 2;
   std::vector<int> x(k + 1), y(k + 1);
   for (size_t j = 0; j < k; ++j) {

@@ -1,6 +1,8 @@
 // Encoding, decoding and the whole-mask operations (area, box, merge) on COCO RLE.
 #include "segx/mask/rle.hpp"
 
+#include "segx/core/limits.hpp"
+
 #include "segx/mask/joint_runs.hpp"
 
 #include <algorithm>
@@ -59,6 +61,7 @@ Rle encode_label(const uint32_t* ids, uint32_t height, uint32_t width, uint32_t 
 }
 
 std::vector<uint8_t> decode_column_major(const Rle& rle) {
+  check_pixels(rle.width, rle.height, "RLE", "mask");
   std::vector<uint8_t> out(size_t(rle.height) * rle.width, 0);
   size_t pos = 0;
   uint8_t value = 0;
@@ -81,6 +84,7 @@ std::vector<uint8_t> decode_row_major(const Rle& rle) {
 }
 
 Rle from_counts(std::vector<uint32_t> counts, uint32_t height, uint32_t width) {
+  check_pixels(width, height, "RLE", "mask");
   return Rle{height, width, std::move(counts)};
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "segx/core/error.hpp"
+#include "segx/core/limits.hpp"
 #include "segx/mask/rle.hpp"
 
 namespace segx::mask {
@@ -34,6 +35,7 @@ std::string to_string(const Rle& rle) {
 }
 
 void decode_string(std::string_view text, uint32_t height, uint32_t width, Rle& rle) {
+  check_pixels(width, height, "RLE", "mask");
   rle.height = height;
   rle.width = width;
   rle.counts.clear();

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "segx/core/error.hpp"
+#include "segx/core/limits.hpp"
 #include "segx/core/parallel.hpp"
 #include "segx/io/stream.hpp"
 #include "segx/mask/polygon.hpp"
@@ -105,6 +106,7 @@ uint64_t read_mask(const Value& seg, const CocoImage& image, const Where& at, Co
       polygons[i].reserve(p.Size());
       for (const Value& c : p.GetArray()) polygons[i].push_back(number(c, "segmentation", at));
     }
+    check_pixels(image.width, image.height, at.describe(), "polygon mask");
     try {
       o.rle = mask::from_polygons(polygons, image.height, image.width);
     } catch (const Error& e) {
@@ -121,6 +123,7 @@ uint64_t read_mask(const Value& seg, const CocoImage& image, const Where& at, Co
     fail(ErrorKind::DataError, "{}: RLE \"size\" is not [height, width]", at.describe());
   const uint32_t h = uint32_t(integer(size[0], "size", at));
   const uint32_t w = uint32_t(integer(size[1], "size", at));
+  check_pixels(w, h, at.describe(), "RLE mask");
   const Value& counts = member(seg, "counts", at);
   const mask::Rle* rle = &o.rle;
   if (counts.IsString()) {
@@ -203,6 +206,7 @@ void read_images(const Value& list, const std::string& name, CocoGroundTruth& gt
     auto h = im.FindMember("height"), w = im.FindMember("width");
     if (h != im.MemberEnd()) r.h = uint32_t(integer(h->value, "height", at));
     if (w != im.MemberEnd()) r.w = uint32_t(integer(w->value, "width", at));
+    check_pixels(r.w, r.h, at.describe());
     raw.push_back(std::move(r));
   }
   gt.numeric_image_ids =
