@@ -584,6 +584,8 @@ void derive_manifest(const std::string& input, const std::string& output,
                      const DeriveOptions& options) {
   check_options(options);
   const bool from_stdin = io::is_std_stream(input);
+  if (from_stdin && io::stdin_is_terminal())
+    fail(ErrorKind::Usage, "no manifest: give INPUT, or pipe one into '-'");
   if (from_stdin && options.slice.negative())
     fail(ErrorKind::Usage,
          "--slice {} counts from the end, which needs the record count: give "

@@ -153,7 +153,7 @@ void expect_one_line(const CliResult& r) {
 
 }  // namespace
 
-TEST(DeriveCli, SemanticPixelsAreTheCategoryOfTheirPanopticSegment) {
+TEST(ConvertDeriveCli, SemanticPixelsAreTheCategoryOfTheirPanopticSegment) {
   const fs::path dir = temp_dir("derive_cli_semantic");
   const fs::path out = dir / "labels/sem.jsonl";
   fs::create_directories(out.parent_path());
@@ -182,7 +182,7 @@ TEST(DeriveCli, SemanticPixelsAreTheCategoryOfTheirPanopticSegment) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
-TEST(DeriveCli, BoxesAreTheThingSegmentsBoxes) {
+TEST(ConvertDeriveCli, BoxesAreTheThingSegmentsBoxes) {
   const fs::path dir = temp_dir("derive_cli_boxes");
   auto r = run_segx({"-q", "convert", "derive", input(), "--to", "boxes", "--name", "weak", "-o",
                      (dir / "boxes.jsonl").string()});
@@ -212,7 +212,7 @@ TEST(DeriveCli, BoxesAreTheThingSegmentsBoxes) {
   EXPECT_GT(boxes, 10u);
 }
 
-TEST(DeriveCli, InstanceMasksAreTheSegmentsPixels) {
+TEST(ConvertDeriveCli, InstanceMasksAreTheSegmentsPixels) {
   const fs::path dir = temp_dir("derive_cli_instances");
   auto r = run_segx({"-q", "convert", "derive", input(), "--to", "instances", "-o",
                      (dir / "inst.jsonl").string(), "-j", "2"});
@@ -244,7 +244,7 @@ TEST(DeriveCli, InstanceMasksAreTheSegmentsPixels) {
   EXPECT_GT(checked, 10u);
 }
 
-TEST(DeriveCli, KeepClassesMakesOtherPixelsUnlabeledAndRemovesTheirCategories) {
+TEST(ConvertDeriveCli, KeepClassesMakesOtherPixelsUnlabeledAndRemovesTheirCategories) {
   const fs::path dir = temp_dir("derive_cli_keep");
   const std::set<int64_t> kept = {1, 2, 3, 4, 5, 6, 7, 8, 9, 100, 107, 112};
   for (const char* kind : {"semantic", "panoptic"}) {
@@ -282,7 +282,7 @@ TEST(DeriveCli, KeepClassesMakesOtherPixelsUnlabeledAndRemovesTheirCategories) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
-TEST(DeriveCli, RenameChangesIdsInHeaderRecordsAndPixels) {
+TEST(ConvertDeriveCli, RenameChangesIdsInHeaderRecordsAndPixels) {
   const fs::path dir = temp_dir("derive_cli_rename");
   std::ofstream(dir / "renames.json")
       << R"({"renames": [{"from": 3, "id": 103, "name": "automobile"},)"
@@ -325,7 +325,7 @@ TEST(DeriveCli, RenameChangesIdsInHeaderRecordsAndPixels) {
   EXPECT_GT(cars, 0u);
 }
 
-TEST(DeriveCli, SlicePicksRecordsByPosition) {
+TEST(ConvertDeriveCli, SlicePicksRecordsByPosition) {
   const fs::path dir = temp_dir("derive_cli_slice");
   std::vector<json> ids;
   for (const auto& [id, rec] : input_data().records) ids.push_back(id);
@@ -342,7 +342,7 @@ TEST(DeriveCli, SlicePicksRecordsByPosition) {
   }
 }
 
-TEST(DeriveCli, ReadsPanoptic2manifestFromStdinAndWritesAbsolutePathsOnStdout) {
+TEST(ConvertDeriveCli, ReadsPanoptic2manifestFromStdinAndWritesAbsolutePathsOnStdout) {
   const fs::path dir = temp_dir("derive_cli_stdin");
   auto manifest =
       run_segx({"convert", "panoptic2manifest", (synth_dir() / "panoptic_gt.json").string(),
@@ -374,7 +374,7 @@ TEST(DeriveCli, ReadsPanoptic2manifestFromStdinAndWritesAbsolutePathsOnStdout) {
   EXPECT_FALSE(fs::exists(dir / "sem2"));
 }
 
-TEST(DeriveCli, BadInputsExitWithTheirCodeAndWriteNothing) {
+TEST(ConvertDeriveCli, BadInputsExitWithTheirCodeAndWriteNothing) {
   const fs::path dir = temp_dir("derive_cli_bad");
   const auto write = [&](const std::string& name, const std::string& text) {
     std::ofstream(dir / name) << text;
@@ -462,7 +462,7 @@ TEST(DeriveCli, BadInputsExitWithTheirCodeAndWriteNothing) {
   EXPECT_TRUE(fs::exists(dir / "full/x.png"));
 }
 
-TEST(DeriveCli, HelpShowsTheCocoPanopticRoute) {
+TEST(ConvertDeriveCli, HelpShowsTheCocoPanopticRoute) {
   auto r = run_segx({"convert", "derive", "--help"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* part :

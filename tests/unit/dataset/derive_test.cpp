@@ -111,7 +111,7 @@ std::vector<uint32_t> pixels(const fs::path& png) {
 
 }  // namespace
 
-TEST(DeriveOptions, SlicesAreHalfOpenFromZeroAndCountNegativesFromTheEnd) {
+TEST(DatasetDeriveOptions, SlicesAreHalfOpenFromZeroAndCountNegativesFromTheEnd) {
   EXPECT_EQ(resolve_slice(parse_record_slice("40:100"), 100, "m"), std::make_pair(40L, 100L));
   EXPECT_EQ(resolve_slice(parse_record_slice(":2"), 6, "m"), std::make_pair(0L, 2L));
   EXPECT_EQ(resolve_slice(parse_record_slice("3:"), 6, "m"), std::make_pair(3L, 6L));
@@ -131,7 +131,7 @@ TEST(DeriveOptions, SlicesAreHalfOpenFromZeroAndCountNegativesFromTheEnd) {
                {"selects none"});
 }
 
-TEST(DeriveOptions, ClassListsTakeIdsAndInclusiveRanges) {
+TEST(DatasetDeriveOptions, ClassListsTakeIdsAndInclusiveRanges) {
   const auto s = parse_class_selection("1-5, 8,12");
   for (int64_t id : {1, 3, 5, 8, 12}) EXPECT_TRUE(s.contains(id)) << id;
   for (int64_t id : {0, 6, 7, 9, 13}) EXPECT_FALSE(s.contains(id)) << id;
@@ -141,7 +141,7 @@ TEST(DeriveOptions, ClassListsTakeIdsAndInclusiveRanges) {
   expect_error([] { parse_derived_kind("masks"); }, ErrorKind::Usage, {"--to 'masks'"});
 }
 
-TEST(DeriveOptions, RenameTablesAreReadStrictly) {
+TEST(DatasetDeriveOptions, RenameTablesAreReadStrictly) {
   const fs::path dir = test::temp_dir("derive_rename_table");
   const auto table = [&](const std::string& name, const std::string& text) {
     std::ofstream(dir / name) << text;
@@ -173,7 +173,7 @@ TEST(DeriveOptions, RenameTablesAreReadStrictly) {
                {"none.json"});
 }
 
-TEST(Derive, SemanticPngsHoldEachPixelsCategoryAndRecordsKeepWhatTheyDoNotKnow) {
+TEST(DatasetDerive, SemanticPngsHoldEachPixelsCategoryAndRecordsKeepWhatTheyDoNotKnow) {
   const fs::path dir = write_input("derive_semantic", {record(1, kSegments)});
   derive_manifest((dir / "in/m.jsonl").string(), (dir / "out/s.jsonl").string(),
                   options(DerivedKind::Semantic, dir / "out/sem"));
@@ -198,7 +198,7 @@ TEST(Derive, SemanticPngsHoldEachPixelsCategoryAndRecordsKeepWhatTheyDoNotKnow) 
             (std::vector<uint32_t>{10, 10, 2, 0, 10, 1, 2, 2, 1, 1, 0, 300}));
 }
 
-TEST(Derive, InstancesAreThingSegmentsWithMasksBoxesAndAreas) {
+TEST(DatasetDerive, InstancesAreThingSegmentsWithMasksBoxesAndAreas) {
   const fs::path dir =
       write_input("derive_instances", {record(1, kSegments), record(2, kSegments)});
   derive_manifest((dir / "in/m.jsonl").string(), (dir / "i.jsonl").string(),
@@ -234,7 +234,7 @@ TEST(Derive, InstancesAreThingSegmentsWithMasksBoxesAndAreas) {
   EXPECT_EQ(ids, (std::vector<int64_t>{1, 2, 3, 4, 5, 6}));
 }
 
-TEST(Derive, BoxesAreInstancesWithoutMasks) {
+TEST(DatasetDerive, BoxesAreInstancesWithoutMasks) {
   const fs::path dir = write_input("derive_boxes", {record(1, kSegments)});
   auto o = options(DerivedKind::Boxes);
   o.name = "weak";
@@ -247,7 +247,7 @@ TEST(Derive, BoxesAreInstancesWithoutMasks) {
   EXPECT_EQ(anns[2]["bbox"], json({3, 2, 1, 1}));
 }
 
-TEST(Derive, KeptAndRenamedClassesReachHeaderSegmentsAndPixels) {
+TEST(DatasetDerive, KeptAndRenamedClassesReachHeaderSegmentsAndPixels) {
   const fs::path dir = write_input("derive_panoptic", {record(1, kSegments)});
   std::ofstream(dir / "renames.json")
       << R"({"renames":[{"from":1,"id":11,"name":"human"},{"from":10,"name":"heaven"},)"
@@ -283,7 +283,7 @@ TEST(Derive, KeptAndRenamedClassesReachHeaderSegmentsAndPixels) {
             (std::vector<uint32_t>{10, 10, 0, 0, 10, 11, 0, 0, 11, 11, 0, 0}));
 }
 
-TEST(Derive, SlicesPickRecordsByPositionAndStdoutGetsAbsolutePaths) {
+TEST(DatasetDerive, SlicesPickRecordsByPositionAndStdoutGetsAbsolutePaths) {
   std::vector<std::string> records;
   for (int id = 10; id < 16; ++id) records.push_back(record(id, kSegments));
   const fs::path dir = write_input("derive_slice", records);
@@ -310,7 +310,7 @@ TEST(Derive, SlicesPickRecordsByPositionAndStdoutGetsAbsolutePaths) {
   EXPECT_EQ(json::parse(line)["file_name"], (dir / "in/data/img/a.jpg").string());
 }
 
-TEST(Derive, ConflictingOptionsAreRefusedBeforeAnythingIsWritten) {
+TEST(DatasetDerive, ConflictingOptionsAreRefusedBeforeAnythingIsWritten) {
   const fs::path dir = write_input("derive_refused", {record(1, kSegments), record(2, kSegments)});
   const std::string in = (dir / "in/m.jsonl").string(), out = (dir / "o.jsonl").string();
   const auto rename = [&](const std::string& text) {
@@ -349,7 +349,7 @@ TEST(Derive, ConflictingOptionsAreRefusedBeforeAnythingIsWritten) {
   EXPECT_FALSE(fs::exists(dir / "sem"));
 }
 
-TEST(Derive, RecordsThatDisagreeWithTheirPngOrHeaderFailNamingTheLine) {
+TEST(DatasetDerive, RecordsThatDisagreeWithTheirPngOrHeaderFailNamingTheLine) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"type":"image","image_id":2,"file_name":"a.jpg","sem_seg_file_name":"s.png"})",
        "not a panoptic record"},
@@ -383,7 +383,7 @@ TEST(Derive, RecordsThatDisagreeWithTheirPngOrHeaderFailNamingTheLine) {
   }
 }
 
-TEST(Derive, TwoRecordsWritingOneLabelPngAreRefused) {
+TEST(DatasetDerive, TwoRecordsWritingOneLabelPngAreRefused) {
   const fs::path dir =
       write_input("derive_png_twice", {record(1, kSegments), record(2, kSegments)});
   expect_error(
