@@ -13,6 +13,7 @@
 #include "segx/dataset/ade20k.hpp"
 #include "segx/dataset/cityscapes.hpp"
 #include "segx/dataset/coco_panoptic.hpp"
+#include "segx/dataset/derive.hpp"
 #include "segx/dataset/instances_to_panoptic.hpp"
 #include "segx/dataset/lint.hpp"
 #include "segx/dataset/manifest_convert.hpp"
@@ -392,6 +393,65 @@ Runner setup_manifest2panoptic(CLI::App& app) {
   };
 }
 
+Runner setup_derive(CLI::App& app) {
+  struct Options {
+    std::string input = "-", to, slice, keep_classes, rename, name, output = "-", out_dir;
+    bool overwrite = false;
+    int threads = 0;
+  };
+  auto o = std::make_shared<Options>();
+  app.add_option("input", o->input, "segx manifest of panoptic records ('-': stdin)")
+      ->capture_default_str();
+  app.add_option("--to", o->to,
+                 "what the records keep: panoptic (segments, PNGs rewritten), semantic (label "
+                 "PNGs of category ids, 0 unlabeled), instances (thing annotations with RLE "
+                 "masks) or boxes (thing annotations, boxes only)")
+      ->check(CLI::IsMember({"panoptic", "semantic", "instances", "boxes"}))
+      ->required();
+  app.add_option("--slice", o->slice,
+                 "records A:B by position, 0-based, B excluded, as a training config's \"slice\": "
+                 "[A, B] (negative values count from the end of a file input; default: all)");
+  app.add_option("--keep-classes", o->keep_classes,
+                 "category ids to keep, e.g. 1-5,8,12; every other class becomes unlabeled "
+                 "(semantic 0, panoptic void, no annotation) and leaves the header");
+  app.add_option("--rename", o->rename,
+                 "JSON table of new ids and names: {\"renames\": [{\"from\": 3, \"id\": 103, "
+                 "\"name\": \"automobile\"}, ...]} (\"id\" or \"name\" may be left out); "
+                 "unlisted classes keep theirs");
+  app.add_option("--name", o->name, "dataset name for the header (default: the input's + _KIND)");
+  app.add_option("-o,--output", o->output,
+                 "manifest to write ('-': stdout); its paths are relative to its folder, "
+                 "absolute on stdout")
+      ->capture_default_str();
+  app.add_option("--out-dir", o->out_dir,
+                 "folder for the label PNGs (semantic and panoptic, required there)");
+  app.add_flag("--overwrite", o->overwrite, "write into a non-empty --out-dir");
+  add_threads(app, o->threads);
+  app.footer(
+      "Weaker supervision from a panoptic dataset, as DaTaSeg co-trains on: semantic-only,\n"
+      "instance-only or boxes-only records, of some records and some classes. Instances and\n"
+      "boxes keep thing classes only (the header lists those). A COCO panoptic JSON goes\n"
+      "through panoptic2manifest first:\n"
+      "  segx convert panoptic2manifest pan.json | segx convert derive - --to boxes -o b.jsonl\n"
+      "Exit 64 for a bad --slice/--keep-classes or a slice past the records, 65 for a record\n"
+      "that is not panoptic or disagrees with its PNG or header, 78 for --keep-classes or\n"
+      "--rename entries that do not fit the header (an unknown id, two classes on one id).");
+  return [o]() {
+    dataset::DeriveOptions opt;
+    opt.kind = dataset::parse_derived_kind(o->to);
+    if (!o->slice.empty()) opt.slice = dataset::parse_record_slice(o->slice);
+    if (!o->keep_classes.empty())
+      opt.keep_classes = dataset::parse_class_selection(o->keep_classes);
+    if (!o->rename.empty()) opt.renames = dataset::read_rename_table(o->rename);
+    opt.name = o->name;
+    opt.out_dir = o->out_dir;
+    opt.overwrite = o->overwrite;
+    opt.threads = o->threads;
+    dataset::derive_manifest(o->input, o->output, opt);
+    return 0;
+  };
+}
+
 }  // namespace
 
 Runner setup_convert(CLI::App& app) {
@@ -403,6 +463,7 @@ Runner setup_convert(CLI::App& app) {
       {"instances2panoptic", "COCO instances/results -> COCO panoptic with an overlap policy", setup_instances2panoptic},
       {"panoptic2manifest", "COCO panoptic -> segx manifest", setup_panoptic2manifest},
       {"manifest2panoptic", "segx manifest -> COCO panoptic", setup_manifest2panoptic},
+      {"derive", "panoptic manifest -> semantic-, instance- or boxes-only; slices, classes, renames", setup_derive},
       {"cityscapes", "Cityscapes gtFine layout -> segx manifest or COCO panoptic", setup_cityscapes},
       {"ade20k", "ADE20K scene parsing (ADEChallengeData2016) -> segx manifest", setup_ade20k},
       {"semantic-folder", "folders of images and label PNGs -> segx manifest", setup_semantic_folder},

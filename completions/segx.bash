@@ -13,6 +13,7 @@ _segx() {
       'segx convert instances2panoptic') path="$path $word" ;;
       'segx convert panoptic2manifest') path="$path $word" ;;
       'segx convert manifest2panoptic') path="$path $word" ;;
+      'segx convert derive') path="$path $word" ;;
       'segx convert cityscapes') path="$path $word" ;;
       'segx convert ade20k') path="$path $word" ;;
       'segx convert semantic-folder') path="$path $word" ;;
@@ -45,13 +46,14 @@ _segx() {
   local words=
   case "$path" in
     'segx') words='convert eval vocab infer train model visualize help --help -h --version --verbose -v --quiet -q --max-pixels --max-json-bytes' ;;
-    'segx convert') words='panoptic2instances panoptic2results panoptic2semantic instances2panoptic panoptic2manifest manifest2panoptic cityscapes ade20k semantic-folder synth lint --help -h' ;;
+    'segx convert') words='panoptic2instances panoptic2results panoptic2semantic instances2panoptic panoptic2manifest manifest2panoptic derive cityscapes ade20k semantic-folder synth lint --help -h' ;;
     'segx convert panoptic2instances') words='--help -h --png-dir --categories --things-only --id-start --output -o --threads -j' ;;
     'segx convert panoptic2results') words='--help -h --png-dir --things-only --bbox --min-score --default-score --output -o --threads -j' ;;
     'segx convert panoptic2semantic') words='--help -h --png-dir --categories --scheme --out-dir --json --overwrite --threads -j' ;;
     'segx convert instances2panoptic') words='--help -h --images --output -o --out-dir --overlap --min-score --overwrite --threads -j' ;;
     'segx convert panoptic2manifest') words='--help -h --png-dir --images-dir --name --output -o' ;;
     'segx convert manifest2panoptic') words='--help -h --output -o --out-dir --overwrite' ;;
+    'segx convert derive') words='--help -h --to --slice --keep-classes --rename --name --output -o --out-dir --overwrite --threads -j' ;;
     'segx convert cityscapes') words='--help -h --split --to --output -o --out-dir --train-ids --overwrite --threads -j' ;;
     'segx convert ade20k') words='--help -h --split --reduce-zero-label --output -o' ;;
     'segx convert semantic-folder') words='--help -h --images --labels --categories --scheme --name --output -o' ;;

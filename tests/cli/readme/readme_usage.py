@@ -77,6 +77,10 @@ CASES = {
         Case("synth; panoptic_as gt pan", exit_codes=(0, 1)),
     "segx convert panoptic2results pred.json --things-only -o results.json":
         Case("synth; panoptic_as pred pred"),
+    "segx convert derive train.jsonl --to semantic --slice 40:100 --out-dir sem/ -o sem.jsonl":
+        Case("segx -q convert synth --images 100 --width 48 --height 32 --out-dir _train; "
+             "segx -q convert panoptic2manifest _train/panoptic_gt.json --images-dir _train/images "
+             "-o train.jsonl"),
     # Evaluation
     "segx eval pq --gt-json gt.json --gt-dir gt/ --pred-json pred.json --pred-dir pred/ --json pq.json":
         Case("synth; panoptic_as gt gt; panoptic_as pred pred"),

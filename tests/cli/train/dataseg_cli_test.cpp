@@ -8,7 +8,6 @@
 
 #include <fstream>
 
-#include "support/derived_manifests.hpp"
 #include "support/fixtures.hpp"
 #include "support/run_cli.hpp"
 #include "support/train_configs.hpp"
@@ -35,7 +34,9 @@ const Sets& sets() {
     }
     out.panoptic = d / "3" / "manifest.jsonl";
     out.boxes = d / "4" / "boxes.jsonl";
-    derive_manifest(d / "4" / "manifest.jsonl", out.boxes, DerivedKind::Boxes, "boxes");
+    auto b = run_segx({"-q", "convert", "derive", (d / "4" / "manifest.jsonl").string(), "--to",
+                       "boxes", "--name", "boxes", "-o", out.boxes.string()});
+    EXPECT_EQ(b.exit_code, 0) << b.err;
     auto v = run_segx({"vocab", "build", out.panoptic.string(), out.boxes.string()});
     EXPECT_EQ(v.exit_code, 0) << v.err;
     out.vocab_text = v.out;

@@ -7,21 +7,21 @@
 #include <numeric>
 
 #include "segx/core/error.hpp"
+#include "segx/dataset/derive.hpp"
 #include "segx/dataset/synth.hpp"
 #include "segx/train/co_training.hpp"
 #include "segx/train/data_loader.hpp"
 #include "segx/train/trainer.hpp"
 #include "segx/vocab/build.hpp"
 #include "segx/vocab/sources.hpp"
-#include "support/derived_manifests.hpp"
 #include "support/fixtures.hpp"
 #include "support/train_configs.hpp"
 
 namespace segx::train {
 namespace {
 namespace fs = std::filesystem;
+using dataset::DerivedKind;
 using nlohmann::json;
-using test::DerivedKind;
 
 // A panoptic synth set and its boxes-, instance- and semantic-only versions.
 const fs::path& data_dir() {
@@ -33,11 +33,15 @@ const fs::path& data_dir() {
     o.height = 64;
     o.seed = 5;
     dataset::generate_synth(o, d.string());
-    test::derive_manifest(d / "manifest.jsonl", d / "boxes.jsonl", DerivedKind::Boxes, "boxes");
-    test::derive_manifest(d / "manifest.jsonl", d / "instances.jsonl", DerivedKind::Instances,
-                          "instances");
-    test::derive_manifest(d / "manifest.jsonl", d / "semantic.jsonl", DerivedKind::Semantic,
-                          "semantic");
+    // What `segx convert derive` writes, named after the kind.
+    for (auto kind : {DerivedKind::Boxes, DerivedKind::Instances, DerivedKind::Semantic}) {
+      dataset::DeriveOptions derive;
+      derive.kind = kind;
+      derive.name = dataset::to_string(kind);
+      if (kind == DerivedKind::Semantic) derive.out_dir = (d / "semantic").string();
+      dataset::derive_manifest((d / "manifest.jsonl").string(),
+                               (d / (derive.name + ".jsonl")).string(), derive);
+    }
     return d;
   }();
   return dir;
