@@ -11,7 +11,7 @@
 namespace segx::io {
 namespace fs = std::filesystem;
 
-StagedDir::StagedDir(fs::path target, bool overwrite) : target_(std::move(target)) {
+StagedDir::StagedDir(fs::path target, bool overwrite) : lock_(target), target_(std::move(target)) {
   // The target itself is created only by commit(): a failed run leaves no empty folder behind.
   check_output_dir(target_, overwrite);
   fs::path parent = fs::absolute(target_).parent_path();

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <string_view>
 
+#include "segx/io/output_lock.hpp"
+
 namespace segx::io {
 
 class StagedDir {
@@ -22,6 +24,7 @@ class StagedDir {
   void commit();
 
  private:
+  OutputDirLock lock_;  // first: no other run writes the target while this one stages
   std::filesystem::path target_, staging_;
   bool committed_ = false;
 };

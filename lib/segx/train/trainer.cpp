@@ -136,6 +136,7 @@ Trainer::Trainer(TrainConfig config, TrainClasses classes, std::vector<TrainData
   schedule_.warmup_factor = s.warmup_factor;
 
   if (dist_.is_main()) {
+    output_lock_ = std::make_unique<io::OutputDirLock>(options_.output_dir);
     io::prepare_output_dir(options_.output_dir, options_.resume);
     io::write_file_atomic((output_dir() / "model_config.json").string(),
                           model::model_config_to_json(model_config_));

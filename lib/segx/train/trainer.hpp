@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "segx/io/output_lock.hpp"
 #include "segx/model/model.hpp"
 #include "segx/train/checkpointer.hpp"
 #include "segx/train/data_loader.hpp"
@@ -140,6 +141,9 @@ class Trainer {
   int chunks_ = 1;
   std::unique_ptr<SetCriterion> criterion_;
   std::unique_ptr<Checkpointer> checkpointer_;
+  // The main process holds the output folder for the whole run: a second `segx train` into it
+  // (a --resume while this one runs) is refused instead of interleaving checkpoints.
+  std::unique_ptr<io::OutputDirLock> output_lock_;
   PolySchedule schedule_;
   std::vector<std::unique_ptr<TrainHook>> hooks_;
   std::vector<ExtraLoss> extra_losses_;

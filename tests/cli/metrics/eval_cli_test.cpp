@@ -57,6 +57,31 @@ TEST(EvalCli, ShardedAndMergedPqEqualsSingleRunByteForByte) {
   EXPECT_EQ(twice.exit_code, 65) << twice.err;
 }
 
+// Partial files of different runs never merge: shards of another prediction set (here the ground
+// truth scored against itself) or of another split are refused by name.
+TEST(EvalCli, MergeRefusesShardsOfOtherInputsOrSplits) {
+  SEGX_REQUIRE_FIXTURES();
+  const auto tmp = temp_dir("pq_foreign_shards");
+  auto shard = [&](const fs::path& pred_json, const fs::path& pred_dir, const std::string& which,
+                   const std::string& name) {
+    const auto part = (tmp / name).string();
+    auto r = run_segx(with(pq_args(pred_json, pred_dir), {"--shard", which, "--partial", part}));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return part;
+  };
+  const auto a1 = shard(n200() / "panoptic_pred.json", n200() / "panoptic_pred", "1/2", "a1.json");
+  const auto b2 = shard(n200() / "panoptic_gt.json", n200() / "panoptic_gt", "2/2", "b2.json");
+  const auto c2 = shard(n200() / "panoptic_pred.json", n200() / "panoptic_pred", "2/3", "c2.json");
+  auto r = run_segx({"eval", "merge", a1, b2, "--json", (tmp / "out.json").string()});
+  EXPECT_EQ(r.exit_code, 65) << r.err;
+  EXPECT_NE(r.err.find("come from runs with different inputs or options"), std::string::npos)
+      << r.err;
+  r = run_segx({"eval", "merge", a1, c2, "--json", (tmp / "out.json").string()});
+  EXPECT_EQ(r.exit_code, 65) << r.err;
+  EXPECT_NE(r.err.find("split the set differently"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(tmp / "out.json"));
+}
+
 TEST(EvalCli, ShardedAndMergedMiouEqualsSingleRun) {
   SEGX_REQUIRE_FIXTURES();
   const auto tmp = temp_dir("miou_shards");
