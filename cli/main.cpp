@@ -41,6 +41,9 @@ const segx::cli::Runner* find_runner(const segx::cli::CliTree& tree) {
 int main(int argc, char** argv) {
   // A closed pipe (`segx ... | head`) should end the program quietly, as for other Unix tools.
   signal(SIGPIPE, SIG_DFL);
+  // Over a file-size limit (ulimit -f) a write fails (exit 74, nothing left behind) instead of
+  // the process dying with its temporary files.
+  signal(SIGXFSZ, SIG_IGN);
   segx::cli::prepare_process();
   segx::cli::set_command_line(argc, argv);
   auto tree = segx::cli::build_cli();

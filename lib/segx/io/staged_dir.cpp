@@ -15,6 +15,15 @@ StagedDir::StagedDir(fs::path target, bool overwrite) : lock_(target), target_(s
   // The target itself is created only by commit(): a failed run leaves no empty folder behind.
   check_output_dir(target_, overwrite);
   fs::path parent = fs::absolute(target_).parent_path();
+  // Holding the lock, any other stage of this target is a killed run's: remove it.
+  const std::string stale = "." + fs::absolute(target_).filename().string() + ".partial-";
+  std::error_code list_ec;
+  for (fs::directory_iterator it(parent, list_ec), end; !list_ec && it != end;
+       it.increment(list_ec))
+    if (it->path().filename().string().compare(0, stale.size(), stale) == 0) {
+      std::error_code ignored;
+      fs::remove_all(it->path(), ignored);
+    }
   staging_ = parent / ("." + fs::absolute(target_).filename().string() + ".partial-" + std::to_string(::getpid()));
   std::error_code ec;
   fs::remove_all(staging_, ec);
@@ -30,6 +39,18 @@ StagedDir::~StagedDir() {
 
 void StagedDir::commit() {
   std::error_code ec;
+  // A new (or empty) target: one rename(2) moves the whole stage in, so that a run killed at any
+  // moment leaves either no folder or the complete one.
+  if (!fs::exists(target_, ec) || fs::is_empty(target_, ec)) {
+    std::error_code rename_ec;
+    fs::rename(staging_, target_, rename_ec);
+    if (!rename_ec) {
+      committed_ = true;
+      return;
+    }
+  }
+  ec.clear();
+  // Into a folder with other files (--overwrite): file by file.
   std::vector<std::pair<fs::path, bool>> entries;  // listed first: moving while iterating is unspecified
   for (fs::recursive_directory_iterator it(staging_, ec), end; !ec && it != end; it.increment(ec))
     entries.emplace_back(it->path().lexically_relative(staging_), it->is_directory());

@@ -20,7 +20,9 @@ class StagedDir {
   // Where to write the files now.
   const std::filesystem::path& path() const { return staging_; }
   const std::filesystem::path& target() const { return target_; }
-  // Moves every staged file into the target (replacing same-named files) and removes the stage.
+  // Moves the stage into the target: with one rename(2) when the target is new or empty (a run
+  // killed at any moment leaves no folder or the whole one), else file by file (replacing
+  // same-named files); then removes the stage.
   void commit();
 
  private:

@@ -1,10 +1,12 @@
 // Stream helpers: "-" handling, atomic outputs, output directories.
 #include "segx/io/stream.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -61,11 +63,29 @@ bool stdin_is_terminal() { return isatty(STDIN_FILENO) != 0; }
 bool stdout_is_terminal() { return isatty(STDOUT_FILENO) != 0; }
 
 namespace {
+// ".NAME.tmp-PID-RANDOM" beside the target: the pid tells a later run whether its writer is gone.
 fs::path temp_beside(const fs::path& target) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
-  auto name = fmt::format(".{}.tmp-{:08x}", target.filename().string(),
+  auto name = fmt::format(".{}.tmp-{}-{:08x}", target.filename().string(), ::getpid(),
                           static_cast<unsigned>(rng() & 0xffffffffu));
   return target.parent_path() / name;
+}
+
+// Temporary files of `target` left by a process that died before it could remove them (kill -9,
+// power loss): removed, so that a killed run leaves nothing behind once the next one writes.
+void remove_stale_temps(const fs::path& target) {
+  const std::string prefix = "." + target.filename().string() + ".tmp-";
+  std::error_code ec;
+  const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      std::error_code ignored;
+      fs::remove(it->path(), ignored);
+    }
+  }
 }
 }  // namespace
 
@@ -79,6 +99,7 @@ AtomicOutput::AtomicOutput(std::string path, bool binary) : path_(std::move(path
   std::error_code ec;
   if (fs::is_directory(target, ec))
     fail(ErrorKind::CannotCreate, "cannot create '{}': Is a directory", path_);
+  remove_stale_temps(target);
   temp_ = temp_beside(target);
   file_ = std::make_unique<std::ofstream>(temp_, std::ios::binary | std::ios::trunc);
   if (!*file_) fail(ErrorKind::CannotCreate, "cannot create '{}': {}", path_, errno_text(errno));
