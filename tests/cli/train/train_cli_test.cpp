@@ -79,7 +79,7 @@ TEST(TrainCli, TinyModelLearnsAndItsWeightsLoadInInfer) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("iter 400/400"), std::string::npos) << r.err;
   for (const char* f : {"metrics.jsonl", "model_final.safetensors", "model_config.json",
-                        "model_0000200.pt", "model_0000400.pt", "last_checkpoint"})
+                        "model_0000200.safetensors", "model_0000400.safetensors", "last_checkpoint"})
     EXPECT_TRUE(fs::exists(out / f)) << f;
   auto m = metrics(out);
   std::vector<double> loss;
@@ -148,7 +148,7 @@ TEST(TrainCli, MaxIterStopsWithACheckpointAndResumeFinishes) {
   auto r =
       run_segx({"train", "--config", cfg.string(), "--out-dir", out.string(), "--max-iter", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(fs::exists(out / "model_0000002.pt"));
+  EXPECT_TRUE(fs::exists(out / "model_0000002.safetensors"));
   EXPECT_FALSE(fs::exists(out / "model_final.safetensors"));
   r = run_segx({"train", "--config", cfg.string(), "--out-dir", out.string(), "--resume"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

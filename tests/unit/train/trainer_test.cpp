@@ -232,7 +232,7 @@ TEST(Trainer, ResumedRunEndsWithTheUninterruptedRunsWeightsBitForBit) {
   auto first = train_run(j, root / "split", false, 3, single);
   EXPECT_EQ(first.status, TrainStatus::Stopped);
   EXPECT_EQ(first.trainer->iteration(), 3);
-  EXPECT_TRUE(fs::exists(root / "split" / "model_0000003.pt"));
+  EXPECT_TRUE(fs::exists(root / "split" / "model_0000003.safetensors"));
   first.trainer.reset();
   auto mid = final_weights(root / "split", "model_last.safetensors");
   auto second = train_run(j, root / "split", true, 0, single);
@@ -295,9 +295,9 @@ TEST(Trainer, NonFiniteLossStopsWithTheTermAndKeepsTheLastCheckpoint) {
     EXPECT_EQ(e.kind(), ErrorKind::DataError);
     const std::string msg = e.what();
     EXPECT_NE(msg.find("loss is nan at iteration 3 (loss_extra = nan)"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("model_0000002.pt' is intact"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("model_0000002.safetensors' is intact"), std::string::npos) << msg;
   }
-  EXPECT_EQ(read_text(out / "last_checkpoint"), "model_0000002.pt\n");
+  EXPECT_EQ(read_text(out / "last_checkpoint"), "model_0000002.safetensors\n");
 }
 
 TEST(Trainer, LogitsTransformSeesEveryLayer) {
