@@ -34,7 +34,7 @@ TRAIN_END = "<!-- /train-table -->"
 BENCHES = [("eval_pq", "bench_eval_pq.sh"), ("eval_miou", "bench_eval_miou.sh"),
            ("eval_ap", "bench_eval_ap.sh"), ("convert", "bench_convert.sh"),
            ("infer", "bench_infer.sh"), ("model_forward", "bench_model_forward.sh"),
-           ("vocab_apply", "bench_vocab_apply.sh")]
+           ("vocab_apply", "bench_vocab_apply.sh"), ("train_step", "bench_train_step.sh")]
 
 
 def fail(msg, code=65):
