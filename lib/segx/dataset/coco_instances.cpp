@@ -3,14 +3,19 @@
 
 #include "segx/core/error.hpp"
 #include "segx/core/limits.hpp"
+#include "segx/io/stream.hpp"
 #include "segx/mask/polygon.hpp"
 
 namespace segx::dataset {
 
 CocoInstances CocoInstances::read(const std::string& path) {
+  return parse(io::read_all(path), path);
+}
+
+CocoInstances CocoInstances::parse(std::string_view text, const std::string& path) {
   CocoInstances out;
   out.path = path;
-  out.doc = read_json_file(path);
+  parse_json(out.doc, text, io::is_std_stream(path) ? "<stdin>" : path);
   const std::string file = "'" + path + "'";
   const JsonValue* anns = nullptr;
   if (out.doc.IsArray()) {

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "segx/core/error.hpp"
+#include "segx/io/stream.hpp"
 
 namespace segx::dataset {
 
@@ -38,6 +39,11 @@ std::vector<PanopticSegment> parse_segments_info(const JsonValue& array, const s
 }
 
 CocoPanoptic CocoPanoptic::read(const std::string& json_path, const std::string& png_dir) {
+  return parse(io::read_all(json_path), json_path, png_dir);
+}
+
+CocoPanoptic CocoPanoptic::parse(std::string_view text, const std::string& json_path,
+                                 const std::string& png_dir) {
   CocoPanoptic out;
   out.json_path = json_path;
   out.png_dir = png_dir;
@@ -45,7 +51,7 @@ CocoPanoptic CocoPanoptic::read(const std::string& json_path, const std::string&
     auto dot = json_path.rfind('.');
     out.png_dir = dot == std::string::npos ? json_path : json_path.substr(0, dot);
   }
-  out.doc = read_json_file(json_path);
+  parse_json(out.doc, text, io::is_std_stream(json_path) ? "<stdin>" : json_path);
   const std::string file = "'" + json_path + "'";
   if (!out.doc.IsObject()) fail(ErrorKind::DataError, "{}: expected a JSON object", file);
   if (const auto* cats = find_member(out.doc, "categories"))

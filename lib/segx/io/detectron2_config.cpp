@@ -644,6 +644,10 @@ Value load_detectron2_yaml(const std::string& path, const Detectron2ResolveOptio
   return BaseLoader(options, files).load(path, path).tree;
 }
 
+Value parse_detectron2_yaml(const std::string& text, const std::string& name) {
+  return YamlReader(name).document(text);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Defaults
 
@@ -933,11 +937,11 @@ std::string choose_detectron2_repository(const Value& yaml, const std::string& p
   return because("mask2former", "no repository's defaults define every key the config sets");
 }
 
-Detectron2Config resolve_detectron2_config(const std::string& path,
-                                           const Detectron2ResolveOptions& options) {
-  Detectron2Config out;
-  BaseLoader loader(options, &out.files);
-  Loaded loaded = loader.load(path, path);
+namespace {
+
+// resolve_detectron2_config once the files are read into `loaded` (and named in out.files).
+void resolve_loaded(const Loaded& loaded, const std::string& path,
+                    const Detectron2ResolveOptions& options, Detectron2Config& out) {
   if (options.repository.empty()) {
     out.repository = choose_detectron2_repository(loaded.tree, path, &out.repository_reason);
   } else {
@@ -957,6 +961,32 @@ Detectron2Config resolve_detectron2_config(const std::string& path,
     out.set_keys.push_back(key);
   }
   apply_overrides(options.overrides, out.tree, out.repository, out.set_keys);
+}
+
+}  // namespace
+
+Detectron2Config resolve_detectron2_config(const std::string& path,
+                                           const Detectron2ResolveOptions& options) {
+  Detectron2Config out;
+  BaseLoader loader(options, &out.files);
+  resolve_loaded(loader.load(path, path), path, options, out);
+  return out;
+}
+
+Detectron2Config resolve_detectron2_yaml(const std::string& text, const std::string& name,
+                                         const Detectron2ResolveOptions& options) {
+  if (text.size() > options.max_file_bytes)
+    fail(ErrorKind::DataError, "'{}': {} bytes; a config file may hold at most {}", name,
+         text.size(), options.max_file_bytes);
+  Loaded loaded{parse_detectron2_yaml(text, name), {}};
+  if (loaded.tree.find(kBaseKey))
+    fail(ErrorKind::Config,
+         "'{}': _BASE_ {}: a config given as text has no folder to find bases in", name,
+         loaded.tree.find(kBaseKey)->repr());
+  record_provenance(loaded.tree, "", name, loaded.provenance);
+  Detectron2Config out;
+  out.files.push_back(name);
+  resolve_loaded(loaded, name, options, out);
   return out;
 }
 

@@ -455,6 +455,10 @@ PngHeader decode_rows(const std::string& path, RowCallback callback, void* ctx, 
     return decode_buffer(bytes, size, path, check_crc, callback, ctx, nullptr);
   });
 }
+PngHeader decode_rows(const uint8_t* bytes, std::size_t size, const std::string& name,
+                      RowCallback callback, void* ctx, bool check_crc) {
+  return decode_buffer(bytes, size, name, check_crc, callback, ctx, nullptr);
+}
 }  // namespace detail
 
 // ---- encoding ----
