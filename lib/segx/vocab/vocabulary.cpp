@@ -238,7 +238,7 @@ Vocabulary parse_vocabulary(const std::string& text, const std::string& origin) 
   Json doc;
   try {
     doc = Json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     fail(ErrorKind::DataError, "{}: invalid JSON: {}", origin, e.what());
   }
   return vocabulary_from_json(doc, origin);
