@@ -1,6 +1,8 @@
 // COCO panoptic JSON reading.
 #include "segx/dataset/coco_panoptic.hpp"
 
+#include <algorithm>
+#include <climits>
 #include <filesystem>
 #include <unordered_map>
 
@@ -30,8 +32,11 @@ std::vector<PanopticSegment> parse_segments_info(const JsonValue& array, const s
     seg.id = uint32_t(id);
     std::string here = fmt::format("{}: segment {}", where, id);
     seg.category_id = get_int(s, "category_id", here);
-    if (const auto* c = find_member(s, "iscrowd"); c && c->IsNumber()) seg.iscrowd = c->GetInt();
-    if (const auto* ar = find_member(s, "area"); ar && ar->IsNumber()) seg.area = ar->GetInt64();
+    // get_int, not GetInt/GetInt64: those read a double's bits as an integer (1.0 as 0).
+    if (const auto* c = find_member(s, "iscrowd"); c && c->IsNumber())
+      seg.iscrowd = int(std::clamp<int64_t>(get_int(s, "iscrowd", here), INT_MIN, INT_MAX));
+    if (const auto* ar = find_member(s, "area"); ar && ar->IsNumber())
+      seg.area = get_int(s, "area", here);
     if (const auto* sc = find_member(s, "score"); sc && sc->IsNumber()) seg.score = sc->GetDouble();
     out.push_back(seg);
   }
