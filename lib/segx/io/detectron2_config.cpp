@@ -326,7 +326,8 @@ class YamlReader {
       data_error(n, fmt::format("{}: YAML tag '{}' is not one a detectron2 config uses", key, tag));
     Value v = Value::node();
     for (auto it = n.begin(); it != n.end(); ++it) {
-      const YAML::Node& k = it->first;
+      // A copy (a handle, cheap): it->first lives in a proxy that dies with the expression.
+      const YAML::Node k = it->first;
       Value name = k.IsScalar() || k.IsNull() ? convert(k, key) : Value::none();
       if (k.IsScalar() && k.Tag() == "?" && k.Scalar() == "<<")
         data_error(k, "YAML merge keys (<<) are not supported in detectron2 configs");
@@ -488,7 +489,10 @@ class YamlReader {
     }
     if (n.IsNull()) return "null";
     if (n.Tag() == "?") return n.Scalar();
-    return nlohmann::json(n.Scalar()).dump();
+    // yaml-cpp does not check UTF-8: a byte that is none becomes U+FFFD here instead of an
+    // exception from dump().
+    return nlohmann::json(n.Scalar())
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 
   std::string file_;
