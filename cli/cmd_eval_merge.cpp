@@ -29,7 +29,7 @@ std::vector<PartialFile> read_partials(const std::vector<std::string>& paths) {
     const std::string text = io::read_all(path);
     try {
       files.push_back({path, nlohmann::json::parse(text)});
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
       fail(ErrorKind::DataError, "'{}': not a partial file: {}", path, e.what());
     }
   }

@@ -9,6 +9,17 @@ CategorySet::CategorySet(std::vector<Category> categories) : list_(std::move(cat
   for (std::size_t i = 0; i < list_.size(); ++i) index_.emplace(list_[i].id, int(i));
 }
 
+namespace {
+
+// A colour channel clamped to 0..255 (NaN, strings: 0). GetInt would read a double's bits as an
+// integer (255.0 as 0), and converting a double out of uint8_t's range is undefined.
+uint8_t color_channel(const JsonValue& v) {
+  const double x = v.IsNumber() ? v.GetDouble() : 0;
+  return x > 0 ? (x < 255 ? uint8_t(x) : 255) : 0;
+}
+
+}  // namespace
+
 CategorySet CategorySet::from_json(const JsonValue& array, const std::string& where) {
   if (!array.IsArray()) fail(ErrorKind::DataError, "{}: \"categories\" is not an array", where);
   std::vector<Category> out;
@@ -24,7 +35,7 @@ CategorySet CategorySet::from_json(const JsonValue& array, const std::string& wh
     if (const auto* t = find_member(c, "isthing")) cat.isthing = t->IsBool() ? t->GetBool() : t->IsNumber() && t->GetDouble() == 1;
     if (const auto* col = find_member(c, "color"); col && col->IsArray() && col->Size() == 3) {
       cat.has_color = true;
-      for (int k = 0; k < 3; ++k) cat.color[k] = uint8_t((*col)[k].IsNumber() ? (*col)[k].GetInt() : 0);
+      for (int k = 0; k < 3; ++k) cat.color[k] = color_channel((*col)[k]);
     }
     out.push_back(std::move(cat));
   }

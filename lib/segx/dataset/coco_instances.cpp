@@ -1,16 +1,24 @@
 // COCO instances/results JSON reading.
 #include "segx/dataset/coco_instances.hpp"
 
+#include <algorithm>
+#include <climits>
+
 #include "segx/core/error.hpp"
 #include "segx/core/limits.hpp"
+#include "segx/io/stream.hpp"
 #include "segx/mask/polygon.hpp"
 
 namespace segx::dataset {
 
 CocoInstances CocoInstances::read(const std::string& path) {
+  return parse(io::read_all(path), path);
+}
+
+CocoInstances CocoInstances::parse(std::string_view text, const std::string& path) {
   CocoInstances out;
   out.path = path;
-  out.doc = read_json_file(path);
+  parse_json(out.doc, text, io::is_std_stream(path) ? "<stdin>" : path);
   const std::string file = "'" + path + "'";
   const JsonValue* anns = nullptr;
   if (out.doc.IsArray()) {
@@ -46,7 +54,9 @@ CocoInstances CocoInstances::read(const std::string& path) {
     ia.image_key = id_text(*ia.image_id);
     if (find_member(a, "id")) ia.id = get_int(a, "id", where);
     ia.category_id = get_int(a, "category_id", where);
-    if (const auto* c = find_member(a, "iscrowd"); c && c->IsNumber()) ia.iscrowd = c->GetInt();
+    // get_int, not GetInt: that reads a double's bits as an integer (1.0 as 0).
+    if (const auto* c = find_member(a, "iscrowd"); c && c->IsNumber())
+      ia.iscrowd = int(std::clamp<int64_t>(get_int(a, "iscrowd", where), INT_MIN, INT_MAX));
     if (const auto* s = find_member(a, "score"); s && s->IsNumber()) ia.score = s->GetDouble();
     if (const auto* ar = find_member(a, "area"); ar && ar->IsNumber()) ia.area = ar->GetDouble();
     ia.segmentation = find_member(a, "segmentation");

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -44,6 +45,8 @@ struct CocoInstances {
   std::vector<InstanceAnnotation> annotations;
 
   static CocoInstances read(const std::string& path);
+  // The same for a file's text already in memory; `path` names it in messages.
+  static CocoInstances parse(std::string_view text, const std::string& path);
   std::string where(const InstanceAnnotation& a, std::size_t index) const;
 };
 

@@ -1,10 +1,13 @@
 // COCO panoptic JSON reading.
 #include "segx/dataset/coco_panoptic.hpp"
 
+#include <algorithm>
+#include <climits>
 #include <filesystem>
 #include <unordered_map>
 
 #include "segx/core/error.hpp"
+#include "segx/io/stream.hpp"
 
 namespace segx::dataset {
 
@@ -29,8 +32,11 @@ std::vector<PanopticSegment> parse_segments_info(const JsonValue& array, const s
     seg.id = uint32_t(id);
     std::string here = fmt::format("{}: segment {}", where, id);
     seg.category_id = get_int(s, "category_id", here);
-    if (const auto* c = find_member(s, "iscrowd"); c && c->IsNumber()) seg.iscrowd = c->GetInt();
-    if (const auto* ar = find_member(s, "area"); ar && ar->IsNumber()) seg.area = ar->GetInt64();
+    // get_int, not GetInt/GetInt64: those read a double's bits as an integer (1.0 as 0).
+    if (const auto* c = find_member(s, "iscrowd"); c && c->IsNumber())
+      seg.iscrowd = int(std::clamp<int64_t>(get_int(s, "iscrowd", here), INT_MIN, INT_MAX));
+    if (const auto* ar = find_member(s, "area"); ar && ar->IsNumber())
+      seg.area = get_int(s, "area", here);
     if (const auto* sc = find_member(s, "score"); sc && sc->IsNumber()) seg.score = sc->GetDouble();
     out.push_back(seg);
   }
@@ -38,6 +44,11 @@ std::vector<PanopticSegment> parse_segments_info(const JsonValue& array, const s
 }
 
 CocoPanoptic CocoPanoptic::read(const std::string& json_path, const std::string& png_dir) {
+  return parse(io::read_all(json_path), json_path, png_dir);
+}
+
+CocoPanoptic CocoPanoptic::parse(std::string_view text, const std::string& json_path,
+                                 const std::string& png_dir) {
   CocoPanoptic out;
   out.json_path = json_path;
   out.png_dir = png_dir;
@@ -45,7 +56,7 @@ CocoPanoptic CocoPanoptic::read(const std::string& json_path, const std::string&
     auto dot = json_path.rfind('.');
     out.png_dir = dot == std::string::npos ? json_path : json_path.substr(0, dot);
   }
-  out.doc = read_json_file(json_path);
+  parse_json(out.doc, text, io::is_std_stream(json_path) ? "<stdin>" : json_path);
   const std::string file = "'" + json_path + "'";
   if (!out.doc.IsObject()) fail(ErrorKind::DataError, "{}: expected a JSON object", file);
   if (const auto* cats = find_member(out.doc, "categories"))

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "segx/dataset/categories.hpp"
@@ -46,6 +47,9 @@ struct CocoPanoptic {
 
   // Reads and validates the structure; errors name the file and annotation.
   static CocoPanoptic read(const std::string& json_path, const std::string& png_dir = {});
+  // The same for the JSON's text already in memory; `json_path` names it in messages.
+  static CocoPanoptic parse(std::string_view text, const std::string& json_path,
+                            const std::string& png_dir = {});
   std::string png_path(const PanopticAnnotation& a) const;
   std::string where(const PanopticAnnotation& a) const;
 };

@@ -3,6 +3,8 @@
 
 #include <rapidjson/error/en.h>
 
+#include <cmath>
+
 #include "segx/core/error.hpp"
 #include "segx/io/stream.hpp"
 
@@ -44,7 +46,13 @@ const JsonValue& member(const JsonValue& obj, const char* key, const std::string
 int64_t get_int(const JsonValue& obj, const char* key, const std::string& where) {
   const JsonValue& v = member(obj, key, where);
   if (v.IsInt64()) return v.GetInt64();
-  if (v.IsDouble() && v.GetDouble() == double(int64_t(v.GetDouble()))) return int64_t(v.GetDouble());
+  if (v.IsDouble()) {
+    // An integral double (1.0, as Python writes numpy values) within int64's range: casting any
+    // other double is undefined behaviour.
+    const double d = v.GetDouble();
+    if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 && std::trunc(d) == d)
+      return int64_t(d);
+  }
   fail(ErrorKind::DataError, "{}: \"{}\" is not an integer", where, key);
 }
 

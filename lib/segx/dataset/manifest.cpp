@@ -28,8 +28,11 @@ JsonDocument make_header(const std::string& dataset, const CategorySet& categori
   return doc;
 }
 
-ManifestReader::ManifestReader(const std::string& path) : path_(path == "-" ? "<stdin>" : path) {
-  in_ = io::open_input(path);
+ManifestReader::ManifestReader(const std::string& path)
+    : ManifestReader(io::open_input(path), path) {}
+
+ManifestReader::ManifestReader(std::unique_ptr<std::istream> in, const std::string& path)
+    : path_(path == "-" ? "<stdin>" : path), in_(std::move(in)) {
   base_dir_ = path == "-" ? std::string(".") : fs::path(path).parent_path().string();
   std::string line;
   if (!read_line(line)) fail(ErrorKind::DataError, "'{}': empty manifest (no header record)", path_);

@@ -30,6 +30,9 @@ class ManifestReader {
  public:
   // "-" reads stdin. Throws Error(NoInput) when missing, Error(DataError) for a bad header.
   explicit ManifestReader(const std::string& path);
+  // Reads from a stream already open (a manifest held in memory); `name` stands for its path in
+  // messages and in resolve().
+  ManifestReader(std::unique_ptr<std::istream> in, const std::string& name);
   ~ManifestReader();
 
   const ManifestHeader& header() const { return header_; }

@@ -381,23 +381,24 @@ Checkpoint read_torch_checkpoint(const std::string& path) {
   return torch_from_zip(ZipReader::open(path));
 }
 
-Checkpoint read_checkpoint(const std::string& path) {
-  if (is_std_stream(path)) {
-    auto bytes = read_all(path);
-    switch (sniff(std::string_view(bytes).substr(0, kHeadBytes), bytes.size())) {
-      case Format::TorchZip:
-        return torch_from_zip(ZipReader::from_bytes(std::move(bytes), path));
-      case Format::LegacyTorch:
-        fail_legacy(path);
-      case Format::Safetensors:
-        return from_safetensors(SafetensorsFile::parse(std::move(bytes), path));
-      case Format::Pickle:
-        return pkl_from_bytes(std::move(bytes), path);
-      case Format::Unknown:
-        break;
-    }
-    fail_unknown(path);
+Checkpoint parse_checkpoint(std::string bytes, const std::string& name) {
+  switch (sniff(std::string_view(bytes).substr(0, kHeadBytes), bytes.size())) {
+    case Format::TorchZip:
+      return torch_from_zip(ZipReader::from_bytes(std::move(bytes), name));
+    case Format::LegacyTorch:
+      fail_legacy(name);
+    case Format::Safetensors:
+      return from_safetensors(SafetensorsFile::parse(std::move(bytes), name));
+    case Format::Pickle:
+      return pkl_from_bytes(std::move(bytes), name);
+    case Format::Unknown:
+      break;
   }
+  fail_unknown(name);
+}
+
+Checkpoint read_checkpoint(const std::string& path) {
+  if (is_std_stream(path)) return parse_checkpoint(read_all(path), path);
   const auto head = read_head(path);
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);

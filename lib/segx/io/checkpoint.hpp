@@ -36,6 +36,8 @@ Checkpoint read_detectron2_pkl(const std::string& path);
 Checkpoint read_torch_checkpoint(const std::string& path);
 // By content: a zip is read as torch.save, a pickle as a .pkl, a safetensors file as such.
 Checkpoint read_checkpoint(const std::string& path);
+// The same for a file's bytes already in memory; `name` is used in error messages.
+Checkpoint parse_checkpoint(std::string bytes, const std::string& name);
 
 // Errors: Error(NoInput) when the file cannot be read; Error(DataError), one line naming the file,
 // when it is malformed or holds anything outside numpy arrays, torch tensors and plain values

@@ -326,7 +326,8 @@ class YamlReader {
       data_error(n, fmt::format("{}: YAML tag '{}' is not one a detectron2 config uses", key, tag));
     Value v = Value::node();
     for (auto it = n.begin(); it != n.end(); ++it) {
-      const YAML::Node& k = it->first;
+      // A copy (a handle, cheap): it->first lives in a proxy that dies with the expression.
+      const YAML::Node k = it->first;
       Value name = k.IsScalar() || k.IsNull() ? convert(k, key) : Value::none();
       if (k.IsScalar() && k.Tag() == "?" && k.Scalar() == "<<")
         data_error(k, "YAML merge keys (<<) are not supported in detectron2 configs");
@@ -488,7 +489,10 @@ class YamlReader {
     }
     if (n.IsNull()) return "null";
     if (n.Tag() == "?") return n.Scalar();
-    return nlohmann::json(n.Scalar()).dump();
+    // yaml-cpp does not check UTF-8: a byte that is none becomes U+FFFD here instead of an
+    // exception from dump().
+    return nlohmann::json(n.Scalar())
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 
   std::string file_;
@@ -642,6 +646,10 @@ class BaseLoader {
 Value load_detectron2_yaml(const std::string& path, const Detectron2ResolveOptions& options,
                            std::vector<std::string>* files) {
   return BaseLoader(options, files).load(path, path).tree;
+}
+
+Value parse_detectron2_yaml(const std::string& text, const std::string& name) {
+  return YamlReader(name).document(text);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -933,11 +941,11 @@ std::string choose_detectron2_repository(const Value& yaml, const std::string& p
   return because("mask2former", "no repository's defaults define every key the config sets");
 }
 
-Detectron2Config resolve_detectron2_config(const std::string& path,
-                                           const Detectron2ResolveOptions& options) {
-  Detectron2Config out;
-  BaseLoader loader(options, &out.files);
-  Loaded loaded = loader.load(path, path);
+namespace {
+
+// resolve_detectron2_config once the files are read into `loaded` (and named in out.files).
+void resolve_loaded(const Loaded& loaded, const std::string& path,
+                    const Detectron2ResolveOptions& options, Detectron2Config& out) {
   if (options.repository.empty()) {
     out.repository = choose_detectron2_repository(loaded.tree, path, &out.repository_reason);
   } else {
@@ -957,6 +965,32 @@ Detectron2Config resolve_detectron2_config(const std::string& path,
     out.set_keys.push_back(key);
   }
   apply_overrides(options.overrides, out.tree, out.repository, out.set_keys);
+}
+
+}  // namespace
+
+Detectron2Config resolve_detectron2_config(const std::string& path,
+                                           const Detectron2ResolveOptions& options) {
+  Detectron2Config out;
+  BaseLoader loader(options, &out.files);
+  resolve_loaded(loader.load(path, path), path, options, out);
+  return out;
+}
+
+Detectron2Config resolve_detectron2_yaml(const std::string& text, const std::string& name,
+                                         const Detectron2ResolveOptions& options) {
+  if (text.size() > options.max_file_bytes)
+    fail(ErrorKind::DataError, "'{}': {} bytes; a config file may hold at most {}", name,
+         text.size(), options.max_file_bytes);
+  Loaded loaded{parse_detectron2_yaml(text, name), {}};
+  if (loaded.tree.find(kBaseKey))
+    fail(ErrorKind::Config,
+         "'{}': _BASE_ {}: a config given as text has no folder to find bases in", name,
+         loaded.tree.find(kBaseKey)->repr());
+  record_provenance(loaded.tree, "", name, loaded.provenance);
+  Detectron2Config out;
+  out.files.push_back(name);
+  resolve_loaded(loaded, name, options, out);
   return out;
 }
 

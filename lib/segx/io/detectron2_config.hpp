@@ -97,6 +97,11 @@ Detectron2Value load_detectron2_yaml(const std::string& path,
                                      const Detectron2ResolveOptions& options,
                                      std::vector<std::string>* files = nullptr);
 
+// One config file's YAML held in memory, read as load_detectron2_yaml reads each file (PyYAML's
+// typing, Python tags kept unevaluated) but with no _BASE_ followed: the key stays as written.
+// `name` stands for its path in messages. Errors: DataError (not YAML, not a mapping).
+Detectron2Value parse_detectron2_yaml(const std::string& text, const std::string& name);
+
 // Which repository's defaults a config needs (its YAML as load_detectron2_yaml returns it; `path`
 // may be empty), and why:
 //  1. MODEL.META_ARCHITECTURE "OneFormer" -> oneformer, "VideoMaskFormer" -> mask2former_video;
@@ -115,6 +120,10 @@ std::string choose_detectron2_repository(const Detectron2Value& yaml, const std:
 // key, a type yacs would refuse, an unsupported VERSION; see load_detectron2_yaml for the rest.
 Detectron2Config resolve_detectron2_config(const std::string& path,
                                            const Detectron2ResolveOptions& options = {});
+// The same for one config file held in memory (`name` stands for its path): a _BASE_ in it is
+// Error(Config), as there is no folder to find the base in.
+Detectron2Config resolve_detectron2_yaml(const std::string& text, const std::string& name,
+                                         const Detectron2ResolveOptions& options = {});
 
 // A string as yacs' _decode_cfg_value reads it: ast.literal_eval's grammar (numbers, strings,
 // True/False/None, lists, tuples; dicts, sets, bytes and complex numbers give a value of Kind

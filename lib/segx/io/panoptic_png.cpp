@@ -85,21 +85,38 @@ void check_layout(const PngHeader& h, const std::string& path) {
     fail(ErrorKind::DataError, "cannot read panoptic PNG '{}': grey+alpha is not supported", path);
 }
 
+// Where a panoptic PNG's bytes are: in the file `name`, or in memory when `bytes` is set (then
+// `name` only names it in messages).
+struct PngSource {
+  const std::string& name;
+  const uint8_t* bytes = nullptr;
+  std::size_t size = 0;
+
+  template <typename RowFn>
+  PngHeader rows(RowFn&& row_fn, bool check_crc) const {
+    if (bytes) return decode_png_rows(bytes, size, name, row_fn, check_crc);
+    return decode_png_rows(name, row_fn, check_crc);
+  }
+  Image image(const PngReadOptions& options) const {
+    return bytes ? decode_png(bytes, size, name, options) : read_png(name, options);
+  }
+};
+
 // A palette panoptic PNG (rare in panoptic sets) as ids: the whole image expanded to colours.
-void read_palette_ids(const std::string& path, bool check_crc, PanopticIds& out) {
+void read_palette_ids(const PngSource& source, bool check_crc, PanopticIds& out) {
   PngReadOptions options;
   options.palette = PaletteMode::Expand;
   options.check_crc = check_crc;
-  const Image img = read_png(path, options);
+  const Image img = source.image(options);
   out.width = img.width, out.height = img.height;
   out.ids.resize(std::size_t(img.width) * std::size_t(img.height));
   const uint8_t* p = img.data.data();
   for (std::size_t i = 0; i < out.ids.size(); ++i, p += img.channels) out.ids[i] = rgb2id(p[0], p[1], p[2]);
 }
 
-// Decodes `path` to ids row by row. With `whole`, the rows go into whole->ids and stay there;
+// Decodes `source` to ids row by row. With `whole`, the rows go into whole->ids and stay there;
 // without, into one reused row buffer handed to on_row, for passes that need each row once.
-void decode_ids(const std::string& path, bool check_crc, PanopticIds* whole,
+void decode_ids(const PngSource& source, bool check_crc, PanopticIds* whole,
                 const PanopticRowFn& on_row, int& width, int& height) {
   thread_local std::vector<uint32_t> one_row;
   auto destination = [&](int y) {
@@ -115,13 +132,12 @@ void decode_ids(const std::string& path, bool check_crc, PanopticIds* whole,
     }
   };
   bool palette = false;
-  decode_png_rows(
-      path,
+  source.rows(
       [&](const PngHeader& h, int y, const uint8_t* row) {
         if (y == 0) {
           if (h.color_type == 3) palette = true;
           if (palette) return;
-          check_layout(h, path);
+          check_layout(h, source.name);
           begin(h.width, h.height);
         }
         if (palette) return;
@@ -132,40 +148,27 @@ void decode_ids(const std::string& path, bool check_crc, PanopticIds* whole,
       check_crc);
   if (!palette) return;
   if (whole) {  // read_panoptic_png: the map only, no rows to hand over
-    read_palette_ids(path, check_crc, *whole);
+    read_palette_ids(source, check_crc, *whole);
     width = whole->width, height = whole->height;
     return;
   }
   thread_local PanopticIds expanded;
-  read_palette_ids(path, check_crc, expanded);
+  read_palette_ids(source, check_crc, expanded);
   width = expanded.width, height = expanded.height;
   for (int y = 0; y < height; ++y) on_row(y, expanded.ids.data() + std::size_t(y) * std::size_t(width));
 }
 
-}  // namespace
-
-void read_panoptic_png(const std::string& path, PanopticIds& out, bool check_crc) {
-  int width = 0, height = 0;
-  decode_ids(path, check_crc, &out, nullptr, width, height);
-}
-
-void stream_panoptic_png(const std::string& path, const PanopticRowFn& on_row, int& width,
-                         int& height, bool check_crc) {
-  decode_ids(path, check_crc, nullptr, on_row, width, height);
-}
-
-void stream_panoptic_runs(const std::string& path, const PanopticRunsFn& on_row, int& width,
-                          int& height, bool check_crc) {
+void decode_runs(const PngSource& source, const PanopticRunsFn& on_row, int& width, int& height,
+                 bool check_crc) {
   thread_local std::vector<uint32_t> ids, ends, row_ids;
   bool fused = false;    // 8-bit RGB: runs straight from the bytes
   bool palette = false;  // expanded apart, below
-  decode_png_rows(
-      path,
+  source.rows(
       [&](const PngHeader& h, int y, const uint8_t* row) {
         if (y == 0) {
           palette = h.color_type == 3;
           if (palette) return;
-          check_layout(h, path);
+          check_layout(h, source.name);
           fused = h.color_type == 2;
           width = h.width, height = h.height;
           ids.resize(std::size_t(width)), ends.resize(std::size_t(width)), row_ids.resize(std::size_t(width));
@@ -184,13 +187,41 @@ void stream_panoptic_runs(const std::string& path, const PanopticRunsFn& on_row,
   if (!palette) return;
   // The rows decoded above were palette indices: expand once and hand over each row's runs.
   thread_local PanopticIds expanded;
-  read_palette_ids(path, check_crc, expanded);
+  read_palette_ids(source, check_crc, expanded);
   width = expanded.width, height = expanded.height;
   ids.resize(std::size_t(width)), ends.resize(std::size_t(width));
   for (int y = 0; y < height; ++y) {
     const uint32_t* row = expanded.ids.data() + std::size_t(y) * std::size_t(width);
     on_row(y, ids.data(), ends.data(), row_runs(row, std::size_t(width), ids.data(), ends.data()));
   }
+}
+
+}  // namespace
+
+void read_panoptic_png(const std::string& path, PanopticIds& out, bool check_crc) {
+  int width = 0, height = 0;
+  decode_ids(PngSource{path}, check_crc, &out, nullptr, width, height);
+}
+
+void stream_panoptic_png(const std::string& path, const PanopticRowFn& on_row, int& width,
+                         int& height, bool check_crc) {
+  decode_ids(PngSource{path}, check_crc, nullptr, on_row, width, height);
+}
+
+void stream_panoptic_runs(const std::string& path, const PanopticRunsFn& on_row, int& width,
+                          int& height, bool check_crc) {
+  decode_runs(PngSource{path}, on_row, width, height, check_crc);
+}
+
+void decode_panoptic_png(const uint8_t* bytes, std::size_t size, const std::string& name,
+                         PanopticIds& out, bool check_crc) {
+  int width = 0, height = 0;
+  decode_ids(PngSource{name, bytes, size}, check_crc, &out, nullptr, width, height);
+}
+
+void decode_panoptic_runs(const uint8_t* bytes, std::size_t size, const std::string& name,
+                          const PanopticRunsFn& on_row, int& width, int& height, bool check_crc) {
+  decode_runs(PngSource{name, bytes, size}, on_row, width, height, check_crc);
 }
 
 PanopticIds read_panoptic_png(const std::string& path, bool check_crc) {

@@ -47,6 +47,14 @@ using PanopticRunsFn =
 void stream_panoptic_runs(const std::string& path, const PanopticRunsFn& on_row, int& width,
                           int& height, bool check_crc = true);
 
+// read_panoptic_png and stream_panoptic_runs over a PNG held in memory; `name` is used in error
+// messages.
+void decode_panoptic_png(const uint8_t* bytes, std::size_t size, const std::string& name,
+                         PanopticIds& out, bool check_crc = true);
+void decode_panoptic_runs(const uint8_t* bytes, std::size_t size, const std::string& name,
+                          const PanopticRunsFn& on_row, int& width, int& height,
+                          bool check_crc = true);
+
 // Encodes ids (< 2^24) as an 8-bit RGB PNG.
 Image panoptic_to_image(int width, int height, const uint32_t* ids);
 void write_panoptic_png(const std::string& path, int width, int height, const uint32_t* ids,

@@ -158,7 +158,8 @@ Parsed parse_chunks(const uint8_t* bytes, std::size_t size, const std::string& n
     } else if (tag == "PLTE") {
       if (length % 3 != 0 || length > 768) corrupt(name, "bad PLTE chunk");
       p.palette.resize(length / 3);
-      std::memcpy(p.palette.data(), data, length);
+      // No memcpy for an empty PLTE: an empty vector's data() may be null.
+      if (length) std::memcpy(p.palette.data(), data, length);
     } else if (tag == "tRNS") {
       if (p.header.color_type == 3) p.trns.assign(data, data + length);
     } else if (tag == "IEND") {
@@ -454,6 +455,10 @@ PngHeader decode_rows(const std::string& path, RowCallback callback, void* ctx, 
   return with_file_bytes(path, [&](const uint8_t* bytes, std::size_t size) {
     return decode_buffer(bytes, size, path, check_crc, callback, ctx, nullptr);
   });
+}
+PngHeader decode_rows(const uint8_t* bytes, std::size_t size, const std::string& name,
+                      RowCallback callback, void* ctx, bool check_crc) {
+  return decode_buffer(bytes, size, name, check_crc, callback, ctx, nullptr);
 }
 }  // namespace detail
 

@@ -75,6 +75,10 @@ PngHeader read_png_header(const std::string& path);
 // Returns the header. Thread-safe: buffers are per thread and reused across calls.
 template <typename RowFn>
 PngHeader decode_png_rows(const std::string& path, RowFn&& row_fn, bool check_crc = true);
+// The same over a PNG held in memory; `name` is used in error messages.
+template <typename RowFn>
+PngHeader decode_png_rows(const uint8_t* bytes, std::size_t size, const std::string& name,
+                          RowFn&& row_fn, bool check_crc = true);
 
 // The values of a one-channel row as decode_png_rows hands it over (8-bit as stored, 16-bit
 // big-endian, 1/2/4-bit packed from the high bits): out[x] for every x of the row.
@@ -107,17 +111,31 @@ void write_png(const std::string& path, const Image& image, const PngWriteOption
 namespace detail {
 using RowCallback = void (*)(void* ctx, const PngHeader& header, int y, const uint8_t* row);
 PngHeader decode_rows(const std::string& path, RowCallback callback, void* ctx, bool check_crc);
+PngHeader decode_rows(const uint8_t* bytes, std::size_t size, const std::string& name,
+                      RowCallback callback, void* ctx, bool check_crc);
+
+// A row_fn of any type behind decode_rows' plain function pointer.
+template <typename RowFn>
+void call_row_fn(void* ctx, const PngHeader& header, int y, const uint8_t* row) {
+  (*static_cast<std::remove_reference_t<RowFn>*>(ctx))(header, y, row);
+}
+template <typename RowFn>
+void* row_fn_context(RowFn& row_fn) {
+  return const_cast<void*>(static_cast<const void*>(&row_fn));
+}
 }  // namespace detail
 
 template <typename RowFn>
 PngHeader decode_png_rows(const std::string& path, RowFn&& row_fn, bool check_crc) {
-  using Fn = std::remove_reference_t<RowFn>;
-  return detail::decode_rows(
-      path,
-      [](void* ctx, const PngHeader& header, int y, const uint8_t* row) {
-        (*static_cast<Fn*>(ctx))(header, y, row);
-      },
-      const_cast<void*>(static_cast<const void*>(&row_fn)), check_crc);
+  return detail::decode_rows(path, &detail::call_row_fn<RowFn>, detail::row_fn_context(row_fn),
+                             check_crc);
+}
+
+template <typename RowFn>
+PngHeader decode_png_rows(const uint8_t* bytes, std::size_t size, const std::string& name,
+                          RowFn&& row_fn, bool check_crc) {
+  return detail::decode_rows(bytes, size, name, &detail::call_row_fn<RowFn>,
+                             detail::row_fn_context(row_fn), check_crc);
 }
 
 }  // namespace segx::io

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <opencv2/imgproc.hpp>
+#include <tuple>
 
 #include "segx/core/error.hpp"
 #include "segx/viz/text.hpp"
@@ -118,8 +119,11 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
 }
 
 cv::Mat3b render_line_chart(const LineChart& chart) {
-  auto [x0, x1] = data_range(chart.series, true, chart.x_min, chart.x_max, false);
-  auto [y0, y1] = data_range(chart.series, false, chart.y_min, chart.y_max, chart.log_y);
+  // std::tie, not structured bindings: the lambdas below capture these, which C++17 does not
+  // allow for bindings (GCC accepts it; Clang, which builds the fuzz targets, refuses).
+  double x0, x1, y0, y1;
+  std::tie(x0, x1) = data_range(chart.series, true, chart.x_min, chart.x_max, false);
+  std::tie(y0, y1) = data_range(chart.series, false, chart.y_min, chart.y_max, chart.log_y);
   std::vector<double> xt = nice_ticks(x0, x1), yt;
   auto ty = [&](double v) { return chart.log_y ? std::log10(v) : v; };
   if (chart.log_y) {

@@ -181,7 +181,7 @@ TrainingLog read_training_log(const std::string& path) {
     nlohmann::json record;
     try {
       record = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
       fail(ErrorKind::DataError, "'{}' line {}: not JSON: {}", path, number, e.what());
     }
     if (!record.is_object() || !record.contains("iteration") || !record["iteration"].is_number())

@@ -141,7 +141,7 @@ cv::Mat3b render_plot_file(const std::string& path, const PlotRequest& r) {
   nlohmann::json report;
   try {
     report = nlohmann::json::parse(io::read_all(path));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     fail(ErrorKind::DataError, "cannot parse '{}': {}", path, e.what());
   }
   metrics::check_report_schema(report, path);

@@ -188,7 +188,7 @@ ApplyStats apply_vocabulary(const Vocabulary& v, std::istream& in, const std::st
   try {
     doc = Json::parse(first);
     lines = doc.is_object();
-  } catch (const nlohmann::json::parse_error&) {
+  } catch (const nlohmann::json::exception&) {
   }
   if (!lines) {
     // One JSON document (COCO JSON object or a results array) over several lines.
@@ -196,7 +196,7 @@ ApplyStats apply_vocabulary(const Vocabulary& v, std::istream& in, const std::st
     rest << first << '\n' << in.rdbuf();
     try {
       doc = Json::parse(rest.str());
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
       fail(ErrorKind::DataError, "{}: invalid JSON: {}", origin, e.what());
     }
     r.prepare(doc.is_object() ? doc : Json(), origin);

@@ -54,7 +54,7 @@ CheckResult check_manifest(const Vocabulary& v, std::istream& in, const std::str
   try {
     header = Json::parse(first);
     lines = header.is_object();
-  } catch (const nlohmann::json::parse_error&) {
+  } catch (const nlohmann::json::exception&) {
   }
   std::map<std::int64_t, std::int64_t> used;
   if (!lines) {
@@ -62,7 +62,7 @@ CheckResult check_manifest(const Vocabulary& v, std::istream& in, const std::str
     rest << first << '\n' << in.rdbuf();
     try {
       header = Json::parse(rest.str());
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
       fail(ErrorKind::DataError, "{}: invalid JSON: {}", origin, e.what());
     }
     if (header.is_object()) {

@@ -86,7 +86,7 @@ VectorTable parse_vector_table(const std::string& text, const std::string& origi
   Json doc;
   try {
     doc = Json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     fail(ErrorKind::DataError, "{}: invalid JSON: {}", origin, e.what());
   }
   if (!doc.is_object() || doc.empty())

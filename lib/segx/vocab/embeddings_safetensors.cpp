@@ -64,7 +64,7 @@ VectorTable load_safetensors_vectors(const std::string& path) {
     Json names;
     try {
       names = Json::parse(meta->second);
-    } catch (const nlohmann::json::parse_error&) {
+    } catch (const nlohmann::json::exception&) {
       fail(ErrorKind::DataError, "{}: metadata \"names\" is not valid JSON", path);
     }
     if (!names.is_array() || static_cast<std::int64_t>(names.size()) != info.shape[0])
@@ -112,7 +112,7 @@ ClassEmbeddings read_embeddings(const std::string& path) {
     Json doc;
     try {
       doc = Json::parse(io::read_all(path));
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
       fail(ErrorKind::DataError, "{}: invalid JSON: {}", path, e.what());
     }
     return embeddings_from_json(doc, path);

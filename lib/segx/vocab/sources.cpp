@@ -57,7 +57,7 @@ LoadedCategories load_categories(const std::string& spec) {
   try {
     doc = Json::parse(first);
     manifest = doc.is_object() && doc.value("type", "") == "header";
-  } catch (const nlohmann::json::parse_error&) {
+  } catch (const nlohmann::json::exception&) {
   }
   if (manifest && !io::is_std_stream(path)) {
     // The dataset module's reader validates the header (version, categories) as convert does.
@@ -70,7 +70,7 @@ LoadedCategories load_categories(const std::string& spec) {
     rest << first << '\n' << in->rdbuf();
     try {
       doc = Json::parse(rest.str());
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
       fail(ErrorKind::DataError, "{}: invalid JSON: {}", path, e.what());
     }
   }

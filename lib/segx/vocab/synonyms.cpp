@@ -75,7 +75,7 @@ SynonymTable SynonymTable::parse_json(const std::string& text, const std::string
   Json doc;
   try {
     doc = Json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     fail(ErrorKind::DataError, "{}: invalid JSON: {}", origin, e.what());
   }
   if (!doc.is_object())

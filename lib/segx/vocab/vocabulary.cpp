@@ -230,15 +230,18 @@ Vocabulary vocabulary_from_json(const Json& doc, const std::string& origin) {
 }
 
 Vocabulary load_vocabulary(const std::string& path) {
-  std::string text = io::read_all(path);
-  if (text.empty()) fail(ErrorKind::DataError, "{}: invalid JSON: empty input", path);
+  return parse_vocabulary(io::read_all(path), path);
+}
+
+Vocabulary parse_vocabulary(const std::string& text, const std::string& origin) {
+  if (text.empty()) fail(ErrorKind::DataError, "{}: invalid JSON: empty input", origin);
   Json doc;
   try {
     doc = Json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    fail(ErrorKind::DataError, "{}: invalid JSON: {}", path, e.what());
+  } catch (const nlohmann::json::exception& e) {
+    fail(ErrorKind::DataError, "{}: invalid JSON: {}", origin, e.what());
   }
-  return vocabulary_from_json(doc, path);
+  return vocabulary_from_json(doc, origin);
 }
 
 Json unified_categories_json(const Vocabulary& v) {

@@ -82,6 +82,8 @@ Json to_json(const Vocabulary& vocabulary);
 // a mapping table that disagrees with the classes' sources (a hand edit gone wrong).
 Vocabulary vocabulary_from_json(const Json& doc, const std::string& origin);
 Vocabulary load_vocabulary(const std::string& path);
+// The same for a file's text already in memory; `origin` names it in messages.
+Vocabulary parse_vocabulary(const std::string& text, const std::string& origin);
 
 // The unified categories as manifest header categories (id, name, isthing, color).
 Json unified_categories_json(const Vocabulary& vocabulary);

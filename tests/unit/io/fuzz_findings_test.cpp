@@ -1,0 +1,80 @@
+// Inputs that tests/fuzz found breaking the io readers, kept as regression tests (the sanitizer
+// findings among them fail only in the fuzz build; here they pin the behaviour around the fix):
+// an empty PLTE chunk (memcpy from a null pointer), a detectron2 YAML mapping key read through
+// a reference into yaml-cpp's iterator proxy (used after its scope), and a Python-tagged YAML
+// scalar that is not UTF-8 (an exception from nlohmann_json's dump escaping every reader).
+#include <gtest/gtest.h>
+#include <libdeflate.h>
+
+#include <string>
+
+#include "segx/core/error.hpp"
+#include "segx/io/detectron2_config.hpp"
+#include "segx/io/panoptic_png.hpp"
+#include "segx/io/png.hpp"
+
+namespace segx::io {
+namespace {
+
+std::string chunk(const std::string& type, const std::string& data) {
+  std::string out;
+  for (int s : {24, 16, 8, 0}) out += char((data.size() >> s) & 0xff);
+  const std::string body = type + data;
+  out += body;
+  const auto crc = static_cast<uint32_t>(libdeflate_crc32(0, body.data(), body.size()));
+  for (int s : {24, 16, 8, 0}) out += char((crc >> s) & 0xff);
+  return out;
+}
+
+// A 2x1 8-bit PNG of colour type `color_type` (grey or palette) with an empty PLTE chunk.
+std::string png_with_empty_plte(char color_type) {
+  const std::string ihdr{0, 0, 0, 2, 0, 0, 0, 1, 8, color_type, 0, 0, 0};
+  const std::string raw{0, 1, 2};  // filter 0, two samples
+  std::string z(64, '\0');
+  auto* c = libdeflate_alloc_compressor(6);
+  z.resize(libdeflate_zlib_compress(c, raw.data(), raw.size(), z.data(), z.size()));
+  libdeflate_free_compressor(c);
+  return "\x89PNG\r\n\x1a\n" + chunk("IHDR", ihdr) + chunk("PLTE", "") + chunk("IDAT", z) +
+         chunk("IEND", "");
+}
+
+TEST(FuzzFindings, EmptyPaletteChunk) {
+  const std::string grey = png_with_empty_plte(0);
+  const auto* bytes = reinterpret_cast<const uint8_t*>(grey.data());
+  const Image image = decode_png(bytes, grey.size(), "grey.png");  // a grey image ignores PLTE
+  EXPECT_EQ(image.data, (std::vector<uint8_t>{1, 2}));
+  PanopticIds ids;
+  decode_panoptic_png(bytes, grey.size(), "grey.png", ids);
+  EXPECT_EQ(ids.ids, (std::vector<uint32_t>{1, 2}));
+  const std::string palette = png_with_empty_plte(3);
+  try {
+    decode_png(reinterpret_cast<const uint8_t*>(palette.data()), palette.size(), "p.png");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::DataError);
+    EXPECT_NE(std::string(e.what()).find("palette image without PLTE"), std::string::npos);
+  }
+}
+
+TEST(FuzzFindings, YamlMappingKeysOutliveTheIterator) {
+  const auto tree =
+      parse_detectron2_yaml("MODEL:\n  BACKBONE:\n    FREEZE_AT: 0\n  W: 'x'\n", "c.yaml");
+  ASSERT_NE(tree.at("MODEL.BACKBONE.FREEZE_AT"), nullptr);
+  EXPECT_EQ(tree.at("MODEL.BACKBONE.FREEZE_AT")->integer, 0);
+  EXPECT_EQ(tree.at("MODEL.W")->text, "x");
+}
+
+TEST(FuzzFindings, PythonTagOnAScalarThatIsNotUtf8) {
+  const std::string text = "INPUT:\n  MIN_SIZE_TRAIN: !!python/name:x \"a\x98\"\n";
+  const auto tree = parse_detectron2_yaml(text, "c.yaml");
+  const auto* v = tree.at("INPUT.MIN_SIZE_TRAIN");
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(v->kind, Detectron2Value::Kind::Python);
+  EXPECT_NE(v->text.find("\xef\xbf\xbd"), std::string::npos) << v->text;  // U+FFFD
+  // Resolved, the key keeps the unevaluated expression for whoever reads it to refuse.
+  const auto config = resolve_detectron2_yaml(text, "c.yaml");
+  EXPECT_EQ(config.tree.at("INPUT.MIN_SIZE_TRAIN")->kind, Detectron2Value::Kind::Python);
+}
+
+}  // namespace
+}  // namespace segx::io
