@@ -2,7 +2,8 @@
 // findings among them fail only in the fuzz build; here they pin the behaviour around the fix):
 // an empty PLTE chunk (memcpy from a null pointer), a detectron2 YAML mapping key read through
 // a reference into yaml-cpp's iterator proxy (used after its scope), and a Python-tagged YAML
-// scalar that is not UTF-8 (an exception from nlohmann_json's dump escaping every reader).
+// scalar that is not UTF-8 (an exception from nlohmann_json's dump escaping every reader), a
+// safetensors shape whose element count overflows int64.
 #include <gtest/gtest.h>
 #include <libdeflate.h>
 
@@ -12,6 +13,7 @@
 #include "segx/io/detectron2_config.hpp"
 #include "segx/io/panoptic_png.hpp"
 #include "segx/io/png.hpp"
+#include "segx/io/safetensors.hpp"
 
 namespace segx::io {
 namespace {
@@ -74,6 +76,41 @@ TEST(FuzzFindings, PythonTagOnAScalarThatIsNotUtf8) {
   // Resolved, the key keeps the unevaluated expression for whoever reads it to refuse.
   const auto config = resolve_detectron2_yaml(text, "c.yaml");
   EXPECT_EQ(config.tree.at("INPUT.MIN_SIZE_TRAIN")->kind, Detectron2Value::Kind::Python);
+}
+
+// A safetensors file of `header` JSON and `data` bytes.
+std::string safetensors_bytes(const std::string& header, const std::string& data = {}) {
+  std::string out;
+  for (int i = 0; i < 8; ++i) out += char((header.size() >> (8 * i)) & 0xff);
+  return out + header + data;
+}
+
+// The shape's product overflowed int64 (undefined behaviour) and, wrapped to 0, matched an empty
+// byte range: the file was accepted with a tensor of 2^120 elements.
+TEST(FuzzFindings, SafetensorsShapeWhoseProductOverflows) {
+  const std::string t = "1099511627776";  // 2^40
+  for (const std::string dtype : {"F32", "U8"}) {
+    const auto bytes = safetensors_bytes(R"({"x":{"dtype":")" + dtype + R"(","shape":[)" + t +
+                                         "," + t + "," + t + R"(],"data_offsets":[0,0]}})");
+    try {
+      SafetensorsFile::parse(bytes, "big.safetensors");
+      FAIL() << "no error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::DataError);
+      EXPECT_NE(std::string(e.what()).find("'big.safetensors': tensor 'x'"), std::string::npos)
+          << e.what();
+    }
+  }
+  // A dimension over int64 is refused by itself; with a zero dimension the tensor is empty.
+  EXPECT_THROW(SafetensorsFile::parse(safetensors_bytes(
+                   R"({"x":{"dtype":"F32","shape":[9223372036854775808],"data_offsets":[0,0]}})"),
+                   "d.safetensors"),
+               Error);
+  const auto empty = SafetensorsFile::parse(
+      safetensors_bytes(R"({"x":{"dtype":"F32","shape":[)" + t + "," + t + "," + t +
+                        R"(,0],"data_offsets":[0,0]}})"),
+      "e.safetensors");
+  EXPECT_EQ(empty.info("x").numel(), 0);
 }
 
 }  // namespace
