@@ -2,6 +2,7 @@
 // training library's side of train_config.hpp; the parser is in train_config.cpp, in segx_core).
 #include <nlohmann/json.hpp>
 
+#include "segx/core/config_table.hpp"
 #include "segx/core/error.hpp"
 #include "segx/train/train_config.hpp"
 
