@@ -2,6 +2,7 @@
 // solver, input, loss, text encoder), with KEY=VALUE overrides taken from the input's last line.
 // Paths resolve against a folder that does not exist, so a named file is NoInput.
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -28,7 +29,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
       begin = end + 1;
     }
     segx::train::apply_config_overrides(j, overrides, "/nonexistent-fuzz-dir");
-    segx::train::parse_train_config(j.dump(), "fuzz-train.json", "/nonexistent-fuzz-dir");
+    // The harness's own dump: an override may leave bytes that are not UTF-8 (the parser is
+    // given text, as from a file, so they become U+FFFD here rather than an exception).
+    const auto text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    segx::train::parse_train_config(text, "fuzz-train.json", "/nonexistent-fuzz-dir");
   });
   return 0;
 }
