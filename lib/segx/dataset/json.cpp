@@ -1,26 +1,123 @@
 // RapidJSON parsing with line/column diagnostics and checked member access.
 #include "segx/dataset/json.hpp"
 
+#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 
+#include <algorithm>
+
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <limits>
 
 #include "segx/core/error.hpp"
 #include "segx/io/stream.hpp"
 
 namespace segx::dataset {
 
+namespace {
+
+// Forwards RapidJSON's SAX events to the document, turning the raw number texts that
+// kParseNumbersAsStringsFlag hands over into the values Document::Parse would store.
+struct ExactNumbers {
+  JsonDocument& doc;
+
+  bool Null() { return doc.Null(); }
+  bool Bool(bool b) { return doc.Bool(b); }
+  bool Int(int i) { return doc.Int(i); }
+  bool Uint(unsigned i) { return doc.Uint(i); }
+  bool Int64(int64_t i) { return doc.Int64(i); }
+  bool Uint64(uint64_t i) { return doc.Uint64(i); }
+  bool Double(double d) { return doc.Double(d); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc.String(s, n, copy); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc.Key(s, n, copy); }
+  bool StartObject() { return doc.StartObject(); }
+  bool EndObject(rapidjson::SizeType n) { return doc.EndObject(n); }
+  bool StartArray() { return doc.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { return doc.EndArray(n); }
+
+  // `s` is a JSON number (the reader checked its grammar), NaN or [-]Inf[inity]; not
+  // NUL-terminated in place.
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool /*copy*/) {
+    const char* end = s + n;
+    const bool integral = std::find_if(s, end, [](char c) {
+                            return c == '.' || c == 'e' || c == 'E' || c == 'N' || c == 'I';
+                          }) == end;
+    if (integral) {
+      // As RapidJSON types integers: Uint below 2^32, Int above -2^31, else 64 bits.
+      if (*s == '-') {
+        int64_t v = 0;
+        if (std::from_chars(s, end, v).ec == std::errc()) {
+          return v >= std::numeric_limits<int>::min() ? doc.Int(static_cast<int>(v)) : doc.Int64(v);
+        }
+      } else {
+        uint64_t v = 0;
+        if (std::from_chars(s, end, v).ec == std::errc()) {
+          return v <= std::numeric_limits<unsigned>::max() ? doc.Uint(static_cast<unsigned>(v))
+                                                            : doc.Uint64(v);
+        }
+      }
+      // Beyond 64 bits: a double, as RapidJSON stores it.
+    }
+    double d = 0;
+    const auto r = std::from_chars(s, end, d);
+    if (r.ec == std::errc::result_out_of_range) {
+      // Underflow (RapidJSON refuses overflow before this point): strtod rounds to the nearest
+      // subnormal or zero, as a correctly rounding parser does.
+      const std::string copy(s, end);
+      d = std::strtod(copy.c_str(), nullptr);
+    } else if (r.ec != std::errc() || r.ptr != end) {
+      return false;
+    }
+    return doc.Double(d);
+  }
+};
+
+constexpr unsigned kExactFlags = rapidjson::kParseNumbersAsStringsFlag |
+                                 rapidjson::kParseNanAndInfFlag;
+
+template <unsigned Flags, typename Stream>
+rapidjson::ParseResult parse_exact(JsonDocument& doc, Stream& stream) {
+  rapidjson::Reader reader;
+  rapidjson::ParseResult result;
+  auto generate = [&](JsonDocument& d) {
+    ExactNumbers handler{d};
+    result = reader.Parse<Flags>(stream, handler);
+    return !result.IsError();
+  };
+  doc.SetNull();
+  doc.Populate(generate);
+  if (result.IsError()) doc.SetNull();
+  return result;
+}
+
+}  // namespace
+
+rapidjson::ParseResult parse_json_text(JsonDocument& doc, std::string_view text) {
+  rapidjson::MemoryStream memory(text.data(), text.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> stream(memory);
+  return parse_exact<kExactFlags>(doc, stream);
+}
+
+rapidjson::ParseResult parse_json_insitu(JsonDocument& doc, char* nul_terminated_text) {
+  rapidjson::InsituStringStream stream(nul_terminated_text);
+  return parse_exact<kExactFlags | rapidjson::kParseInsituFlag>(doc, stream);
+}
+
 void parse_json(JsonDocument& doc, std::string_view text, const std::string& name, long line_offset) {
-  doc.Parse<rapidjson::kParseFullPrecisionFlag | rapidjson::kParseNanAndInfFlag>(text.data(), text.size());
-  if (!doc.HasParseError()) return;
-  std::size_t offset = std::min(doc.GetErrorOffset(), text.size());
+  const auto result = parse_json_text(doc, text);
+  if (!result.IsError()) return;
+  std::size_t offset = std::min(result.Offset(), text.size());
   long line = 1 + line_offset, column = 1;
   for (std::size_t i = 0; i < offset; ++i) {
     if (text[i] == '\n') ++line, column = 1;
     else ++column;
   }
   fail(ErrorKind::DataError, "cannot parse '{}': line {}, column {}: {}", name, line, column,
-       rapidjson::GetParseError_En(doc.GetParseError()));
+       rapidjson::GetParseError_En(result.Code()));
 }
 
 JsonDocument read_json_file(const std::string& path) {

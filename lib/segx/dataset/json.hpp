@@ -16,6 +16,15 @@ using JsonValue = rapidjson::Value;
 using JsonDocument = rapidjson::Document;
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
+// RapidJSON's Document::Parse / ParseInsitu with numbers converted exactly (std::from_chars,
+// correctly rounded; integers as RapidJSON types them, too large ones as doubles; NaN and
+// Infinity accepted), never by RapidJSON 1.1's own full-precision strtod, which reads out of
+// bounds or returns wrong values on long digit strings ("0." and 400 zeros; upstream issues
+// #1249, #1441, fixed after 1.1.0, the version Debian ships). A number RapidJSON refuses (1e999)
+// stays its error. The result holds the error code and offset; `doc` is left empty on error.
+rapidjson::ParseResult parse_json_text(JsonDocument& doc, std::string_view text);
+rapidjson::ParseResult parse_json_insitu(JsonDocument& doc, char* nul_terminated_text);
+
 // Parses `text`; a syntax error throws Error(DataError):
 // "cannot parse '<name>': line L, column C: <reason>" (line offset added for JSON Lines).
 void parse_json(JsonDocument& doc, std::string_view text, const std::string& name, long line_offset = 0);

@@ -24,6 +24,7 @@
 #include <map>
 #include <mutex>
 #include <regex>
+#include <unordered_map>
 
 #include "segx/core/error.hpp"
 #include "segx/io/embedded_data.hpp"
@@ -262,6 +263,12 @@ const Resolvers& resolvers() {
   return r;
 }
 
+// The most values one config file may hold, an alias counted at each use. Real configs hold a
+// few hundred. yaml-cpp shares an anchored node between its aliases, but the tree built here is a
+// copy, so a few lines of nested aliases ("billion laughs") expanded to billions of values: that
+// input kept fuzz_detectron2_yaml busy for over 20 minutes.
+constexpr std::size_t kMaxYamlValues = 100000;
+
 class YamlReader {
  public:
   explicit YamlReader(std::string file) : file_(std::move(file)) {}
@@ -289,7 +296,15 @@ class YamlReader {
     fail(ErrorKind::DataError, "'{}': line {}: {}", file_, n.Mark().line + 1, what);
   }
 
+  void count_value(const YAML::Node& n) {
+    if (++values_ > kMaxYamlValues)
+      data_error(n, fmt::format("more than {} values (aliases counted at each use); a "
+                                "detectron2 config holds a few hundred",
+                                kMaxYamlValues));
+  }
+
   Value convert(const YAML::Node& n, const std::string& key) {
+    count_value(n);
     const std::string& tag = n.Tag();
     if (tag.compare(0, kPythonTag.size(), kPythonTag) == 0) return python(n, key);
     switch (n.Type()) {
@@ -325,6 +340,8 @@ class YamlReader {
     if (tag != "?" && tag != "!" && tag != kYamlTag + "map")
       data_error(n, fmt::format("{}: YAML tag '{}' is not one a detectron2 config uses", key, tag));
     Value v = Value::node();
+    // Where each key is in v.children: Value::set's search made a mapping of n keys cost n^2.
+    std::unordered_map<std::string, std::size_t> index;
     for (auto it = n.begin(); it != n.end(); ++it) {
       // A copy (a handle, cheap): it->first lives in a proxy that dies with the expression.
       const YAML::Node k = it->first;
@@ -335,7 +352,12 @@ class YamlReader {
         fail(ErrorKind::Config, "'{}': line {}: key {} under '{}' is not a string", file_,
              k.Mark().line + 1, k.IsScalar() ? k.Scalar() : "(a collection)", key);
       const std::string child_key = key.empty() ? name.text : key + "." + name.text;
-      v.set(name.text, convert(it->second, child_key));  // a repeated key: the last one wins
+      Value value = convert(it->second, child_key);
+      const auto [at, added] = index.emplace(name.text, v.children.size());
+      if (added)
+        v.children.emplace_back(name.text, std::move(value));
+      else
+        v.children[at->second].second = std::move(value);  // a repeated key: the last one wins
     }
     return v;
   }
@@ -471,8 +493,9 @@ class YamlReader {
     return v;
   }
 
-  // A node in YAML flow style, for messages.
-  static std::string flow(const YAML::Node& n) {
+  // A node in YAML flow style, for messages (its values count against kMaxYamlValues too).
+  std::string flow(const YAML::Node& n) {
+    count_value(n);
     if (n.IsSequence()) {
       std::string s = "[";
       for (std::size_t i = 0; i < n.size(); ++i) s += (i ? ", " : "") + flow(n[i]);
@@ -496,6 +519,7 @@ class YamlReader {
   }
 
   std::string file_;
+  std::size_t values_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------

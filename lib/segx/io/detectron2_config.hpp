@@ -99,7 +99,8 @@ Detectron2Value load_detectron2_yaml(const std::string& path,
 
 // One config file's YAML held in memory, read as load_detectron2_yaml reads each file (PyYAML's
 // typing, Python tags kept unevaluated) but with no _BASE_ followed: the key stays as written.
-// `name` stands for its path in messages. Errors: DataError (not YAML, not a mapping).
+// `name` stands for its path in messages. Errors: DataError (not YAML, not a mapping, more than
+// 100000 values with aliases counted at each use: real configs hold a few hundred).
 Detectron2Value parse_detectron2_yaml(const std::string& text, const std::string& name);
 
 // Which repository's defaults a config needs (its YAML as load_detectron2_yaml returns it; `path`

@@ -50,11 +50,22 @@ TensorInfo parse_entry(const std::string& file, const std::string& name, const n
   info.dtype = *dtype;
   if (!e["shape"].is_array())
     fail(ErrorKind::DataError, "'{}': tensor '{}': shape is not a list", file, name);
+  // The shape's byte count is computed without overflow before anything trusts numel(): a shape
+  // whose product overflows int64 (found by tests/fuzz/fuzz_safetensors) was undefined behaviour,
+  // and could wrap to a count that matches the offsets.
+  std::uint64_t bytes = dtype_size(info.dtype);
+  bool empty = false, overflow = false;
   for (const auto& d : e["shape"]) {
-    if (!d.is_number_unsigned())
+    if (!d.is_number_unsigned() || d.get<std::uint64_t>() > std::uint64_t(INT64_MAX))
       fail(ErrorKind::DataError, "'{}': tensor '{}': bad dimension {}", file, name, d.dump());
-    info.shape.push_back(d.get<std::int64_t>());
+    const auto dim = d.get<std::uint64_t>();
+    info.shape.push_back(static_cast<std::int64_t>(dim));
+    empty = empty || dim == 0;
+    overflow = overflow || __builtin_mul_overflow(bytes, dim, &bytes) || bytes > INT64_MAX;
   }
+  if (overflow && !empty)
+    fail(ErrorKind::DataError, "'{}': tensor '{}': shape {} has more elements than a file holds",
+         file, name, e["shape"].dump());
   const auto& off = e["data_offsets"];
   if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() ||
       !off[1].is_number_unsigned())
@@ -92,6 +103,8 @@ std::optional<DType> parse_dtype(std::string_view name) {
 }
 
 std::int64_t TensorInfo::numel() const {
+  // A zero dimension first: with one, the others' product is not checked on load and may not fit.
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   std::int64_t n = 1;
   for (auto d : shape) n *= d;
   return n;

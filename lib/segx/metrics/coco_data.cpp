@@ -13,6 +13,7 @@
 
 #include "segx/core/error.hpp"
 #include "segx/core/limits.hpp"
+#include "segx/dataset/json.hpp"
 #include "segx/core/parallel.hpp"
 #include "segx/io/stream.hpp"
 #include "segx/mask/polygon.hpp"
@@ -31,16 +32,15 @@ void parse_document(rapidjson::Document& doc, std::string& buffer, const std::st
                     const std::function<std::string()>& original) {
   if (buffer.find('\0') != std::string::npos)  // in-situ parsing would stop there
     fail(ErrorKind::DataError, "'{}': JSON syntax error: a NUL byte in the file", name);
-  doc.ParseInsitu<rapidjson::kParseFullPrecisionFlag | rapidjson::kParseNanAndInfFlag>(
-      buffer.data());
-  if (!doc.HasParseError()) return;
+  const auto result = dataset::parse_json_insitu(doc, buffer.data());
+  if (!result.IsError()) return;
   const std::string text = original();
-  const size_t offset = std::min(doc.GetErrorOffset(), text.size());
+  const size_t offset = std::min(result.Offset(), text.size());
   const size_t line = 1 + std::count(text.begin(), text.begin() + offset, '\n');
   const size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
   const size_t column = line_start == std::string::npos ? offset + 1 : offset - line_start;
   fail(ErrorKind::DataError, "'{}': JSON syntax error at line {}, column {}: {}", name, line,
-       column, rapidjson::GetParseError_En(doc.GetParseError()));
+       column, rapidjson::GetParseError_En(result.Code()));
 }
 
 // Context for error messages: "'file': annotation 12 (id 7): ...".

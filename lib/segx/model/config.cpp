@@ -10,18 +10,13 @@
 #include "segx/core/config_table.hpp"
 #include "segx/core/error.hpp"
 #include "segx/io/stream.hpp"
-#include "segx/model/backbone/backbone.hpp"
-#include "segx/model/pixel_decoder/pixel_decoder.hpp"
 
 namespace segx::model {
 namespace {
 
-// The names of a registry's rows (backbones, pixel decoders), for the config's one_of.
-template <typename Entry>
-std::vector<config::Json> registry_names(const std::vector<Entry>& registry) {
-  std::vector<config::Json> names;
-  for (const auto& entry : registry) names.emplace_back(entry.name);
-  return names;
+// Backbone or pixel decoder names for the config's one_of.
+std::vector<config::Json> json_names(const std::vector<std::string>& names) {
+  return {names.begin(), names.end()};
 }
 
 using config::Table;
@@ -134,7 +129,7 @@ const Table<PixelDecoderConfig>& pixel_decoder_table() {
             "(MSDeformAttnPixelDecoder) for mask2former and oneformer; \"fpn\" "
             "(BasePixelDecoder) or \"transformer_encoder\" (TransformerEncoderPixelDecoder) for "
             "maskformer")
-        .one_of(registry_names(pixel_decoder_registry()));
+        .one_of(json_names(pixel_decoder_names()));
     t.field("conv_dim", &P::conv_dim,
             "channels of the encoder and FPN (CONVS_DIM); a multiple of norm_groups (GN) and, "
             "where there is an encoder, of transformer_nheads")
@@ -319,7 +314,7 @@ const Table<ModelConfig>& model_table() {
     t.field("backbone", &M::backbone,
             "the backbone (MODEL.BACKBONE.NAME): \"resnet\", \"swin\" or \"convnext\"; its "
             "settings are the section of that name")
-        .one_of(registry_names(backbone_registry()));
+        .one_of(json_names(backbone_names()));
     t.section("resnet", &M::resnet, resnet_table(),
               "the ResNet backbone (detectron2 MODEL.RESNETS); written for resnet only")
         .write_if([](const M& c) { return c.backbone == "resnet"; });
@@ -473,6 +468,16 @@ std::string model_config_to_json(const ModelConfig& c) {
 
 std::vector<config::KeyDoc> model_config_keys() {
   return model_table().docs();
+}
+
+const std::vector<std::string>& backbone_names() {
+  static const std::vector<std::string> names = {"resnet", "swin", "convnext"};
+  return names;
+}
+
+const std::vector<std::string>& pixel_decoder_names() {
+  static const std::vector<std::string> names = {"msdeformattn", "fpn", "transformer_encoder"};
+  return names;
 }
 
 }  // namespace segx::model

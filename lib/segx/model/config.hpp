@@ -181,4 +181,10 @@ std::string model_config_to_json(const ModelConfig& config);
 // Every key of the model config, for segx-config(5).
 std::vector<config::KeyDoc> model_config_keys();
 
+// The names of the backbones and pixel decoders segx builds, in table order: the values the
+// config accepts. The rows of backbone_registry() and pixel_decoder_registry() (which need
+// LibTorch, while this parser lives in segx_core) use them; a test checks that the two agree.
+const std::vector<std::string>& backbone_names();
+const std::vector<std::string>& pixel_decoder_names();
+
 }  // namespace segx::model

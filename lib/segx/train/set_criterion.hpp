@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "segx/train/linear_assignment.hpp"
+#include "segx/train/train_options.hpp"
 
 namespace segx::train {
 
@@ -53,22 +54,6 @@ struct ContrastiveInputs {
   torch::Tensor texts;        // [B, Q', C'] TextEncoder output, Q' C' == Q C
   torch::Tensor logit_scale;  // scalar criterion.logit_scale (learnable)
   bool defined() const { return queries.defined() && texts.defined() && logit_scale.defined(); }
-};
-
-enum class CriterionVariant { Mask2Former, MaskFormer };
-
-struct CriterionOptions {
-  CriterionVariant variant = CriterionVariant::Mask2Former;  // the model's architecture
-  int num_classes = 0;            // K, without the no-object class
-  double no_object_weight = 0.1;  // eos_coef
-  double class_weight = 2.0;
-  double mask_weight = 5.0;
-  double dice_weight = 5.0;
-  int num_points = 112 * 112;  // K points per mask for matching and losses (Mask2Former)
-  double oversample_ratio = 3.0;
-  double importance_ratio = 0.75;
-  double projection_weight = 5.0;   // loss_proj (boxes-only images) and its matching cost
-  double contrastive_weight = 0.5;  // loss_contrastive (MODEL.ONE_FORMER.CONTRASTIVE_WEIGHT)
 };
 
 // Per-image generators for the random points: with one CPU generator per image, an image's

@@ -8,30 +8,6 @@
 
 namespace segx::train {
 
-const char* task_name(Task task) {
-  switch (task) {
-    case Task::Semantic: return "semantic";
-    case Task::Instance: return "instance";
-    case Task::Panoptic: return "panoptic";
-  }
-  return "panoptic";
-}
-
-std::string task_prompt(Task task) { return std::string("the task is ") + task_name(task); }
-
-Task parse_task(const std::string& name) {
-  if (name == "semantic") return Task::Semantic;
-  if (name == "instance") return Task::Instance;
-  if (name == "panoptic") return Task::Panoptic;
-  fail(ErrorKind::Config, "unknown task '{}' (expected panoptic, instance or semantic)", name);
-}
-
-Task task_from_uniform(double u, double semantic_prob, double instance_prob) {
-  if (u < semantic_prob) return Task::Semantic;
-  if (u < instance_prob) return Task::Instance;
-  return Task::Panoptic;
-}
-
 TaskTargets make_task_targets(const std::uint32_t* ids, int height, int width,
                               const std::vector<SegmentInfo>& segments,
                               const std::vector<std::string>& class_names, Task task,

@@ -9,8 +9,8 @@
 
 #include "segx/model/config.hpp"
 #include "segx/train/augment.hpp"
-#include "segx/train/set_criterion.hpp"
 #include "segx/train/train_data.hpp"
+#include "segx/train/train_options.hpp"
 
 namespace segx::train {
 
@@ -73,6 +73,10 @@ struct TrainConfig {
 
 // The "schema_version" of training configs; files without one are version 1.
 constexpr int kTrainConfigVersion = 1;
+
+// The parsers (parse_train_config, load_train_config, train_config_keys) need no LibTorch and
+// live in segx_core (train_config.cpp); resolve_model_config and criterion_options are the
+// training library's (train_config_model.cpp).
 
 // Error(Config) "'train.json': solver.base_lr must be positive, not -1" for a bad value,
 // "'train.json': unknown key "solver.lr_sheduler"" for an unknown key (nested ones too, the

@@ -11,26 +11,10 @@
 #include "segx/dataset/categories.hpp"
 #include "segx/mask/rle.hpp"
 #include "segx/metrics/semantic_iou.hpp"
-#include "segx/train/task_targets.hpp"
+#include "segx/train/task.hpp"
+#include "segx/train/train_options.hpp"
 
 namespace segx::train {
-
-// What the training config says about one dataset.
-struct DatasetSpec {
-  std::string name;
-  std::string format = "manifest";  // "manifest" or "coco_panoptic"
-  std::string path;                 // manifest, or COCO panoptic JSON
-  std::string png_dir;              // coco_panoptic: default the JSON path without extension
-  std::string images_dir;           // coco_panoptic: folder of the images
-  double rate = 1.0;                // sampling rate among datasets (> 0)
-  std::vector<Task> tasks{Task::Panoptic};
-  bool tasks_given = false;  // "tasks" was in the config (else: what the annotations support)
-  // Python-style slice of the records: [start, stop), negative values count from the end.
-  std::int64_t start = 0;
-  std::int64_t stop = INT64_MAX;
-  // With a shared vocabulary: dataset category id -> class id of the label space.
-  std::map<std::int64_t, std::int64_t> category_remap;
-};
 
 // The model's classes: contiguous index -> dataset category.
 struct TrainClasses {

@@ -2,9 +2,13 @@
 #include "segx/vocab/vocabulary.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <ostream>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include "segx/core/error.hpp"
 #include "segx/io/stream.hpp"
@@ -130,6 +134,34 @@ const Json& member(const Json& obj, const char* key, const std::string& where) {
 
 template <typename T>
 T get_as(const Json& value, const std::string& where) {
+  // An integer is taken from a number only when it is a whole number in T's range: nlohmann's
+  // get<int> static_casts a double, undefined behaviour outside the range (found by
+  // tests/fuzz/fuzz_vocabulary: an id of 1e300), and it truncated 2.5 to 2 without a word.
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    using limits = std::numeric_limits<T>;
+    bool fits = false;
+    if (value.is_number_float()) {
+      const double d = value.get<double>();
+      fits = d >= double(limits::min()) && d < -double(limits::min()) &&
+             d == std::floor(d);
+    } else if (value.is_number_unsigned()) {
+      fits = value.get<std::uint64_t>() <= std::uint64_t(limits::max());
+    } else if (value.is_number_integer()) {
+      const auto i = value.get<std::int64_t>();
+      fits = i >= std::int64_t(limits::min()) && i <= std::int64_t(limits::max());
+    } else {
+      fail(ErrorKind::DataError, "{}: unexpected type {}", where, value.type_name());
+    }
+    if (!fits) fail(ErrorKind::DataError, "{}: {} is not an integer in range", where, value.dump());
+    return value.is_number_float() ? static_cast<T>(value.get<double>()) : value.get<T>();
+  }
+  if constexpr (std::is_same_v<T, Rgb>) {
+    if (!value.is_array() || value.size() != 3)
+      fail(ErrorKind::DataError, "{}: expected [r, g, b]", where);
+    Rgb rgb{};
+    for (std::size_t i = 0; i < 3; ++i) rgb[i] = get_as<int>(value[i], where);
+    return rgb;
+  }
   try {
     return value.get<T>();
   } catch (const nlohmann::json::exception&) {

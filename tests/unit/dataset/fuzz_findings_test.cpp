@@ -5,8 +5,12 @@
 // a manifest from a stream) are the ones the fuzz targets use.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <memory>
+#include <random>
 #include <sstream>
+#include <string>
 
 #include "segx/core/error.hpp"
 #include "segx/dataset/coco_instances.hpp"
@@ -70,6 +74,60 @@ TEST(FuzzFindings, CategoryColoursAreClampedNotReinterpreted) {
   EXPECT_EQ(cats.find(2)->color, (std::array<uint8_t, 3>{0, 0, 12}));
   JsonDocument record;
   EXPECT_FALSE(reader.next(record));
+}
+
+// fuzz_manifest: "0." and 400 zeros made RapidJSON 1.1's full-precision strtod read out of bounds
+// (AddressSanitizer SEGV in StrtodDiyFp); 24 zeros gave -3.99e146 (upstream issue #1441). Numbers
+// are now converted by std::from_chars, so each equals glibc's correctly rounded strtod.
+TEST(FuzzFindings, LongNumbersParseExactly) {
+  const std::string zeros = "0." + std::string(400, '0');
+  const std::string cases[] = {zeros, "0.000000000000000000000000", "0.184467440737095516159",
+                               "128.74836467836484838364836483643636483648e-300",
+                               "2.220446049250313e-16", "1" + std::string(30, '0'), "-0.0",
+                               "4.9406564584124654e-324", "1e-400"};
+  for (const auto& text : cases) {
+    auto doc = parse(("[" + text + "]").c_str());
+    ASSERT_TRUE(doc[0].IsDouble()) << text;
+    EXPECT_EQ(doc[0].GetDouble(), std::strtod(text.c_str(), nullptr)) << text;
+    // The same through the in-place parser the COCO readers use.
+    std::string buffer = "[" + text + "]";
+    JsonDocument insitu;
+    ASSERT_FALSE(parse_json_insitu(insitu, buffer.data()).IsError()) << text;
+    EXPECT_EQ(insitu[0].GetDouble(), std::strtod(text.c_str(), nullptr)) << text;
+  }
+  // Random decimals of 1-60 digits and exponents, against strtod.
+  std::mt19937 rng(7);
+  for (int i = 0; i < 20000; ++i) {
+    std::string text = std::to_string(rng() % 10);
+    text += ".";
+    const int digits = 1 + static_cast<int>(rng() % 60);
+    for (int k = 0; k < digits; ++k) text += char('0' + rng() % 10);
+    text += "e" + std::to_string(static_cast<int>(rng() % 600) - 300);
+    auto doc = parse(("[" + text + "]").c_str());
+    ASSERT_EQ(doc[0].GetDouble(), std::strtod(text.c_str(), nullptr)) << text;
+  }
+  EXPECT_THROW(parse("[1e999]"), Error);  // no double holds it: RapidJSON's error, as before
+}
+
+TEST(FuzzFindings, IntegersKeepRapidJsonTypes) {
+  auto doc = parse("[4294967295, 4294967296, -2147483648, -2147483649, 18446744073709551616, -0, "
+                   "NaN, -Infinity, 1.5]");
+  EXPECT_TRUE(doc[0].IsUint() && doc[0].GetUint() == 4294967295u);
+  EXPECT_TRUE(doc[1].IsUint64() && !doc[1].IsUint() && doc[1].GetUint64() == 4294967296ull);
+  EXPECT_TRUE(doc[2].IsInt() && doc[2].GetInt() == -2147483647 - 1);
+  EXPECT_TRUE(doc[3].IsInt64() && !doc[3].IsInt() && doc[3].GetInt64() == -2147483649ll);
+  EXPECT_TRUE(doc[4].IsDouble() && doc[4].GetDouble() == 18446744073709551616.0);
+  EXPECT_TRUE(doc[5].IsInt() && doc[5].GetInt() == 0);
+  EXPECT_TRUE(doc[6].IsDouble() && std::isnan(doc[6].GetDouble()));
+  EXPECT_TRUE(doc[7].IsDouble() && doc[7].GetDouble() < 0 && std::isinf(doc[7].GetDouble()));
+  EXPECT_TRUE(doc[8].IsDouble() && doc[8].GetDouble() == 1.5);
+}
+
+TEST(FuzzFindings, ManifestWithLongNumber) {
+  // The fuzzer's reproducer shape: a manifest line that is one long number.
+  // A header line that is a number is no header: a DataError, not a crash.
+  auto in = std::make_unique<std::istringstream>("0." + std::string(400, '0') + "\n");
+  EXPECT_THROW(ManifestReader(std::move(in), "m.jsonl"), Error);
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 // findings among them fail only in the fuzz build; here they pin the behaviour around the fix):
 // an empty PLTE chunk (memcpy from a null pointer), a detectron2 YAML mapping key read through
 // a reference into yaml-cpp's iterator proxy (used after its scope), and a Python-tagged YAML
-// scalar that is not UTF-8 (an exception from nlohmann_json's dump escaping every reader).
+// scalar that is not UTF-8 (an exception from nlohmann_json's dump escaping every reader), a
+// safetensors shape whose element count overflows int64, nested YAML aliases expanding to 10^9
+// values.
 #include <gtest/gtest.h>
 #include <libdeflate.h>
 
@@ -12,6 +14,7 @@
 #include "segx/io/detectron2_config.hpp"
 #include "segx/io/panoptic_png.hpp"
 #include "segx/io/png.hpp"
+#include "segx/io/safetensors.hpp"
 
 namespace segx::io {
 namespace {
@@ -74,6 +77,73 @@ TEST(FuzzFindings, PythonTagOnAScalarThatIsNotUtf8) {
   // Resolved, the key keeps the unevaluated expression for whoever reads it to refuse.
   const auto config = resolve_detectron2_yaml(text, "c.yaml");
   EXPECT_EQ(config.tree.at("INPUT.MIN_SIZE_TRAIN")->kind, Detectron2Value::Kind::Python);
+}
+
+// Nested YAML aliases ("billion laughs"): yaml-cpp shares the anchored node, the reader copied
+// it at each use, 10^9 values from nine lines; fuzz_detectron2_yaml ran for over 20 minutes on
+// such an input. Now a DataError naming the file once 100000 values are read.
+TEST(FuzzFindings, YamlAliasesExpandingBeyondAnyConfig) {
+  std::string text = "a0: &a0 [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n";
+  for (int i = 1; i < 9; ++i) {
+    text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) text += (j ? ", *a" : "*a") + std::to_string(i - 1);
+    text += "]\n";
+  }
+  for (const bool resolve : {false, true}) {
+    try {
+      if (resolve)
+        resolve_detectron2_yaml(text, "laughs.yaml");
+      else
+        parse_detectron2_yaml(text, "laughs.yaml");
+      FAIL() << "no error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::DataError);
+      EXPECT_NE(std::string(e.what()).find("'laughs.yaml'"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("more than 100000 values"), std::string::npos)
+          << e.what();
+    }
+  }
+  // Aliases a config could use stay readable, and a key repeated in a mapping keeps its place.
+  const auto tree = parse_detectron2_yaml("A: &x [1, 2]\nB: *x\nC: 1\nA: 3\n", "ok.yaml");
+  ASSERT_EQ(tree.children.size(), 3u);
+  EXPECT_EQ(tree.children[0].first, "A");
+  EXPECT_EQ(tree.children[0].second.integer, 3);
+  EXPECT_EQ(tree.at("B")->items.size(), 2u);
+}
+
+// A safetensors file of `header` JSON and `data` bytes.
+std::string safetensors_bytes(const std::string& header, const std::string& data = {}) {
+  std::string out;
+  for (int i = 0; i < 8; ++i) out += char((header.size() >> (8 * i)) & 0xff);
+  return out + header + data;
+}
+
+// The shape's product overflowed int64 (undefined behaviour) and, wrapped to 0, matched an empty
+// byte range: the file was accepted with a tensor of 2^120 elements.
+TEST(FuzzFindings, SafetensorsShapeWhoseProductOverflows) {
+  const std::string t = "1099511627776";  // 2^40
+  for (const std::string dtype : {"F32", "U8"}) {
+    const auto bytes = safetensors_bytes(R"({"x":{"dtype":")" + dtype + R"(","shape":[)" + t +
+                                         "," + t + "," + t + R"(],"data_offsets":[0,0]}})");
+    try {
+      SafetensorsFile::parse(bytes, "big.safetensors");
+      FAIL() << "no error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::DataError);
+      EXPECT_NE(std::string(e.what()).find("'big.safetensors': tensor 'x'"), std::string::npos)
+          << e.what();
+    }
+  }
+  // A dimension over int64 is refused by itself; with a zero dimension the tensor is empty.
+  EXPECT_THROW(SafetensorsFile::parse(safetensors_bytes(
+                   R"({"x":{"dtype":"F32","shape":[9223372036854775808],"data_offsets":[0,0]}})"),
+                   "d.safetensors"),
+               Error);
+  const auto empty = SafetensorsFile::parse(
+      safetensors_bytes(R"({"x":{"dtype":"F32","shape":[)" + t + "," + t + "," + t +
+                        R"(,0],"data_offsets":[0,0]}})"),
+      "e.safetensors");
+  EXPECT_EQ(empty.info("x").numel(), 0);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "segx/model/backbone/backbone.hpp"
 #include "segx/model/pixel_decoder/pixel_decoder.hpp"
@@ -35,6 +36,17 @@ TEST(ReadmeModelTables, NameEveryPixelDecoder) {
   for (const auto& entry : pixel_decoder_registry())
     EXPECT_NE(section.find(std::string("`") + entry.name + "`"), std::string::npos)
         << "the README's model table does not name pixel decoder '" << entry.name << "'";
+}
+
+// The model config parser (segx_core, no LibTorch) checks names against its own lists; a
+// registry row it does not list could never be chosen, a name it lists without a row would pass
+// the config and fail at build time.
+TEST(ModelConfigNames, AreTheRegistriesRowsInOrder) {
+  std::vector<std::string> backbones, pixel_decoders;
+  for (const auto& entry : backbone_registry()) backbones.emplace_back(entry.name);
+  for (const auto& entry : pixel_decoder_registry()) pixel_decoders.emplace_back(entry.name);
+  EXPECT_EQ(backbones, backbone_names());
+  EXPECT_EQ(pixel_decoders, pixel_decoder_names());
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Inputs that tests/fuzz found breaking the vocab readers, kept as regression tests: a number no
 // double holds (1e999) in any JSON file they take. nlohmann_json throws out_of_range for it, not
 // parse_error, and that escaped the readers' catch as an exception no caller handles. Each must be
-// a DataError naming the file.
+// a DataError naming the file. And an integer written as a float (see below).
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -50,6 +50,28 @@ TEST(FuzzFindings, OverflowingNumberIsADataErrorInEveryReader) {
         "m.jsonl");
     expect_data_error([&] { check_manifest(v, check_in, "m.jsonl", "a"); }, "m.jsonl");
   }
+}
+
+// A number where the vocabulary wants an integer: nlohmann's get<std::int64_t> static_cast 1e300
+// (undefined behaviour; UBSan's float-cast-overflow in the fuzz build) and truncated 2.5 to 2.
+// Whole numbers written as doubles are still read, as the COCO readers read them.
+TEST(FuzzFindings, VocabularyIntegerWrittenAsAFloat) {
+  const Json good = to_json(small_vocabulary());
+  ASSERT_EQ(parse_vocabulary(good.dump(), "v.json").classes.at(0).id, 1);
+  auto with = [&](const char* key, Json value) {
+    Json doc = good;
+    doc["classes"][0][key] = std::move(value);
+    return doc.dump();
+  };
+  for (Json bad : {Json(1e300), Json(-1e300), Json(2.5), Json(9223372036854775808.0)})
+    expect_data_error([&] { parse_vocabulary(with("id", bad), "v.json"); }, "v.json");
+  expect_data_error([&] { parse_vocabulary(with("isthing", Json(1e10)), "v.json"); }, "v.json");
+  expect_data_error([&] { parse_vocabulary(with("color", Json::parse("[1, 2, 1e300]")), "v.json"); },
+                    "v.json");
+  EXPECT_EQ(parse_vocabulary(with("id", Json(1.0)), "v.json").classes.at(0).id, 1);
+  Json version = good;
+  version["version"] = 1e300;
+  expect_data_error([&] { parse_vocabulary(version.dump(), "v.json"); }, "v.json");
 }
 
 }  // namespace
