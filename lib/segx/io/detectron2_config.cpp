@@ -9,9 +9,11 @@
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 #pragma GCC diagnostic pop
 #else
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 #endif
 
@@ -24,6 +26,7 @@
 #include <map>
 #include <mutex>
 #include <regex>
+#include <sstream>
 #include <unordered_map>
 
 #include "segx/core/error.hpp"
@@ -269,27 +272,79 @@ const Resolvers& resolvers() {
 // input kept fuzz_detectron2_yaml busy for over 20 minutes.
 constexpr std::size_t kMaxYamlValues = 100000;
 
+// Parser events are ignored; only where each document starts matters (see count_documents).
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { last = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+  YAML::Mark last = YAML::Mark::null_mark();
+};
+
 class YamlReader {
  public:
   explicit YamlReader(std::string file) : file_(std::move(file)) {}
 
   Value document(const std::string& text) {
-    std::vector<YAML::Node> docs;
-    try {
-      docs = YAML::LoadAll(text);
-    } catch (const YAML::Exception& e) {
-      fail(ErrorKind::DataError, "'{}': not valid YAML: line {}, column {}: {}", file_,
-           e.mark.line + 1, e.mark.column + 1, e.msg);
-    }
-    if (docs.size() > 1)
+    const std::size_t documents = count_documents(text);
+    if (documents > 1)
       fail(ErrorKind::DataError, "'{}': {} YAML documents; a config file holds one", file_,
-           docs.size());
-    if (docs.empty() || docs[0].IsNull())
+           documents);
+    YAML::Node doc;
+    try {
+      doc = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      invalid_yaml(e.mark, e.msg);
+    }
+    if (documents == 0 || doc.IsNull())
       fail(ErrorKind::DataError, "'{}': empty; a config file is a YAML mapping", file_);
-    if (!docs[0].IsMap())
-      fail(ErrorKind::DataError, "'{}': not a YAML mapping of config keys", file_);
-    return convert(docs[0], "");
+    if (!doc.IsMap()) fail(ErrorKind::DataError, "'{}': not a YAML mapping of config keys", file_);
+    return convert(doc, "");
   }
+
+ private:
+  [[noreturn]] void invalid_yaml(const YAML::Mark& mark, const std::string& what) const {
+    fail(ErrorKind::DataError, "'{}': not valid YAML: line {}, column {}: {}", file_,
+         mark.line + 1, mark.column + 1, what);
+  }
+
+  // The documents in the stream, read as parser events without building nodes. yaml-cpp 0.7's
+  // LoadAll never returns on a stream whose document starts with a ',' (" ,", "&a ,"): the parser
+  // leaves that token unread and yields an empty document at the same place forever, growing
+  // memory. A document that starts where the previous one started is that case.
+  std::size_t count_documents(const std::string& text) const {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentStarts starts;
+    std::size_t documents = 0;
+    int previous_start = -1;
+    try {
+      while (parser.HandleNextDocument(starts)) {
+        if (starts.last.pos == previous_start) {
+          const auto at = static_cast<std::size_t>(std::max(starts.last.pos, 0));
+          invalid_yaml(starts.last, at < text.size()
+                                        ? fmt::format("unexpected '{}'", text[at])
+                                        : std::string("unexpected end of input"));
+        }
+        previous_start = starts.last.pos;
+        ++documents;
+      }
+    } catch (const YAML::Exception& e) {
+      invalid_yaml(e.mark, e.msg);
+    }
+    return documents;
+  }
+
+ public:
 
  private:
   [[noreturn]] void data_error(const YAML::Node& n, const std::string& what) const {
