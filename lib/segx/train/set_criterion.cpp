@@ -9,6 +9,7 @@
 #include "segx/train/contrastive_loss.hpp"
 #include "segx/train/label_space.hpp"
 #include "segx/train/mask_losses.hpp"
+#include "segx/train/semantic_merge.hpp"
 
 namespace segx::train {
 namespace F = torch::nn::functional;
@@ -73,7 +74,7 @@ std::vector<Assignment> hungarian_match(const LayerPredictions& predictions,
   for (int64_t b = 0; b < batch; ++b) {
     const auto& target = targets.at(b);
     const auto num_targets = target.labels.size(0);
-    if (num_targets == 0) {
+    if (num_targets == 0 || target.merge_classes) {
       result.emplace_back();
       continue;
     }
@@ -139,10 +140,37 @@ std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
       target_idx.push_back(t);
     }
   }
+  // Images with merged semantic targets have no matched queries: none of their queries is
+  // taught "no object" (kIgnore), their labels reach the classes through the merged masks.
+  constexpr int64_t kIgnore = -100;
+  bool any_merged = false, all_merged = true;
+  for (std::size_t b = 0; b < targets.size(); ++b) {
+    any_merged = any_merged || targets[b].merge_classes;
+    all_merged = all_merged && targets[b].merge_classes;
+    if (targets[b].merge_classes) target_classes[static_cast<int64_t>(b)].fill_(kIgnore);
+  }
   auto weight = torch::ones({options_.num_classes + 1}, logits.options());
   weight[options_.num_classes] = options_.no_object_weight;
   std::map<std::string, torch::Tensor> losses;
-  if (class_normalizer > 0)
+  auto zero = layer.mask_logits.sum() * 0.0;  // keeps the graph where a term has no pairs
+  if (any_merged) {
+    auto ce = zero, dice = zero;
+    for (std::size_t b = 0; b < targets.size(); ++b) {
+      if (!targets[b].merge_classes) continue;
+      auto merged = merged_semantic_losses(logits[static_cast<int64_t>(b)],
+                                           layer.mask_logits[static_cast<int64_t>(b)],
+                                           targets[b].labels, targets[b].masks,
+                                           options_.num_points,
+                                           generators ? &generators->at(b) : nullptr);
+      ce = ce + merged.cross_entropy;
+      dice = dice + merged.dice;
+    }
+    losses["loss_merge_ce"] = ce / num_masks;
+    losses["loss_merge_dice"] = dice / num_masks;
+  }
+  if (all_merged)
+    losses["loss_ce"] = zero;
+  else if (class_normalizer > 0)
     losses["loss_ce"] = F::cross_entropy(logits.transpose(1, 2), target_classes,
                                          F::CrossEntropyFuncOptions().weight(weight).reduction(torch::kSum)) /
                         class_normalizer;
@@ -167,7 +195,6 @@ std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
       mask_t.push_back(target_idx[k]);
     }
   }
-  auto zero = layer.mask_logits.sum() * 0.0;  // keeps the graph where a term has no pairs
   if (any_box_only)
     losses["loss_proj"] =
         box_b.empty() ? zero
@@ -271,6 +298,7 @@ LossTerms SetCriterion::operator()(const LayerPredictions& final_layer,
 double SetCriterion::weight_of(const std::string& name) const {
   return name.rfind("loss_ce", 0) == 0     ? options_.class_weight
          : name.rfind("loss_mask", 0) == 0 ? options_.mask_weight
+         : name.rfind("loss_merge_ce", 0) == 0 ? options_.mask_weight
          : name.rfind("loss_proj", 0) == 0 ? options_.projection_weight
          : name.rfind("loss_contrastive", 0) == 0 ? options_.contrastive_weight
                                            : options_.dice_weight;

@@ -11,10 +11,14 @@
 //   classes are -inf in matching and loss (label_space.hpp, DatasetClasses::label_space()).
 // - InstanceTargets::boxes without masks: a boxes-only image; matched by class + box-projection
 //   cost and trained with loss_proj (box_projection.hpp) instead of loss_mask/loss_dice.
+// - InstanceTargets::merge_classes: semantic targets (one mask per class) trained on the queries'
+//   masks merged per class (semantic_merge.hpp, DaTaSeg) with loss_merge_ce and loss_merge_dice
+//   instead of being matched; such images add nothing to loss_ce.
 // - ContrastiveInputs: decoder queries (DecoderPredictions::queries), text features
 //   (TextEncoder) and criterion.logit_scale add loss_contrastive (final layer only, as upstream).
 // Weights: loss_ce class_weight, loss_mask mask_weight, loss_dice dice_weight, loss_proj
-// projection_weight, loss_contrastive contrastive_weight (suffixes _0, _1, ... likewise).
+// projection_weight, loss_merge_ce mask_weight, loss_merge_dice dice_weight, loss_contrastive
+// contrastive_weight (suffixes _0, _1, ... likewise).
 #pragma once
 #include <torch/types.h>
 
@@ -45,6 +49,7 @@ struct InstanceTargets {
   // masks' frame, float [N, 4] (normalize_boxes converts pixel boxes).
   torch::Tensor boxes;
   torch::Tensor label_space;  // bool [K]; undefined: every class
+  bool merge_classes = false;  // semantic targets trained on merged query masks, not matched
   bool box_only() const { return !masks.defined() && boxes.defined(); }
 };
 

@@ -186,6 +186,12 @@ const Table<TrainConfig>& loss_table() {
          "share of the points taken where the mask is least certain (IMPORTANCE_SAMPLE_RATIO)")
         .range(0, 1);
     t.field(
+        "semantic_merge", [](auto& c) -> auto& { return c.criterion.semantic_merge; },
+        "semantic-task images (semantic-only datasets, OneFormer's semantic draw) train the "
+        "queries' masks merged per class, each weighted by the query's probability of the class "
+        "(DaTaSeg's MERGE: loss_merge_ce and loss_merge_dice, weighted as mask_weight and "
+        "dice_weight) instead of matching one query to each class; false: upstream's matching");
+    t.field(
         "deep_supervision", [](auto& c) -> auto& { return c.deep_supervision; },
         "losses on every decoder layer's predictions (DEEP_SUPERVISION)");
     t.field(

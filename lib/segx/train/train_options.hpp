@@ -41,6 +41,9 @@ struct CriterionOptions {
   double importance_ratio = 0.75;
   double projection_weight = 5.0;   // loss_proj (boxes-only images) and its matching cost
   double contrastive_weight = 0.5;  // loss_contrastive (MODEL.ONE_FORMER.CONTRASTIVE_WEIGHT)
+  // Semantic-task images train on the queries' masks merged per class (DaTaSeg) instead of
+  // Hungarian matching of one query per class (semantic_merge.hpp).
+  bool semantic_merge = false;
 };
 
 }  // namespace segx::train

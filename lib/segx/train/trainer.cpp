@@ -249,6 +249,11 @@ struct Trainer::ChunkResult {
   std::exception_ptr error;
 };
 
+bool Trainer::merges_classes(const TrainBatch& batch, std::size_t image) const {
+  return config_.criterion.semantic_merge && image < batch.tasks.size() &&
+         batch.tasks[image] == Task::Semantic;
+}
+
 void Trainer::run_chunk(const TrainBatch& batch, const StepContext& step, double num_masks,
                         double class_normalizer, ChunkResult& result) {
   auto images = batch.images.to(device_).to(at::kFloat);
@@ -280,8 +285,10 @@ void Trainer::run_chunk(const TrainBatch& batch, const StepContext& step, double
     for (auto& layer : aux) layer.class_logits = logits_transform_(batch, layer.class_logits);
   }
   std::vector<InstanceTargets> targets;
-  for (const auto& t : batch.targets) {
+  for (std::size_t i = 0; i < batch.targets.size(); ++i) {
+    const auto& t = batch.targets[i];
     InstanceTargets d = t;  // boxes-only images carry boxes instead of masks
+    d.merge_classes = merges_classes(batch, i);
     d.labels = t.labels.to(device_);
     if (t.masks.defined()) d.masks = t.masks.to(device_);
     if (t.boxes.defined()) d.boxes = t.boxes.to(device_);
@@ -316,9 +323,10 @@ void Trainer::run_step(StepContext& ctx) {
   // weights' sum), so that summed and averaged gradients are the whole batch's.
   const auto queries = static_cast<double>(model_config_.decoder.num_queries);
   double masks = 0, class_weight = 0;
-  for (const auto& t : batch.targets) {
-    const double n = static_cast<double>(t.labels.size(0));
+  for (std::size_t i = 0; i < batch.targets.size(); ++i) {
+    const double n = static_cast<double>(batch.targets[i].labels.size(0));
     masks += n;
+    if (merges_classes(batch, i)) continue;  // no query of theirs is classified
     const double matched = std::min(n, queries);
     class_weight += matched + config_.criterion.no_object_weight * (queries - matched);
   }

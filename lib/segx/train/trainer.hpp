@@ -115,6 +115,8 @@ class Trainer {
 
  private:
   void run_step(StepContext& ctx);
+  // Whether an image of the batch trains on merged per-class masks (loss.semantic_merge).
+  bool merges_classes(const TrainBatch& batch, std::size_t image) const;
   struct ChunkResult;
   void run_chunk(const TrainBatch& chunk, const StepContext& step, double num_masks,
                  double class_normalizer, ChunkResult& result);

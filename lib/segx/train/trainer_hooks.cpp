@@ -24,18 +24,28 @@ std::string clock_text(double seconds) {
 
 }  // namespace
 
-void MetricsWriter::after_step(Trainer& t, const StepContext& ctx) {
-  for (const auto& [name, value] : ctx.losses->terms) {
+void LossWindow::add(const LossTerms& losses) {
+  for (const auto& [name, value] : losses.terms) {
     sums_[name].first += value.item<double>();
     ++sums_[name].second;
   }
-  total_ += ctx.losses->total.item<double>();
-  auto& drawn = per_dataset_[ctx.batch->dataset];
-  ++drawn.first;
-  drawn.second += ctx.losses->total.item<double>();
+  total_ += losses.total.item<double>();
+  ++iterations_;
+}
+
+nlohmann::ordered_json LossWindow::summary() const {
+  nlohmann::ordered_json j;
+  j["iterations"] = iterations_;
+  j["total_loss"] = mean_total();
+  for (const auto& [name, sum] : sums_) j[name] = sum.first / sum.second;
+  return j;
+}
+
+void MetricsWriter::after_step(Trainer& t, const StepContext& ctx) {
+  window_.add(*ctx.losses);
+  if (t.datasets().size() > 1) per_dataset_[ctx.batch->dataset].add(*ctx.losses);
   time_ += ctx.time;
   data_time_ += ctx.data_time;
-  ++count_;
   // The first iteration's time (allocations, thread start-up) is left out of the ETA.
   if (ctx.iteration > 0) {
     elapsed_ += ctx.time;
@@ -44,31 +54,30 @@ void MetricsWriter::after_step(Trainer& t, const StepContext& ctx) {
   const auto done = t.iteration();
   const auto period = t.config().solver.log_period;
   if (!(done % period == 0 || done == t.max_iter() || done == 1)) return;
+  const int count = window_.iterations();
   if (t.dist().is_main()) {
     nlohmann::ordered_json j;
     j["iteration"] = ctx.iteration;
-    for (const auto& [name, sum] : sums_) j[name] = sum.first / sum.second;
-    j["total_loss"] = total_ / count_;
+    const auto summary = window_.summary();
+    for (auto it = summary.begin(); it != summary.end(); ++it)
+      if (it.key() != "iterations") j[it.key()] = it.value();
     j["lr"] = t.current_lr();
-    j["time"] = time_ / count_;
-    j["data_time"] = data_time_ / count_;
+    j["time"] = time_ / count;
+    j["data_time"] = data_time_ / count;
     j["max_rss_mb"] = peak_rss_mb();
-    if (t.datasets().size() > 1)
-      for (const auto& [d, stats] : per_dataset_) {
-        const auto& spec = t.datasets()[static_cast<std::size_t>(d)].spec;
-        j["datasets"][spec.name.empty() ? spec.path : spec.name] = {
-            {"iterations", stats.first}, {"total_loss", stats.second / stats.first}};
-      }
+    for (const auto& [d, window] : per_dataset_) {
+      const auto& spec = t.datasets()[static_cast<std::size_t>(d)].spec;
+      j["datasets"][spec.name.empty() ? spec.path : spec.name] = window.summary();
+    }
     t.write_metrics(j.dump());
-    const double per_iter = timed_ > 0 ? elapsed_ / static_cast<double>(timed_) : time_ / count_;
+    const double per_iter = timed_ > 0 ? elapsed_ / static_cast<double>(timed_) : time_ / count;
     log::info("iter {}/{}  loss {:.3f}  lr {:.2e}  {:.3f} s/it (data {:.3f})  eta {}", done,
-              t.max_iter(), total_ / count_, t.current_lr(), time_ / count_, data_time_ / count_,
-              clock_text(per_iter * static_cast<double>(t.max_iter() - done)));
+              t.max_iter(), window_.mean_total(), t.current_lr(), time_ / count,
+              data_time_ / count, clock_text(per_iter * static_cast<double>(t.max_iter() - done)));
   }
-  sums_.clear();
+  window_ = LossWindow();
   per_dataset_.clear();
-  total_ = time_ = data_time_ = 0;
-  count_ = 0;
+  time_ = data_time_ = 0;
 }
 
 void PeriodicCheckpointer::after_step(Trainer& t, const StepContext&) {

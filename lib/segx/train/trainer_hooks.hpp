@@ -4,26 +4,44 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "segx/train/trainer.hpp"
 
 namespace segx::train {
 
+// The loss terms of the iterations in one log window: each term's mean over the iterations that
+// had it (loss_proj only on boxes-only batches, loss_merge_* only on merged semantic ones) and the
+// mean total.
+class LossWindow {
+ public:
+  void add(const LossTerms& losses);
+  int iterations() const { return iterations_; }
+  double mean_total() const { return iterations_ ? total_ / iterations_ : 0.0; }
+  // {"iterations": n, "total_loss": ..., "loss_ce": ..., ...}
+  nlohmann::ordered_json summary() const;
+
+ private:
+  std::map<std::string, std::pair<double, int>> sums_;  // term -> (sum, iterations that had it)
+  double total_ = 0;
+  int iterations_ = 0;
+};
+
 // Every log period (and the last iteration): one metrics.jsonl object with the window's mean of
-// each loss term (over the iterations that had it) and the total, lr, time, data_time, memory, and
-// when several datasets train together, per dataset the window's iterations drawn from it and their
-// mean total loss
-// ("datasets": {"name": {"iterations", "total_loss"}}); one progress line on stderr.
+// each loss term and the total, lr, time, data_time, memory, and when several datasets train
+// together, the same loss means per dataset over the iterations drawn from it
+// ("datasets": {"name": {"iterations", "total_loss", "loss_ce", ...}}); one progress line on
+// stderr.
 class MetricsWriter : public TrainHook {
  public:
   void after_step(Trainer& trainer, const StepContext& ctx) override;
 
  private:
-  // Each term's sum and the iterations that had it (loss_proj only on boxes-only batches).
-  std::map<std::string, std::pair<double, int>> sums_;
-  std::map<int, std::pair<int, double>> per_dataset_;  // dataset -> (iterations, loss sum)
-  double total_ = 0, time_ = 0, data_time_ = 0;
-  int count_ = 0;
+  LossWindow window_;
+  std::map<int, LossWindow> per_dataset_;
+  double time_ = 0, data_time_ = 0;
   double elapsed_ = 0;
   std::int64_t timed_ = 0;
 };

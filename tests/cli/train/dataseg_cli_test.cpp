@@ -97,7 +97,7 @@ TEST(DaTaSegCli, PanopticAndBoxesOnlySetsCoTrainOnAVocabularyFromStdin) {
   std::string line;
   std::map<std::string, int> drawn;
   std::vector<double> synth_loss;
-  bool projection = false;
+  bool projection = false, boxes_projection = false, synth_projection = false;
   json eval;
   while (std::getline(in, line)) {
     auto j = json::parse(line);
@@ -105,13 +105,20 @@ TEST(DaTaSegCli, PanopticAndBoxesOnlySetsCoTrainOnAVocabularyFromStdin) {
     projection = projection || j.contains("loss_proj");
     if (!j.contains("datasets")) continue;
     for (const auto& [name, d] : j["datasets"].items()) drawn[name] += d["iterations"].get<int>();
-    if (j["datasets"].contains("synth"))
+    if (j["datasets"].contains("synth")) {
       synth_loss.push_back(j["datasets"]["synth"]["total_loss"].get<double>());
+      synth_projection = synth_projection || j["datasets"]["synth"].contains("loss_proj");
+    }
+    if (j["datasets"].contains("boxes"))
+      boxes_projection = boxes_projection || j["datasets"]["boxes"].contains("loss_proj");
   }
   // Rates 3 : 1 over 400 iterations (binomial sd 8.7 iterations, 0.022 of the share).
   EXPECT_EQ(drawn["synth"] + drawn["boxes"], 400);
   EXPECT_NEAR(drawn["synth"] / 400.0, 0.75, 0.08) << drawn["synth"] << " of 400";
   EXPECT_TRUE(projection) << "no box-projection loss";
+  // Each dataset's own loss terms: the projection loss under the boxes-only set alone.
+  EXPECT_TRUE(boxes_projection);
+  EXPECT_FALSE(synth_projection);
   ASSERT_GE(synth_loss.size(), 4u);
   EXPECT_LT(synth_loss.back(), synth_loss.front() * 0.5)
       << "loss did not halve: " << synth_loss.front() << " -> " << synth_loss.back();

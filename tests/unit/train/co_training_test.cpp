@@ -12,6 +12,7 @@
 #include "segx/train/co_training.hpp"
 #include "segx/train/data_loader.hpp"
 #include "segx/train/trainer.hpp"
+#include "segx/train/trainer_hooks.hpp"
 #include "segx/vocab/build.hpp"
 #include "segx/vocab/sources.hpp"
 #include "support/fixtures.hpp"
@@ -299,6 +300,57 @@ TEST(CoTraining, RestrictedLogitsLeaveClassesOutsideTheSpaceUntouched) {
   }
   EXPECT_GT(moved_inside, 0);
   EXPECT_FALSE(at::equal(before[data.classes.size()], after[data.classes.size()]));  // background
+}
+
+// loss.semantic_merge: batches of the semantic-only set train the merged per-class masks
+// (loss_merge_ce, loss_merge_dice) with no classification term, the panoptic set's batches keep
+// Hungarian matching; metrics.jsonl says which terms each dataset's iterations carried.
+TEST(CoTraining, SemanticOnlySetTrainsMergedMasksWhenAsked) {
+  auto vocab = write_vocabulary({path_of("manifest.jsonl"), path_of("semantic.jsonl")});
+  auto j = run_config({{"synth", path_of("manifest.jsonl")}, {"semantic", path_of("semantic.jsonl")}});
+  j["solver"]["max_iter"] = 6;
+  j["solver"]["log_period"] = 1;
+  j["loss"]["semantic_merge"] = true;
+  auto config = config_of(j);
+  auto data = load_train_data(config, vocab);
+  DistributedContext single;
+  TrainerOptions o;
+  auto out = test::temp_dir("co_training_merge") / "run";
+  o.output_dir = out.string();
+  o.chunks = 1;
+  Trainer trainer(config, data.classes, data.datasets, o, single);
+  trainer.add_hook(std::make_unique<MetricsWriter>());
+  std::map<std::string, int> merged_steps, matched_steps;
+  trainer.add_loss([&](const StepContext& ctx) {
+    const auto& name = data.datasets[static_cast<std::size_t>(ctx.batch->dataset)].spec.name;
+    const bool merged = ctx.losses->terms.count("loss_merge_ce") > 0;
+    (merged ? merged_steps : matched_steps)[name]++;
+    if (merged) {
+      EXPECT_EQ(ctx.losses->terms.at("loss_ce").item<double>(), 0.0) << name;
+      EXPECT_GT(ctx.losses->terms.at("loss_merge_dice").item<double>(), 0.0) << name;
+    }
+    return std::map<std::string, torch::Tensor>{};
+  });
+  trainer.train();
+  EXPECT_EQ(merged_steps.count("synth"), 0u);
+  EXPECT_EQ(matched_steps.count("semantic"), 0u);
+  ASSERT_GT(merged_steps["semantic"], 0);
+  ASSERT_GT(matched_steps["synth"], 0);
+  std::ifstream in(out / "metrics.jsonl");
+  std::string line;
+  int lines_with_semantic = 0;
+  while (std::getline(in, line)) {
+    auto m = json::parse(line);
+    if (!m.contains("datasets")) continue;
+    if (m["datasets"].contains("semantic")) {
+      ++lines_with_semantic;
+      EXPECT_TRUE(m["datasets"]["semantic"].contains("loss_merge_ce")) << line;
+    }
+    if (m["datasets"].contains("synth")) {
+      EXPECT_FALSE(m["datasets"]["synth"].contains("loss_merge_ce")) << line;
+    }
+  }
+  EXPECT_EQ(lines_with_semantic, merged_steps["semantic"]);
 }
 
 }  // namespace
