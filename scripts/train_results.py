@@ -21,9 +21,11 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from machine_info import machine  # noqa: E402
 
 
 def training_time(metrics_path):
@@ -47,19 +49,6 @@ def training_time(metrics_path):
             if "total_loss" in record:
                 losses.append(record["total_loss"])
     return seconds, iterations, losses
-
-
-def machine():
-    model = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return {"cpu": model, "cores": os.cpu_count()}
 
 
 def commit(root):
