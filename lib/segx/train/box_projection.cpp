@@ -44,14 +44,18 @@ std::pair<torch::Tensor, torch::Tensor> box_projections(const torch::Tensor& box
   return {interval(b.select(1, 0), b.select(1, 2), width), interval(b.select(1, 1), b.select(1, 3), height)};
 }
 
-torch::Tensor box_projection_loss(const torch::Tensor& mask_logits, const torch::Tensor& boxes,
-                                  double num_masks) {
+torch::Tensor box_projection_rows(const torch::Tensor& mask_logits, const torch::Tensor& boxes) {
   check(mask_logits, boxes);
   auto p = mask_logits.to(torch::kFloat).sigmoid();
   auto [tx, ty] = box_projections(boxes.to(p.device()), p.size(1), p.size(2));
   auto px = std::get<0>(p.max(1));  // max over y: one value per column
   auto py = std::get<0>(p.max(2));  // max over x: one value per row
-  return (dice_rows(px, tx) + dice_rows(py, ty)).sum() / num_masks;
+  return dice_rows(px, tx) + dice_rows(py, ty);
+}
+
+torch::Tensor box_projection_loss(const torch::Tensor& mask_logits, const torch::Tensor& boxes,
+                                  double num_masks) {
+  return box_projection_rows(mask_logits, boxes).sum() / num_masks;
 }
 
 torch::Tensor batch_box_projection_cost(const torch::Tensor& mask_logits, const torch::Tensor& boxes) {

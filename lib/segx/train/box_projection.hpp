@@ -25,6 +25,8 @@ std::pair<torch::Tensor, torch::Tensor> box_projections(const torch::Tensor& box
 // by num_masks (BoxInst averages over instances; here normalised like the other mask losses).
 torch::Tensor box_projection_loss(const torch::Tensor& mask_logits, const torch::Tensor& boxes,
                                   double num_masks);
+// The loss of each pair [N] before the sum and the division by num_masks.
+torch::Tensor box_projection_rows(const torch::Tensor& mask_logits, const torch::Tensor& boxes);
 
 // All pairs for matching: mask_logits [Q, H, W] x boxes [M, 4] -> [Q, M] of dice_x + dice_y.
 torch::Tensor batch_box_projection_cost(const torch::Tensor& mask_logits, const torch::Tensor& boxes);

@@ -7,22 +7,28 @@
 namespace segx::train {
 namespace F = torch::nn::functional;
 
-torch::Tensor dice_loss(const torch::Tensor& logits, const torch::Tensor& targets, double num_masks) {
+torch::Tensor dice_loss_rows(const torch::Tensor& logits, const torch::Tensor& targets) {
   auto inputs = logits.sigmoid().flatten(1);
   auto numerator = 2 * (inputs * targets).sum(-1);
   auto denominator = inputs.sum(-1) + targets.sum(-1);
-  auto loss = 1 - (numerator + 1) / (denominator + 1);
-  return loss.sum() / num_masks;
+  return 1 - (numerator + 1) / (denominator + 1);
+}
+
+torch::Tensor dice_loss(const torch::Tensor& logits, const torch::Tensor& targets, double num_masks) {
+  return dice_loss_rows(logits, targets).sum() / num_masks;
+}
+
+torch::Tensor sigmoid_ce_loss_rows(const torch::Tensor& logits, const torch::Tensor& targets) {
+  auto loss = F::binary_cross_entropy_with_logits(
+      logits, targets, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone));
+  return loss.mean(1);
 }
 
 torch::Tensor sigmoid_ce_loss(const torch::Tensor& logits, const torch::Tensor& targets, double num_masks) {
-  auto loss = F::binary_cross_entropy_with_logits(
-      logits, targets, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone));
-  return loss.mean(1).sum() / num_masks;
+  return sigmoid_ce_loss_rows(logits, targets).sum() / num_masks;
 }
 
-torch::Tensor sigmoid_focal_loss(const torch::Tensor& logits, const torch::Tensor& targets,
-                                 double num_masks) {
+torch::Tensor sigmoid_focal_loss_rows(const torch::Tensor& logits, const torch::Tensor& targets) {
   constexpr double alpha = 0.25;
   auto prob = logits.sigmoid();
   auto ce = F::binary_cross_entropy_with_logits(
@@ -30,7 +36,12 @@ torch::Tensor sigmoid_focal_loss(const torch::Tensor& logits, const torch::Tenso
   auto p_t = prob * targets + (1 - prob) * (1 - targets);
   auto loss = ce * (1 - p_t).pow(2);
   auto alpha_t = alpha * targets + (1 - alpha) * (1 - targets);
-  return (alpha_t * loss).mean(1).sum() / num_masks;
+  return (alpha_t * loss).mean(1);
+}
+
+torch::Tensor sigmoid_focal_loss(const torch::Tensor& logits, const torch::Tensor& targets,
+                                 double num_masks) {
+  return sigmoid_focal_loss_rows(logits, targets).sum() / num_masks;
 }
 
 torch::Tensor batch_sigmoid_focal_cost(const torch::Tensor& logits, const torch::Tensor& targets) {

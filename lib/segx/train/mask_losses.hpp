@@ -17,6 +17,11 @@ torch::Tensor sigmoid_ce_loss(const torch::Tensor& logits, const torch::Tensor& 
 torch::Tensor sigmoid_focal_loss(const torch::Tensor& logits, const torch::Tensor& targets,
                                  double num_masks);
 
+// The same three losses per row [N], before the sum over rows and the division by num_masks.
+torch::Tensor dice_loss_rows(const torch::Tensor& logits, const torch::Tensor& targets);
+torch::Tensor sigmoid_ce_loss_rows(const torch::Tensor& logits, const torch::Tensor& targets);
+torch::Tensor sigmoid_focal_loss_rows(const torch::Tensor& logits, const torch::Tensor& targets);
+
 // All-pairs costs: logits [N, P] x targets [M, P] -> [N, M].
 torch::Tensor batch_dice_cost(const torch::Tensor& logits, const torch::Tensor& targets);
 torch::Tensor batch_sigmoid_ce_cost(const torch::Tensor& logits, const torch::Tensor& targets);

@@ -61,6 +61,15 @@ torch::Tensor pad_and_stack(const std::vector<torch::Tensor>& masks) {
   return torch::stack(padded);
 }
 
+// Adds scale * rows[k] to the loss of image images[k].
+void add_rows(std::vector<double>& image_losses, const std::vector<int64_t>& images,
+              const torch::Tensor& rows, double scale) {
+  auto values = rows.detach().to(torch::kCPU, torch::kDouble).contiguous();
+  const double* v = values.data_ptr<double>();
+  for (std::size_t k = 0; k < images.size(); ++k)
+    image_losses[static_cast<std::size_t>(images[k])] += scale * v[k];
+}
+
 }  // namespace
 
 std::vector<Assignment> hungarian_match(const LayerPredictions& predictions,
@@ -112,7 +121,8 @@ SetCriterion::SetCriterion(CriterionOptions options) : options_(options) {
 
 std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
     const LayerPredictions& layer, const std::vector<InstanceTargets>& targets, double num_masks,
-    ImageGenerators* generators, double class_normalizer) const {
+    ImageGenerators* generators, double class_normalizer,
+    std::vector<double>& image_losses) const {
   auto indices = hungarian_match(layer, targets, options_, generators);
   const auto device = layer.class_logits.device();
   auto long_opts = torch::TensorOptions().dtype(torch::kLong).device(device);
@@ -164,6 +174,9 @@ std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
                                            generators ? &generators->at(b) : nullptr);
       ce = ce + merged.cross_entropy;
       dice = dice + merged.dice;
+      image_losses[b] += (options_.mask_weight * merged.cross_entropy.item<double>() +
+                          options_.dice_weight * merged.dice.item<double>()) /
+                         num_masks;
     }
     losses["loss_merge_ce"] = ce / num_masks;
     losses["loss_merge_dice"] = dice / num_masks;
@@ -177,6 +190,20 @@ std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
   else
     losses["loss_ce"] = F::cross_entropy(logits.transpose(1, 2), target_classes,
                                          F::CrossEntropyFuncOptions().weight(weight));
+  if (!all_merged) {  // each image's queries' part of the (weighted) sum, over its denominator
+    torch::NoGradGuard no_grad;
+    auto per_query = F::cross_entropy(logits.transpose(1, 2), target_classes,
+                                      F::CrossEntropyFuncOptions().weight(weight).reduction(torch::kNone));
+    double denominator = class_normalizer;
+    if (denominator <= 0)
+      denominator = (weight.index({target_classes.clamp_min(0)}) * target_classes.ne(kIgnore))
+                        .sum()
+                        .item<double>();
+    auto per_image = per_query.sum(1).to(torch::kCPU, torch::kDouble);
+    for (std::size_t b = 0; b < targets.size(); ++b)
+      image_losses[b] += options_.class_weight * per_image[static_cast<int64_t>(b)].item<double>() /
+                         denominator;
+  }
 
   // Boxes-only images: the projection loss on their matched pairs; the rest go on below.
   bool any_box_only = false;
@@ -195,12 +222,17 @@ std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
       mask_t.push_back(target_idx[k]);
     }
   }
-  if (any_box_only)
-    losses["loss_proj"] =
-        box_b.empty() ? zero
-                      : box_projection_loss(layer.mask_logits.index({torch::tensor(box_b, long_opts),
-                                                                     torch::tensor(box_q, long_opts)}),
-                                            torch::stack(matched_boxes).to(device), num_masks);
+  if (any_box_only) {
+    if (box_b.empty()) {
+      losses["loss_proj"] = zero;
+    } else {
+      auto rows = box_projection_rows(
+          layer.mask_logits.index({torch::tensor(box_b, long_opts), torch::tensor(box_q, long_opts)}),
+          torch::stack(matched_boxes).to(device));
+      losses["loss_proj"] = rows.sum() / num_masks;
+      add_rows(image_losses, box_b, rows, options_.projection_weight / num_masks);
+    }
+  }
   batch_idx = std::move(mask_b);
   query_idx = std::move(mask_q);
   target_idx = std::move(mask_t);
@@ -213,32 +245,30 @@ std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
   std::vector<torch::Tensor> matched_targets;
   for (std::size_t k = 0; k < batch_idx.size(); ++k)
     matched_targets.push_back(targets[batch_idx[k]].masks[target_idx[k]]);
-  if (options_.variant == CriterionVariant::MaskFormer) {
-    auto mask_terms = whole_mask_losses(src_masks, pad_and_stack(matched_targets), num_masks);
-    losses.insert(mask_terms.begin(), mask_terms.end());
-    return losses;
-  }
-  auto mask_terms = point_sampled_mask_losses(src_masks, torch::stack(matched_targets), indices,
-                                              num_masks, generators);
-  losses.insert(mask_terms.begin(), mask_terms.end());
+  const auto rows = options_.variant == CriterionVariant::MaskFormer
+                        ? whole_mask_losses(src_masks, pad_and_stack(matched_targets))
+                        : point_sampled_mask_losses(src_masks, torch::stack(matched_targets),
+                                                    indices, generators);
+  losses["loss_mask"] = rows.mask.sum() / num_masks;
+  losses["loss_dice"] = rows.dice.sum() / num_masks;
+  add_rows(image_losses, batch_idx, rows.mask, options_.mask_weight / num_masks);
+  add_rows(image_losses, batch_idx, rows.dice, options_.dice_weight / num_masks);
   return losses;
 }
 
-std::map<std::string, torch::Tensor> SetCriterion::whole_mask_losses(const torch::Tensor& src_masks,
-                                                                     const torch::Tensor& tgt_masks,
-                                                                     double num_masks) const {
+SetCriterion::MaskRows SetCriterion::whole_mask_losses(const torch::Tensor& src_masks,
+                                                       const torch::Tensor& tgt_masks) const {
   // Predictions upsampled to the targets' grid (upstream's TODO: the padding counts too).
   auto src = at::upsample_bilinear2d(src_masks.unsqueeze(1), {tgt_masks.size(1), tgt_masks.size(2)},
                                      false, c10::nullopt, c10::nullopt)
                  .flatten(1);
   auto tgt = tgt_masks.to(src.options()).flatten(1);
-  return {{"loss_mask", sigmoid_focal_loss(src, tgt, num_masks)},
-          {"loss_dice", dice_loss(src, tgt, num_masks)}};
+  return {sigmoid_focal_loss_rows(src, tgt), dice_loss_rows(src, tgt)};
 }
 
-std::map<std::string, torch::Tensor> SetCriterion::point_sampled_mask_losses(
+SetCriterion::MaskRows SetCriterion::point_sampled_mask_losses(
     const torch::Tensor& matched_masks, const torch::Tensor& matched_targets,
-    const std::vector<Assignment>& indices, double num_masks, ImageGenerators* generators) const {
+    const std::vector<Assignment>& indices, ImageGenerators* generators) const {
   auto src_masks = matched_masks.unsqueeze(1);
   auto tgt_masks = matched_targets.to(src_masks.options()).unsqueeze(1);
   torch::Tensor points, point_labels;
@@ -264,8 +294,7 @@ std::map<std::string, torch::Tensor> SetCriterion::point_sampled_mask_losses(
     point_labels = point_sample(tgt_masks, points).squeeze(1);
   }
   auto point_logits = point_sample(src_masks, points).squeeze(1);
-  return {{"loss_mask", sigmoid_ce_loss(point_logits, point_labels, num_masks)},
-          {"loss_dice", dice_loss(point_logits, point_labels, num_masks)}};
+  return {sigmoid_ce_loss_rows(point_logits, point_labels), dice_loss_rows(point_logits, point_labels)};
 }
 
 LossTerms SetCriterion::operator()(const LayerPredictions& final_layer,
@@ -282,9 +311,12 @@ LossTerms SetCriterion::operator()(const LayerPredictions& final_layer,
     num_masks = std::max(count, 1.0);
   }
   LossTerms out;
-  out.terms = layer_losses(final_layer, targets, num_masks, generators, class_normalizer);
+  out.image_losses.assign(targets.size(), 0.0);
+  out.terms =
+      layer_losses(final_layer, targets, num_masks, generators, class_normalizer, out.image_losses);
   for (std::size_t i = 0; i < aux.size(); ++i)
-    for (auto& [name, value] : layer_losses(aux[i], targets, num_masks, generators, class_normalizer))
+    for (auto& [name, value] :
+         layer_losses(aux[i], targets, num_masks, generators, class_normalizer, out.image_losses))
       out.terms[name + "_" + std::to_string(i)] = value;
   if (contrastive.defined())
     out.terms["loss_contrastive"] =

@@ -75,6 +75,10 @@ std::vector<Assignment> hungarian_match(const LayerPredictions& predictions,
 struct LossTerms {
   std::map<std::string, torch::Tensor> terms;  // loss_ce, loss_mask, loss_dice, loss_ce_0, ...
   torch::Tensor total;                         // weighted sum of all terms
+  // Each image's share of `total`, in batch order: its queries' part of the classification loss
+  // and its masks', boxes' or merged classes' parts of the others, weighted, over every layer.
+  // They add up to `total` less loss_contrastive and extra losses, which are the batch's.
+  std::vector<double> image_losses;
 };
 
 class SetCriterion {
@@ -98,19 +102,22 @@ class SetCriterion {
   const CriterionOptions& options() const { return options_; }
 
  private:
+  // One layer's terms; adds each image's weighted share of them to image_losses (size B).
   std::map<std::string, torch::Tensor> layer_losses(const LayerPredictions& layer,
                                                     const std::vector<InstanceTargets>& targets,
                                                     double num_masks,
                                                     ImageGenerators* generators,
-                                                    double class_normalizer) const;
-  // loss_mask and loss_dice of matched masks [N, h, w] and their targets [N, Ht, Wt], grouped
-  // by image in batch order (`indices`).
-  std::map<std::string, torch::Tensor> point_sampled_mask_losses(
-      const torch::Tensor& src_masks, const torch::Tensor& tgt_masks,
-      const std::vector<Assignment>& indices, double num_masks, ImageGenerators* generators) const;
-  std::map<std::string, torch::Tensor> whole_mask_losses(const torch::Tensor& src_masks,
-                                                         const torch::Tensor& tgt_masks,
-                                                         double num_masks) const;
+                                                    double class_normalizer,
+                                                    std::vector<double>& image_losses) const;
+  // The mask and dice losses of each matched mask [N, h, w] against its target [N, Ht, Wt]
+  // (rows grouped by image in batch order, `indices`), before the sum and num_masks.
+  struct MaskRows {
+    torch::Tensor mask, dice;  // [N] each
+  };
+  MaskRows point_sampled_mask_losses(const torch::Tensor& src_masks, const torch::Tensor& tgt_masks,
+                                     const std::vector<Assignment>& indices,
+                                     ImageGenerators* generators) const;
+  MaskRows whole_mask_losses(const torch::Tensor& src_masks, const torch::Tensor& tgt_masks) const;
   CriterionOptions options_;
 };
 

@@ -364,6 +364,8 @@ void Trainer::run_step(StepContext& ctx) {
   for (std::size_t c = 1; c < results.size(); ++c) {
     for (const auto& [name, value] : results[c].losses.terms) losses.terms[name] += value;
     losses.total = losses.total + results[c].losses.total;
+    const auto& more = results[c].losses.image_losses;  // chunks hold consecutive images
+    losses.image_losses.insert(losses.image_losses.end(), more.begin(), more.end());
   }
   const double total = losses.total.item<double>();
   if (!std::isfinite(total)) {

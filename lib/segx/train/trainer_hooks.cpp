@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <set>
+
 #include "segx/core/log.hpp"
 #include "segx/train/evaluation.hpp"
 
@@ -20,6 +22,13 @@ double peak_rss_mb() {
 std::string clock_text(double seconds) {
   const auto s = static_cast<long>(seconds);
   return fmt::format("{}:{:02d}:{:02d}", s / 3600, (s / 60) % 60, s % 60);
+}
+
+// Whether the datasets train more than one task between them.
+bool trains_several_tasks(const Trainer& t) {
+  std::set<Task> tasks;
+  for (const auto& d : t.datasets()) tasks.insert(d.spec.tasks.begin(), d.spec.tasks.end());
+  return tasks.size() > 1;
 }
 
 }  // namespace
@@ -44,6 +53,15 @@ nlohmann::ordered_json LossWindow::summary() const {
 void MetricsWriter::after_step(Trainer& t, const StepContext& ctx) {
   window_.add(*ctx.losses);
   if (t.datasets().size() > 1) per_dataset_[ctx.batch->dataset].add(*ctx.losses);
+  if (trains_several_tasks(t)) {
+    const auto& images = ctx.losses->image_losses;
+    const auto& tasks = ctx.batch->tasks;
+    for (std::size_t i = 0; i < images.size() && i < tasks.size(); ++i) {
+      auto& [count, sum] = per_task_[task_name(tasks[i])];
+      ++count;
+      sum += images[i] * static_cast<double>(images.size());
+    }
+  }
   time_ += ctx.time;
   data_time_ += ctx.data_time;
   // The first iteration's time (allocations, thread start-up) is left out of the ETA.
@@ -69,6 +87,8 @@ void MetricsWriter::after_step(Trainer& t, const StepContext& ctx) {
       const auto& spec = t.datasets()[static_cast<std::size_t>(d)].spec;
       j["datasets"][spec.name.empty() ? spec.path : spec.name] = window.summary();
     }
+    for (const auto& [task, stats] : per_task_)
+      j["tasks"][task] = {{"images", stats.first}, {"loss", stats.second / stats.first}};
     t.write_metrics(j.dump());
     const double per_iter = timed_ > 0 ? elapsed_ / static_cast<double>(timed_) : time_ / count;
     log::info("iter {}/{}  loss {:.3f}  lr {:.2e}  {:.3f} s/it (data {:.3f})  eta {}", done,
@@ -77,6 +97,7 @@ void MetricsWriter::after_step(Trainer& t, const StepContext& ctx) {
   }
   window_ = LossWindow();
   per_dataset_.clear();
+  per_task_.clear();
   time_ = data_time_ = 0;
 }
 

@@ -32,8 +32,11 @@ class LossWindow {
 // Every log period (and the last iteration): one metrics.jsonl object with the window's mean of
 // each loss term and the total, lr, time, data_time, memory, and when several datasets train
 // together, the same loss means per dataset over the iterations drawn from it
-// ("datasets": {"name": {"iterations", "total_loss", "loss_ce", ...}}); one progress line on
-// stderr.
+// ("datasets": {"name": {"iterations", "total_loss", "loss_ce", ...}}). When the run trains
+// several tasks, per task the images of the window that drew it (on this process) and their mean
+// loss, each image's share of its batch's loss times the batch's images (what a batch of such
+// images would total; LossTerms::image_losses): "tasks": {"semantic": {"images", "loss"}}. One
+// progress line on stderr.
 class MetricsWriter : public TrainHook {
  public:
   void after_step(Trainer& trainer, const StepContext& ctx) override;
@@ -41,6 +44,7 @@ class MetricsWriter : public TrainHook {
  private:
   LossWindow window_;
   std::map<int, LossWindow> per_dataset_;
+  std::map<std::string, std::pair<int, double>> per_task_;  // task -> (images, loss sum)
   double time_ = 0, data_time_ = 0;
   double elapsed_ = 0;
   std::int64_t timed_ = 0;

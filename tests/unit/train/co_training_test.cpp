@@ -339,8 +339,15 @@ TEST(CoTraining, SemanticOnlySetTrainsMergedMasksWhenAsked) {
   std::ifstream in(out / "metrics.jsonl");
   std::string line;
   int lines_with_semantic = 0;
+  std::map<std::string, int> task_images;
   while (std::getline(in, line)) {
     auto m = json::parse(line);
+    // Two tasks between the datasets: each image's loss under the task it drew.
+    if (m.contains("tasks"))
+      for (const auto& [task, stats] : m["tasks"].items()) {
+        task_images[task] += stats["images"].get<int>();
+        EXPECT_GT(stats["loss"].get<double>(), 0.0) << line;
+      }
     if (!m.contains("datasets")) continue;
     if (m["datasets"].contains("semantic")) {
       ++lines_with_semantic;
@@ -351,6 +358,8 @@ TEST(CoTraining, SemanticOnlySetTrainsMergedMasksWhenAsked) {
     }
   }
   EXPECT_EQ(lines_with_semantic, merged_steps["semantic"]);
+  EXPECT_EQ(task_images["semantic"], 2 * merged_steps["semantic"]);  // ims_per_batch 2
+  EXPECT_EQ(task_images["panoptic"], 2 * matched_steps["synth"]);
 }
 
 }  // namespace

@@ -140,5 +140,39 @@ TEST(CriterionExtensions, ContrastiveTermOnlyOnTheFinalLayerWithItsWeight) {
   EXPECT_NEAR(with.total.item<double>() - without.total.item<double>(), 0.5 * expected, 1e-4);
 }
 
+// LossTerms::image_losses: each image's share of the total (its queries' classification, its
+// masks', boxes' or merged classes' terms, every layer) adds up to the total, whatever the mix of
+// images, the normaliser and the criterion variant; one image alone holds the whole total.
+TEST(CriterionExtensions, ImageLossesAddUpToTheTotal) {
+  torch::manual_seed(24);
+  auto layer = random_layer(4, 6);
+  std::vector<LayerPredictions> aux = {random_layer(4, 6), random_layer(4, 6)};
+  InstanceTargets boxes;
+  boxes.labels = torch::tensor({1, 4}, torch::kLong);
+  boxes.boxes = torch::tensor({0.1f, 0.1f, 0.6f, 0.5f, 0.4f, 0.2f, 0.9f, 1.0f}).view({2, 4});
+  InstanceTargets merged = mask_targets({0, 3});
+  merged.merge_classes = true;
+  InstanceTargets empty(torch::zeros({0}, torch::kLong), torch::zeros({0, 16, 16}));
+  const std::vector<InstanceTargets> targets = {mask_targets({2, 2, 1}), boxes, merged, empty};
+  for (const auto variant : {CriterionVariant::Mask2Former, CriterionVariant::MaskFormer}) {
+    auto options = small_options();
+    options.variant = variant;
+    SetCriterion criterion(options);
+    for (const double class_normalizer : {0.0, 7.5}) {
+      auto losses = criterion(layer, aux, targets, 0, nullptr, class_normalizer);
+      ASSERT_EQ(losses.image_losses.size(), 4u);
+      double sum = 0;
+      for (double v : losses.image_losses) sum += v;
+      EXPECT_NEAR(sum, losses.total.item<double>(), 1e-4 * losses.total.item<double>())
+          << class_normalizer;
+      for (double v : losses.image_losses) EXPECT_GT(v, 0.0);
+    }
+    LayerPredictions first{layer.class_logits.narrow(0, 0, 1), layer.mask_logits.narrow(0, 0, 1)};
+    auto alone = criterion(first, {}, {targets[0]});
+    ASSERT_EQ(alone.image_losses.size(), 1u);
+    EXPECT_NEAR(alone.image_losses[0], alone.total.item<double>(), 1e-5);
+  }
+}
+
 }  // namespace
 }  // namespace segx::train
