@@ -172,8 +172,11 @@ Json embeddings_to_json(const ClassEmbeddings& e) {
 }
 
 ClassEmbeddings embeddings_from_json(const Json& doc, const std::string& origin) {
-  if (!doc.is_object() || doc.value("format", "") != "segx-class-embeddings")
+  // Compared as JSON values: value("format", "") throws on a non-string "format".
+  if (!doc.is_object() || !doc.contains("format") || doc["format"] != Json("segx-class-embeddings"))
     fail(ErrorKind::DataError, "{}: not a segx class-embeddings file", origin);
+  if (doc.contains("method") && !doc["method"].is_string())
+    fail(ErrorKind::DataError, "{}: \"method\" must be a string", origin);
   ClassEmbeddings e;
   e.method = doc.value("method", "");
   e.dim = doc.value("dim", 0);

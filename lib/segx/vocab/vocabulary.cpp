@@ -193,7 +193,8 @@ UnifiedClass class_from_json(const Json& j, const std::string& where) {
 }  // namespace
 
 Vocabulary vocabulary_from_json(const Json& doc, const std::string& origin) {
-  if (!doc.is_object() || doc.value("format", "") != "segx-vocabulary")
+  // Compared as JSON values: value("format", "") throws on a non-string "format".
+  if (!doc.is_object() || !doc.contains("format") || doc["format"] != Json("segx-vocabulary"))
     fail(ErrorKind::DataError, "{}: not a segx vocabulary (no \"format\": \"segx-vocabulary\")",
          origin);
   int version = get_as<int>(member(doc, "version", origin), origin + ": version");

@@ -55,6 +55,14 @@ TEST(FuzzFindings, OverflowingNumberIsADataErrorInEveryReader) {
 // A number where the vocabulary wants an integer: nlohmann's get<std::int64_t> static_cast 1e300
 // (undefined behaviour; UBSan's float-cast-overflow in the fuzz build) and truncated 2.5 to 2.
 // Whole numbers written as doubles are still read, as the COCO readers read them.
+// fuzz_vocabulary: {"format":[]} escaped as nlohmann's type_error (a crash in the fuzzer, an
+// internal error in the CLI): "format" was read with value("format", ""), which throws when the
+// key holds no string. Now the file is not a vocabulary (DataError naming it).
+TEST(FuzzFindings, VocabularyFormatThatIsNoString) {
+  for (const char* text : {R"({"format":[]})", R"({"format":1})", R"({"format":null})"})
+    expect_data_error([&] { parse_vocabulary(text, "v.json"); }, "v.json");
+}
+
 TEST(FuzzFindings, VocabularyIntegerWrittenAsAFloat) {
   const Json good = to_json(small_vocabulary());
   ASSERT_EQ(parse_vocabulary(good.dump(), "v.json").classes.at(0).id, 1);
