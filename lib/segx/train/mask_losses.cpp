@@ -7,11 +7,14 @@
 namespace segx::train {
 namespace F = torch::nn::functional;
 
-torch::Tensor dice_loss_rows(const torch::Tensor& logits, const torch::Tensor& targets) {
-  auto inputs = logits.sigmoid().flatten(1);
+torch::Tensor dice_rows_of_probabilities(const torch::Tensor& inputs, const torch::Tensor& targets) {
   auto numerator = 2 * (inputs * targets).sum(-1);
   auto denominator = inputs.sum(-1) + targets.sum(-1);
   return 1 - (numerator + 1) / (denominator + 1);
+}
+
+torch::Tensor dice_loss_rows(const torch::Tensor& logits, const torch::Tensor& targets) {
+  return dice_rows_of_probabilities(logits.sigmoid().flatten(1), targets);
 }
 
 torch::Tensor dice_loss(const torch::Tensor& logits, const torch::Tensor& targets, double num_masks) {

@@ -19,6 +19,8 @@ torch::Tensor sigmoid_focal_loss(const torch::Tensor& logits, const torch::Tenso
 
 // The same three losses per row [N], before the sum over rows and the division by num_masks.
 torch::Tensor dice_loss_rows(const torch::Tensor& logits, const torch::Tensor& targets);
+// The dice loss of each row of probabilities [N, P] (dice_loss_rows after its sigmoid).
+torch::Tensor dice_rows_of_probabilities(const torch::Tensor& probs, const torch::Tensor& targets);
 torch::Tensor sigmoid_ce_loss_rows(const torch::Tensor& logits, const torch::Tensor& targets);
 torch::Tensor sigmoid_focal_loss_rows(const torch::Tensor& logits, const torch::Tensor& targets);
 

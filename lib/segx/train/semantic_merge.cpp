@@ -41,9 +41,7 @@ MergedSemanticLosses merged_semantic_losses(const torch::Tensor& class_logits,
 
   // Dice of each labelled class's merged mask (capped at 1: overlapping queries may sum past it).
   auto merged_targets = merged.index_select(0, labels).clamp_max(1.0);
-  auto numerator = 2 * (merged_targets * target_points).sum(-1);
-  auto denominator = merged_targets.sum(-1) + target_points.sum(-1);
-  auto dice = (1 - (numerator + 1) / (denominator + 1)).sum();
+  auto dice = dice_rows_of_probabilities(merged_targets, target_points).sum();
   return {cross_entropy, dice};
 }
 

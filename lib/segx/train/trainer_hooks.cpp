@@ -24,13 +24,6 @@ std::string clock_text(double seconds) {
   return fmt::format("{}:{:02d}:{:02d}", s / 3600, (s / 60) % 60, s % 60);
 }
 
-// Whether the datasets train more than one task between them.
-bool trains_several_tasks(const Trainer& t) {
-  std::set<Task> tasks;
-  for (const auto& d : t.datasets()) tasks.insert(d.spec.tasks.begin(), d.spec.tasks.end());
-  return tasks.size() > 1;
-}
-
 }  // namespace
 
 void LossWindow::add(const LossTerms& losses) {
@@ -50,10 +43,16 @@ nlohmann::ordered_json LossWindow::summary() const {
   return j;
 }
 
+void MetricsWriter::before_train(Trainer& t) {
+  std::set<Task> tasks;
+  for (const auto& d : t.datasets()) tasks.insert(d.spec.tasks.begin(), d.spec.tasks.end());
+  several_tasks_ = tasks.size() > 1;
+}
+
 void MetricsWriter::after_step(Trainer& t, const StepContext& ctx) {
   window_.add(*ctx.losses);
   if (t.datasets().size() > 1) per_dataset_[ctx.batch->dataset].add(*ctx.losses);
-  if (trains_several_tasks(t)) {
+  if (several_tasks_) {
     const auto& images = ctx.losses->image_losses;
     const auto& tasks = ctx.batch->tasks;
     for (std::size_t i = 0; i < images.size() && i < tasks.size(); ++i) {

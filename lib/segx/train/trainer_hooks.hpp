@@ -39,9 +39,11 @@ class LossWindow {
 // progress line on stderr.
 class MetricsWriter : public TrainHook {
  public:
+  void before_train(Trainer& trainer) override;
   void after_step(Trainer& trainer, const StepContext& ctx) override;
 
  private:
+  bool several_tasks_ = false;  // the datasets train more than one task between them
   LossWindow window_;
   std::map<int, LossWindow> per_dataset_;
   std::map<std::string, std::pair<int, double>> per_task_;  // task -> (images, loss sum)
