@@ -276,7 +276,7 @@ complete -c segx -n '__fish_seen_subcommand_from train' -s j -d 'CPU threads: th
 complete -c segx -n '__fish_seen_subcommand_from train' -l device -d 'cpu or cuda (exit 69 without CUDA)'
 complete -c segx -n '__fish_seen_subcommand_from train' -l dist-backend -d 'collectives between processes when WORLD_SIZE > 1: nccl (CUDA, where segx was built with it), gloo (CPU, or CUDA without NCCL), or auto (nccl on cuda when available, else gloo)'
 complete -c segx -n '__fish_seen_subcommand_from train' -l seed -d 'random seed (default: the config'\''s)'
-complete -c segx -n '__fish_seen_subcommand_from train' -l vocab -d 'vocabulary JSON from `segx vocab build` ('\''-'\'': stdin): its classes are the label space, each dataset trains on its own classes (DaTaSeg co-training)'
+complete -c segx -n '__fish_seen_subcommand_from train' -l vocab -d 'vocabulary JSON from `segx vocab build` ('\''-'\'': stdin): its classes are the label space, each dataset trains on its own classes (DaTaSeg co-training); overrides the config'\''s "vocabulary"'
 complete -c segx -f -n '__fish_seen_subcommand_from model' -a import -d 'official detectron2 or Hugging Face checkpoints -> a segx model folder'
 complete -c segx -n '__fish_seen_subcommand_from model' -l help -d 'Print this help message and exit'
 complete -c segx -n '__fish_seen_subcommand_from model' -s h -d 'Print this help message and exit'

@@ -14,8 +14,12 @@
 # with a path component "n200" is redirected to the draw by `segx train` overrides, so the one
 # recipe runs on any draw. Recipes that train on weaker labels read manifests that
 # scripts/derive_splits.sh makes from the draw with `segx convert derive`; this script makes them
-# first. KEY=VALUE after "--" are further `segx train` overrides (set TAG to record them under
-# their own name). RUNS (default runs/experiments) holds the runs; an unfinished run is resumed,
+# first. A recipe that trains on a vocabulary (its "vocabulary", e.g. the label-space experiment's
+# splits/<draw>/labelspace_vocab.json) predicts the vocabulary's classes: its predictions are
+# mapped back to the draw's ids through the scoring vocabulary beside it (NAME_scoring_vocab.json,
+# the same classes joined by the draw's categories, made by derive_splits.sh) with
+# `segx vocab apply --inverse`, and scored on the draw's full label space. KEY=VALUE after "--"
+# are further `segx train` overrides (set TAG to record them under their own name). RUNS (default runs/experiments) holds the runs; an unfinished run is resumed,
 # a finished one only scored. Run on an otherwise idle machine: the time is part of the result.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -72,6 +76,19 @@ for draw in "${draws[@]}"; do
 
   infer=("$segx" infer - --config "$run/model_config.json" --weights "$run/model_final.safetensors")
   "${infer[@]}" --out-dir "$out/pred" -o "$out/pred.jsonl" < "$out/gt.jsonl"
+  # Predictions in a vocabulary's classes go back to the draw's ids.
+  vocabulary=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("vocabulary", ""))' \
+    "$run/train_config.json")
+  to_draw_ids() { :; }
+  if [[ -n $vocabulary ]]; then
+    scoring_vocab=${vocabulary%_vocab.json}_scoring_vocab.json
+    [[ -f $scoring_vocab ]] || { echo "train_experiment: no scoring vocabulary $scoring_vocab" >&2; exit 66; }
+    to_draw_ids() {
+      "$segx" vocab apply "$scoring_vocab" "$1" --inverse --dataset "$draw_name" -o "$1.draw_ids"
+      mv "$1.draw_ids" "$1"
+    }
+  fi
+  to_draw_ids "$out/pred.jsonl"
   "$segx" eval pq --gt-manifest "$out/gt.jsonl" --pred-manifest "$out/pred.jsonl" \
     --json "$out/pq.json" > "$out/pq.txt"
   "$segx" eval miou --gt-manifest "$out/gt.jsonl" --pred-manifest "$out/pred.jsonl" \
@@ -84,10 +101,12 @@ for draw in "${draws[@]}"; do
     # The same weights with the semantic and the instance prompt.
     "${infer[@]}" --task semantic --out-dir "$out/pred_semantic" -o "$out/pred_semantic.jsonl" \
       < "$out/gt.jsonl"
+    to_draw_ids "$out/pred_semantic.jsonl"
     "$segx" eval miou --gt-manifest "$out/gt.jsonl" --pred-manifest "$out/pred_semantic.jsonl" \
       --json "$out/miou_semantic_prompt.json" > "$out/miou_semantic_prompt.txt"
     "${infer[@]}" --task instance --out-dir "$out/pred_instance" -o "$out/pred_instance.jsonl" \
       < "$out/gt.jsonl"
+    to_draw_ids "$out/pred_instance/results.json"
     "$segx" eval ap --gt "$out/instances_gt.json" --results "$out/pred_instance/results.json" \
       --iou-type segm --json "$out/ap_instance_prompt.json" > "$out/ap_instance_prompt.txt"
     prompts=(--semantic-prompt "$out/miou_semantic_prompt.json"

@@ -60,7 +60,8 @@ Runner setup_train(CLI::App& app) {
   app.add_option(
       "--vocab", o->vocab,
       "vocabulary JSON from `segx vocab build` ('-': stdin): its classes are the label space, "
-      "each dataset trains on its own classes (DaTaSeg co-training)");
+      "each dataset trains on its own classes (DaTaSeg co-training); overrides the config's "
+      "\"vocabulary\"");
   return [o, seed, seed_opt]() {
     if (seed_opt->count() > 0) o->seed = *seed;
     return run_train(*o);

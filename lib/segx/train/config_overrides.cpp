@@ -53,7 +53,8 @@ bool train_config_path_key(const std::string& key) {
   static const std::set<std::string> keys = {
       "datasets[].path", "datasets[].png_dir",     "datasets[].images",
       "validation.path", "validation.png_dir",     "validation.images",
-      "weights",         "text_encoder.tokenizer", "output"};
+      "weights",         "text_encoder.tokenizer", "output",
+      "vocabulary"};
   return keys.count(key_pattern(split_key(key))) != 0;
 }
 

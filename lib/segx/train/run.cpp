@@ -33,7 +33,7 @@ int run_training(const TrainRunOptions& o) {
   } else if (o.threads > 0) {
     at::set_num_threads(o.threads);
   }
-  auto data = load_train_data(config, o.vocab);
+  auto data = load_train_data(config, o.vocab.empty() ? config.vocabulary : o.vocab);
   auto dist = DistributedContext::from_environment(o.device == "cuda", parse_collective_backend(o.dist_backend));
   TrainerOptions to;
   to.output_dir = config.output;

@@ -293,6 +293,10 @@ const Table<TrainConfig>& train_table() {
     t.field("weights", &C::weights,
             "initial weights (safetensors), e.g. a converted official checkpoint to fine-tune; "
             "relative to the config file");
+    t.field("vocabulary", &C::vocabulary,
+            "vocabulary JSON from segx vocab build, relative to the config file: its classes are "
+            "the label space, each dataset trains on its own classes (DaTaSeg co-training); "
+            "segx train --vocab overrides it");
     t.section("solver", &C::solver, solver_table(),
               "optimiser and schedule (detectron2 SOLVER.*): AdamW, poly decay after a linear "
               "warm-up");
@@ -368,6 +372,7 @@ TrainConfig parse_train_config(const std::string& text, const std::string& sourc
     c.model_source = source;
   }
   c.weights = path(c.weights);
+  c.vocabulary = path(c.vocabulary);
   c.text_encoder.tokenizer = path(c.text_encoder.tokenizer);
   c.output = path(c.output);
   return c;

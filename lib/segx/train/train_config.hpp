@@ -58,6 +58,9 @@ struct TrainConfig {
   std::string model_source;  // where it came from, for messages
   std::string model_prefix;  // "model." when inline, so that messages name "model.resnet.depth"
   std::string weights;       // optional initial weights (fine-tuning a converted checkpoint)
+  // A `segx vocab build` vocabulary whose classes are the label space (DaTaSeg co-training);
+  // `segx train --vocab` overrides it.
+  std::string vocabulary;
   SolverOptions solver;
   CriterionOptions criterion;  // num_classes filled from the label space
   std::set<std::string> loss_keys;        // the keys the file sets under "loss"

@@ -143,6 +143,30 @@ CliResult train_once(const std::string& tag, const json& j) {
                    (dir / "run").string(), "--vocab", sets().vocab.string(), "--max-iter", "1"});
 }
 
+// A recipe names its vocabulary itself ("vocabulary", relative to the config file, so that one
+// recipe runs without extra flags); --vocab overrides it.
+TEST(DaTaSegCli, TheConfigNamesItsVocabularyAndVocabOverridesIt) {
+  auto dir = temp_dir("dataseg_config_vocab");
+  fs::copy_file(sets().vocab, dir / "merged.json", fs::copy_options::overwrite_existing);
+  auto j = co_training_config(1);
+  j["vocabulary"] = "merged.json";
+  const auto config = write_train_config(dir, j).string();
+  auto r = run_segx({"train", "--config", config, "--out-dir", (dir / "run").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("restricted to each dataset's label space"), std::string::npos) << r.err;
+  const auto saved = json::parse(read_file(dir / "run" / "train_config.json"));
+  EXPECT_EQ(saved["vocabulary"], (dir / "merged.json").string()) << "saved with its path absolute";
+
+  j["vocabulary"] = "missing.json";
+  const auto broken = write_train_config(dir, j).string();
+  r = run_segx({"train", "--config", broken, "--out-dir", (dir / "run2").string()});
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_NE(r.err.find("missing.json"), std::string::npos) << r.err;
+  r = run_segx({"train", "--config", broken, "--out-dir", (dir / "run3").string(), "--vocab",
+                sets().vocab.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 TEST(DaTaSegCli, BadInputsNameTheDatasetAndTheProblem) {
   // A category the vocabulary lacks.
   auto extra = sets().boxes.parent_path() / "boxes_extra.jsonl";
