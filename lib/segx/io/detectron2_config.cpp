@@ -25,6 +25,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <unordered_map>
@@ -464,6 +465,25 @@ class YamlReader {
     return Value::of_str(s);
   }
 
+  // One part of a base-60 integer ("1:30"), as Python's int() takes it; nullopt when it is not
+  // one. `overflow` is set when it does not fit 64 bits.
+  static std::optional<std::int64_t> base60_part(std::string part, bool& overflow) {
+    const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    while (!part.empty() && blank(part.back())) part.pop_back();
+    std::size_t i = 0;
+    while (i < part.size() && blank(part[i])) ++i;
+    bool minus = false;
+    if (i < part.size() && (part[i] == '-' || part[i] == '+')) minus = part[i++] == '-';
+    if (i == part.size()) return std::nullopt;
+    std::int64_t v = 0;
+    for (; i < part.size(); ++i) {
+      if (part[i] < '0' || part[i] > '9') return std::nullopt;
+      overflow = overflow || __builtin_mul_overflow(v, 10, &v) ||
+                 __builtin_add_overflow(v, part[i] - '0', &v);
+    }
+    return minus ? -v : v;
+  }
+
   // PyYAML's construct_yaml_int: underscores dropped, 0b / 0x / 0 (octal) / base-60 forms.
   Value construct_int(const YAML::Node& n, std::string s, const std::string& key) {
     s.erase(std::remove(s.begin(), s.end(), '_'), s.end());
@@ -491,13 +511,26 @@ class YamlReader {
     if (s.compare(0, 2, "0x") == 0) return parse(s.substr(2), 16);
     if (!s.empty() && s[0] == '0') return parse(s, 8);
     if (s.find(':') != std::string::npos) {
+      // Each part as Python's int() reads it (surrounding blanks, a sign, digits); a part that is
+      // none (an explicit !!int on any text reaches here) is an error, a sum past 64 bits is
+      // Python's big int, which no config key takes.
       std::int64_t v = 0;
+      bool overflow = false;
       std::size_t start = 0;
       while (true) {
         const std::size_t colon = s.find(':', start);
-        v = v * 60 + std::stoll(s.substr(start, colon - start));
+        const auto part = base60_part(s.substr(start, colon - start), overflow);
+        if (!part) data_error(n, fmt::format("{}: '{}' is not an integer", key, s));
+        overflow = overflow || __builtin_mul_overflow(v, 60, &v) ||
+                   __builtin_add_overflow(v, *part, &v);
         if (colon == std::string::npos) break;
         start = colon + 1;
+      }
+      if (overflow) {
+        Value big;
+        big.kind = Kind::Other;
+        big.text = "int";
+        return big;
       }
       return Value::of_int(negative ? -v : v);
     }

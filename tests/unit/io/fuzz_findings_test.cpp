@@ -4,7 +4,7 @@
 // a reference into yaml-cpp's iterator proxy (used after its scope), and a Python-tagged YAML
 // scalar that is not UTF-8 (an exception from nlohmann_json's dump escaping every reader), a
 // safetensors shape whose element count overflows int64, nested YAML aliases expanding to 10^9
-// values.
+// values, a document starting with ',', an explicit !!int on text with a colon (base 60).
 #include <gtest/gtest.h>
 #include <libdeflate.h>
 
@@ -176,6 +176,36 @@ TEST(FuzzFindings, YamlDocumentStartingWithAComma) {
     EXPECT_NE(std::string(e.what()).find("2 YAML documents"), std::string::npos) << e.what();
   }
   EXPECT_EQ(parse_detectron2_yaml("---\nA: [1, 2]\n...\n", "one.yaml").children.size(), 1u);
+}
+
+// fuzz_detectron2_yaml: "!!int _FORMER:P,  OP:" reached the base-60 branch of PyYAML's integer
+// constructor, whose parts went through std::stoll: std::invalid_argument escaped every reader
+// (std::terminate under the fuzzer), and large parts overflowed the sum.
+TEST(FuzzFindings, ExplicitIntegerTagOnTextWithAColon) {
+  const std::string fuzzer_input =
+      "MODEL:\n  META_ARCHITECTUREM:s\" akForm\nre \" BACKBONE:\n    NAME:\n!!int _FORMER:P,  "
+      "OP:\n   MODEL.ONCHOR_GENERATOR.S [6675, 1024]\nTEST:\nBACKM-?ONE  EVAL_PERIOD: "
+      "5000\nVERSION: 2\n";
+  for (const std::string& text : {fuzzer_input, std::string("A: !!int 1:x\n"),
+                                 std::string("A: !!int ':'\n"), std::string("A: !!int 1::2\n")}) {
+    try {
+      parse_detectron2_yaml(text, "int.yaml");
+      FAIL() << "no error on " << text;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::DataError) << e.what();
+      EXPECT_NE(std::string(e.what()).find("is not an integer"), std::string::npos) << e.what();
+    }
+  }
+  const auto value_of_a = [](const std::string& text) {
+    const auto doc = parse_detectron2_yaml(text, "a.yaml");
+    EXPECT_EQ(doc.children.size(), 1u);
+    return doc.children.at(0).second;
+  };
+  // Python's int() of each part: blanks and a sign allowed; 1:30 is 90 (PyYAML's sexagesimal).
+  EXPECT_EQ(value_of_a("A: 1:30\n").integer, 90);
+  EXPECT_EQ(value_of_a("A: !!int ' 1: 30'\n").integer, 90);
+  // A sum past 64 bits is Python's big int: read, not an error and not wrapped around.
+  EXPECT_EQ(value_of_a("A: !!int 9999999999999999999:0\n").kind, Detectron2Value::Kind::Other);
 }
 
 }  // namespace
