@@ -554,7 +554,14 @@ class YamlReader {
       std::size_t start = 0;
       while (true) {
         const std::size_t colon = s.find(':', start);
-        v = v * 60 + std::strtod(s.substr(start, colon - start).c_str(), nullptr);
+        // Each part as Python's float() reads it: a part that is no number is an error.
+        const std::string part = s.substr(start, colon - start);
+        char* end = nullptr;
+        const double p = std::strtod(part.c_str(), &end);
+        while (end && (*end == ' ' || *end == '\t')) ++end;
+        if (part.empty() || end == part.c_str() || *end != '\0')
+          data_error(n, fmt::format("{}: '{}' is not a float", key, s));
+        v = v * 60 + p;
         if (colon == std::string::npos) break;
         start = colon + 1;
       }

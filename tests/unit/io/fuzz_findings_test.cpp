@@ -206,6 +206,14 @@ TEST(FuzzFindings, ExplicitIntegerTagOnTextWithAColon) {
   EXPECT_EQ(value_of_a("A: !!int ' 1: 30'\n").integer, 90);
   // A sum past 64 bits is Python's big int: read, not an error and not wrapped around.
   EXPECT_EQ(value_of_a("A: !!int 9999999999999999999:0\n").kind, Detectron2Value::Kind::Other);
+  // The float constructor's base-60 branch: parts that are no number were read as 0.
+  EXPECT_DOUBLE_EQ(value_of_a("A: 1:30.5\n").number, 90.5);
+  try {
+    parse_detectron2_yaml("A: !!float 1:x\n", "f.yaml");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is not a float"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
