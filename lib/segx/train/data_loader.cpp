@@ -59,6 +59,9 @@ std::int64_t record_index(std::uint64_t seed, int dataset, std::int64_t size, st
   return (*order)[static_cast<std::size_t>(g % size)];
 }
 
+// The semantic map's value for pixels no target covers.
+constexpr int kUnlabeledLabel = 255;
+
 struct Sample {
   at::Tensor image;
   InstanceTargets targets;
@@ -77,7 +80,8 @@ Sample load_sample(const TrainRecord& r, const TrainDataset& ds, const LoaderOpt
   auto aug =
       large_scale_jitter(rgb, ids, o.jitter, o.seed, static_cast<std::uint64_t>(iteration), slot);
   const int h = o.jitter.crop_height, w = o.jitter.crop_width;
-  auto t = make_task_targets(aug.ids.data(), h, w, segments, names, task, o.num_text_queries);
+  auto t = make_task_targets(aug.ids.data(), h, w, segments, names, task, o.num_text_queries,
+                             kUnlabeledLabel);
   Sample s;
   s.image = torch::from_blob(aug.image.data, {h, w, 3}, torch::kByte).permute({2, 0, 1}).clone();
   if (r.kind == AnnotationKind::Boxes) {
@@ -85,6 +89,9 @@ Sample load_sample(const TrainRecord& r, const TrainDataset& ds, const LoaderOpt
   } else {
     s.targets.labels = t.labels;
     s.targets.masks = t.masks;
+    // Instance targets leave stuff uncovered on purpose: only the other tasks' gaps are unlabelled.
+    if (o.unlabeled_regions && task != Task::Instance)
+      s.targets.unlabeled = t.semantic.eq(kUnlabeledLabel).to(torch::kFloat);
   }
   s.texts = std::move(t.texts);
   return s;

@@ -31,6 +31,9 @@ struct LoaderOptions {
   int prefetch = 2;  // batches ready ahead of the trainer
   // OneFormer: texts per image ("a photo with a {class}" padded; num_queries - n_ctx); 0: none.
   int num_text_queries = 0;
+  // Keep each panoptic- or semantic-task image's unlabelled pixels (InstanceTargets::unlabeled)
+  // for loss.unlabeled_ignore.
+  bool unlabeled_regions = false;
 };
 
 struct TrainBatch {

@@ -119,6 +119,31 @@ SetCriterion::SetCriterion(CriterionOptions options) : options_(options) {
     fail(ErrorKind::Config, "criterion: need oversample_ratio >= 1 and importance_ratio in [0, 1]");
 }
 
+void SetCriterion::ignore_queries_on_unlabeled(const LayerPredictions& layer,
+                                               const std::vector<InstanceTargets>& targets,
+                                               torch::Tensor& target_classes,
+                                               int64_t ignore) const {
+  // A decision about the targets, not a loss: no gradient flows through it.
+  torch::NoGradGuard no_grad;
+  for (std::size_t b = 0; b < targets.size(); ++b) {
+    const auto& t = targets[b];
+    if (!t.unlabeled.defined() || t.merge_classes) continue;
+    const auto i = static_cast<int64_t>(b);
+    auto masks = layer.mask_logits[i].to(torch::kFloat).sigmoid();  // [Q, h, w]
+    // The unlabelled share of each pixel of the masks' grid (area average of the targets' grid).
+    auto unlabeled = F::adaptive_avg_pool2d(t.unlabeled.to(masks.device(), torch::kFloat)
+                                                .unsqueeze(0)
+                                                .unsqueeze(0),
+                                            F::AdaptiveAvgPool2dFuncOptions(
+                                                {masks.size(1), masks.size(2)}))
+                         .view({1, masks.size(1), masks.size(2)});
+    auto share = (masks * unlabeled).sum({1, 2}) / masks.sum({1, 2}).clamp_min(1e-6);
+    auto row = target_classes[i];
+    auto drop = row.eq(options_.num_classes) & share.gt(options_.unlabeled_ignore);
+    row.masked_fill_(drop, ignore);
+  }
+}
+
 std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
     const LayerPredictions& layer, const std::vector<InstanceTargets>& targets, double num_masks,
     ImageGenerators* generators, double class_normalizer,
@@ -159,6 +184,7 @@ std::map<std::string, torch::Tensor> SetCriterion::layer_losses(
     all_merged = all_merged && targets[b].merge_classes;
     if (targets[b].merge_classes) target_classes[static_cast<int64_t>(b)].fill_(kIgnore);
   }
+  if (options_.unlabeled_ignore > 0) ignore_queries_on_unlabeled(layer, targets, target_classes, kIgnore);
   auto weight = torch::ones({options_.num_classes + 1}, logits.options());
   weight[options_.num_classes] = options_.no_object_weight;
   std::map<std::string, torch::Tensor> losses;

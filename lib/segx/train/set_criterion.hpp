@@ -14,6 +14,9 @@
 // - InstanceTargets::merge_classes: semantic targets (one mask per class) trained on the queries'
 //   masks merged per class (semantic_merge.hpp, DaTaSeg) with loss_merge_ce and loss_merge_dice
 //   instead of being matched; such images add nothing to loss_ce.
+// - InstanceTargets::unlabeled with CriterionOptions::unlabeled_ignore: unmatched queries whose
+//   masks lie mostly on unlabelled pixels are left out of loss_ce instead of taught "no object"
+//   (a dataset that leaves classes unlabelled does not say there is no object there).
 // - ContrastiveInputs: decoder queries (DecoderPredictions::queries), text features
 //   (TextEncoder) and criterion.logit_scale add loss_contrastive (final layer only, as upstream).
 // Weights: loss_ce class_weight, loss_mask mask_weight, loss_dice dice_weight, loss_proj
@@ -50,6 +53,10 @@ struct InstanceTargets {
   torch::Tensor boxes;
   torch::Tensor label_space;  // bool [K]; undefined: every class
   bool merge_classes = false;  // semantic targets trained on merged query masks, not matched
+  // float [Ht, Wt] in {0, 1}: pixels no target covers that may hold an unlabelled object (void,
+  // crowd, a class the dataset does not annotate); undefined: none known. Read only with
+  // CriterionOptions::unlabeled_ignore > 0.
+  torch::Tensor unlabeled;
   bool box_only() const { return !masks.defined() && boxes.defined(); }
 };
 
@@ -109,6 +116,11 @@ class SetCriterion {
                                                     ImageGenerators* generators,
                                                     double class_normalizer,
                                                     std::vector<double>& image_losses) const;
+  // Sets to `ignore` the class target of each unmatched query (target "no object") whose mask
+  // lies more than options_.unlabeled_ignore on its image's unlabelled pixels.
+  void ignore_queries_on_unlabeled(const LayerPredictions& layer,
+                                   const std::vector<InstanceTargets>& targets,
+                                   torch::Tensor& target_classes, int64_t ignore) const;
   // The mask and dice losses of each matched mask [N, h, w] against its target [N, Ht, Wt]
   // (rows grouped by image in batch order, `indices`), before the sum and num_masks.
   struct MaskRows {

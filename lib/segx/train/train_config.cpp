@@ -192,6 +192,14 @@ const Table<TrainConfig>& loss_table() {
         "(DaTaSeg's MERGE: loss_merge_ce and loss_merge_dice, weighted as mask_weight and "
         "dice_weight) instead of matching one query to each class; false: upstream's matching");
     t.field(
+         "unlabeled_ignore", [](auto& c) -> auto& { return c.criterion.unlabeled_ignore; },
+         "an unmatched query whose predicted mask lies more than this share on unlabelled pixels "
+         "(void, crowd, classes its dataset leaves unlabelled: no segment of the panoptic or "
+         "semantic target covers them) is left out of the classification loss instead of taught "
+         "\"no object\" (datasets annotating part of the label space, DaTaSeg); 0: upstream, "
+         "every unmatched query is \"no object\"")
+        .range(0, 1);
+    t.field(
         "deep_supervision", [](auto& c) -> auto& { return c.deep_supervision; },
         "losses on every decoder layer's predictions (DEEP_SUPERVISION)");
     t.field(

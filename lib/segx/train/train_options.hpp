@@ -44,6 +44,10 @@ struct CriterionOptions {
   // Semantic-task images train on the queries' masks merged per class (DaTaSeg) instead of
   // Hungarian matching of one query per class (semantic_merge.hpp).
   bool semantic_merge = false;
+  // An unmatched query whose predicted mask lies more than this share on unlabelled pixels
+  // (InstanceTargets::unlabeled: void, crowd, classes its dataset does not annotate) is not
+  // taught "no object" (ignored in loss_ce); 0: every unmatched query is (upstream).
+  double unlabeled_ignore = 0.0;
 };
 
 }  // namespace segx::train

@@ -292,6 +292,7 @@ void Trainer::run_chunk(const TrainBatch& batch, const StepContext& step, double
     d.labels = t.labels.to(device_);
     if (t.masks.defined()) d.masks = t.masks.to(device_);
     if (t.boxes.defined()) d.boxes = t.boxes.to(device_);
+    if (t.unlabeled.defined()) d.unlabeled = t.unlabeled.to(device_);
     targets.push_back(std::move(d));
   }
   ImageGenerators generators;
@@ -406,6 +407,7 @@ TrainStatus Trainer::train() {
   lo.workers = config_.workers;
   lo.prefetch = config_.prefetch;
   if (oneformer_) lo.num_text_queries = oneformer_->num_text_queries();
+  lo.unlabeled_regions = config_.criterion.unlabeled_ignore > 0;
   if (s.ims_per_batch < dist_.world_size())
     fail(ErrorKind::Config, "'{}': solver.ims_per_batch {} is smaller than WORLD_SIZE {}",
          config_.source, s.ims_per_batch, dist_.world_size());

@@ -77,6 +77,48 @@ TEST(CriterionExtensions, LabelSpaceRestrictsMatchingAndCrossEntropy) {
   EXPECT_GT(layer.class_logits.grad()[1].select(1, 1).abs().sum().item<float>(), 0);
 }
 
+// loss.unlabeled_ignore: of three queries, one on the target, one on unlabelled pixels and one on
+// labelled background, the second is left out of loss_ce (and gets no class gradient); the
+// other two count as before, the background one as "no object".
+TEST(CriterionExtensions, UnmatchedQueriesOnUnlabeledPixelsAreNotTaughtNoObject) {
+  torch::manual_seed(3);
+  LayerPredictions p;
+  p.class_logits = torch::randn({1, 3, K + 1});
+  p.class_logits[0][0][1] = 4.0;  // the target's class: query 0 matches
+  p.class_logits = p.class_logits.requires_grad_(true);
+  auto masks = torch::full({1, 3, 8, 8}, -6.0);
+  masks[0][0].narrow(1, 0, 4).fill_(6.0);                   // left half: the target
+  masks[0][1].narrow(0, 4, 4).narrow(1, 4, 4).fill_(6.0);   // bottom right: unlabelled
+  masks[0][2].narrow(0, 0, 4).narrow(1, 4, 4).fill_(6.0);   // top right: labelled background
+  p.mask_logits = masks.requires_grad_(true);
+  InstanceTargets t;
+  t.labels = torch::tensor({int64_t{1}});
+  t.masks = torch::zeros({1, 16, 16});
+  t.masks[0].narrow(1, 0, 8).fill_(1.0);
+  t.unlabeled = torch::zeros({16, 16});
+  t.unlabeled.narrow(0, 8, 8).narrow(1, 8, 8).fill_(1.0);
+
+  auto options = small_options();
+  const double eos = options.no_object_weight;
+  auto logits = p.class_logits.detach();
+  auto ce = [&](int q, int cls) {
+    return -torch::log_softmax(logits[0][q], 0)[cls].item<double>();
+  };
+  // Upstream: every unmatched query is "no object".
+  auto all = SetCriterion(options)(p, {}, {t}).terms.at("loss_ce").item<double>();
+  EXPECT_NEAR(all, (ce(0, 1) + eos * (ce(1, K) + ce(2, K))) / (1 + 2 * eos), 1e-5);
+  options.unlabeled_ignore = 0.5;
+  auto losses = SetCriterion(options)(p, {}, {t});
+  EXPECT_NEAR(losses.terms.at("loss_ce").item<double>(), (ce(0, 1) + eos * ce(2, K)) / (1 + eos),
+              1e-5);
+  losses.total.backward();
+  EXPECT_EQ(p.class_logits.grad()[0][1].abs().sum().item<float>(), 0);
+  EXPECT_GT(p.class_logits.grad()[0][2].abs().sum().item<float>(), 0);
+  // A threshold above the query's unlabelled share keeps it.
+  options.unlabeled_ignore = 0.999999;
+  EXPECT_NEAR(SetCriterion(options)(p, {}, {t}).terms.at("loss_ce").item<double>(), all, 1e-6);
+}
+
 TEST(CriterionExtensions, BoxOnlyImagesUseTheProjectionLoss) {
   torch::manual_seed(22);
   auto layer = random_layer(2, 6);

@@ -117,6 +117,44 @@ TEST(DataLoader, BatchesArePureFunctionsOfTheIterationAndRanksSliceThem) {
   EXPECT_GE(seen.size(), 5u);  // (crops of distinct images; equal sums are unlikely)
 }
 
+// loss.unlabeled_ignore's input: a panoptic or semantic image's pixels that no target covers
+// (void, crowd, the padding of a crop); instance targets leave stuff out on purpose, so none.
+TEST(DataLoader, UnlabeledRegionsAreThePixelsNoTargetCovers) {
+  auto j = tiny_run(4, 3);
+  j["datasets"][0]["tasks"] = {"panoptic", "instance", "semantic"};
+  auto config = config_of(j);
+  auto data = load_train_data(config, "");
+  LoaderOptions o;
+  o.batch_size = 3;
+  o.seed = 5;
+  o.jitter = config.jitter;
+  for (std::int64_t it = 0; it < 4; ++it)
+    for (const auto& t : load_batch(data.datasets, o, data.classes.names, it).targets)
+      EXPECT_FALSE(t.unlabeled.defined()) << "kept without loss.unlabeled_ignore";
+  o.unlabeled_regions = true;
+  std::map<Task, int> seen;
+  std::int64_t unlabeled_pixels = 0;
+  for (std::int64_t it = 0; it < 8; ++it) {
+    auto batch = load_batch(data.datasets, o, data.classes.names, it);
+    for (std::size_t i = 0; i < batch.targets.size(); ++i) {
+      const auto& t = batch.targets[i];
+      seen[batch.tasks[i]]++;
+      if (batch.tasks[i] == Task::Instance) {
+        EXPECT_FALSE(t.unlabeled.defined());
+        continue;
+      }
+      ASSERT_TRUE(t.unlabeled.defined());
+      ASSERT_EQ(t.unlabeled.sizes(), (std::vector<std::int64_t>{64, 64}));
+      auto covered = t.masks.size(0) > 0 ? t.masks.sum(0).gt(0) : torch::zeros({64, 64}, torch::kBool);
+      EXPECT_TRUE(at::equal(t.unlabeled.gt(0.5), covered.logical_not()));
+      unlabeled_pixels += t.unlabeled.sum().item<std::int64_t>();
+    }
+  }
+  EXPECT_GT(seen[Task::Instance], 0);
+  EXPECT_GT(seen[Task::Panoptic] + seen[Task::Semantic], 0);
+  EXPECT_GT(unlabeled_pixels, 0) << "crops at scale 0.5 are padded: some pixel is unlabelled";
+}
+
 TEST(DataLoader, DatasetsAreDrawnByTheirRates) {
   auto j = tiny_run(4, 1);
   j["datasets"][0]["slice"] = {0, 3};
