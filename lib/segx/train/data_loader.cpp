@@ -84,13 +84,16 @@ Sample load_sample(const TrainRecord& r, const TrainDataset& ds, const LoaderOpt
                              kUnlabeledLabel);
   Sample s;
   s.image = torch::from_blob(aug.image.data, {h, w, 3}, torch::kByte).permute({2, 0, 1}).clone();
+  // Instance targets leave stuff out: unlabelled for a model without task prompts, "no object"
+  // for OneFormer's instance prompt.
+  const bool stuff_unlabeled = task != Task::Instance || !o.task_conditioned;
   if (r.kind == AnnotationKind::Boxes) {
     s.targets = box_targets(r, aug.geometry, h, w);
+    if (o.unlabeled_regions && stuff_unlabeled) s.targets.unlabeled = outside_boxes(s.targets, h, w);
   } else {
     s.targets.labels = t.labels;
     s.targets.masks = t.masks;
-    // Instance targets leave stuff uncovered on purpose: only the other tasks' gaps are unlabelled.
-    if (o.unlabeled_regions && task != Task::Instance)
+    if (o.unlabeled_regions && stuff_unlabeled)
       s.targets.unlabeled = t.semantic.eq(kUnlabeledLabel).to(torch::kFloat);
   }
   s.texts = std::move(t.texts);

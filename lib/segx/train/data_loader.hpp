@@ -31,9 +31,11 @@ struct LoaderOptions {
   int prefetch = 2;  // batches ready ahead of the trainer
   // OneFormer: texts per image ("a photo with a {class}" padded; num_queries - n_ctx); 0: none.
   int num_text_queries = 0;
-  // Keep each panoptic- or semantic-task image's unlabelled pixels (InstanceTargets::unlabeled)
-  // for loss.unlabeled_ignore.
+  // Keep each image's unlabelled pixels (InstanceTargets::unlabeled) for loss.unlabeled_ignore:
+  // those no target covers; for instance-task images (stuff not annotated) only where the model
+  // has no task prompt to say "instances only", boxes-only images' pixels outside their boxes.
   bool unlabeled_regions = false;
+  bool task_conditioned = false;  // OneFormer: its instance prompt is taught "no object" on stuff
 };
 
 struct TrainBatch {

@@ -1,6 +1,9 @@
 // Id maps from panoptic PNGs, semantic label PNGs and instance masks; boxes through the jitter.
 #include "segx/train/record_annotations.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "segx/core/error.hpp"
 #include "segx/io/panoptic_png.hpp"
 #include "segx/io/png.hpp"
@@ -80,6 +83,25 @@ const std::uint32_t* record_id_map(const TrainRecord& r, const TrainDataset& ds,
       return ids.data();
   }
   fail(ErrorKind::Internal, "unknown annotation kind");
+}
+
+torch::Tensor outside_boxes(const InstanceTargets& targets, int crop_height, int crop_width) {
+  auto outside = torch::ones({crop_height, crop_width}, torch::kFloat);
+  auto boxes = targets.boxes.to(torch::kCPU, torch::kFloat).contiguous();
+  const float* b = boxes.data_ptr<float>();
+  for (std::int64_t i = 0; i < boxes.size(0); ++i, b += 4) {
+    // Every pixel the box touches (its corners normalised by the crop's width and height).
+    const auto x0 = std::clamp(static_cast<std::int64_t>(std::floor(b[0] * crop_width)),
+                               std::int64_t{0}, std::int64_t{crop_width});
+    const auto y0 = std::clamp(static_cast<std::int64_t>(std::floor(b[1] * crop_height)),
+                               std::int64_t{0}, std::int64_t{crop_height});
+    const auto x1 = std::clamp(static_cast<std::int64_t>(std::ceil(b[2] * crop_width)),
+                               std::int64_t{0}, std::int64_t{crop_width});
+    const auto y1 = std::clamp(static_cast<std::int64_t>(std::ceil(b[3] * crop_height)),
+                               std::int64_t{0}, std::int64_t{crop_height});
+    if (x1 > x0 && y1 > y0) outside.narrow(0, y0, y1 - y0).narrow(1, x0, x1 - x0).zero_();
+  }
+  return outside;
 }
 
 InstanceTargets box_targets(const TrainRecord& r, const JitterGeometry& g, int crop_height,

@@ -23,4 +23,8 @@ const std::uint32_t* record_id_map(const TrainRecord& record, const TrainDataset
 InstanceTargets box_targets(const TrainRecord& record, const JitterGeometry& geometry,
                             int crop_height, int crop_width);
 
+// The pixels of a crop_height x crop_width crop outside every box of `targets` (box_targets:
+// boxes normalised to the crop), float {0, 1}: a boxes-only image's unlabelled pixels.
+torch::Tensor outside_boxes(const InstanceTargets& targets, int crop_height, int crop_width);
+
 }  // namespace segx::train

@@ -194,10 +194,11 @@ const Table<TrainConfig>& loss_table() {
     t.field(
          "unlabeled_ignore", [](auto& c) -> auto& { return c.criterion.unlabeled_ignore; },
          "an unmatched query whose predicted mask lies more than this share on unlabelled pixels "
-         "(void, crowd, classes its dataset leaves unlabelled: no segment of the panoptic or "
-         "semantic target covers them) is left out of the classification loss instead of taught "
-         "\"no object\" (datasets annotating part of the label space, DaTaSeg); 0: upstream, "
-         "every unmatched query is \"no object\"")
+         "(void, crowd, classes its dataset leaves unlabelled: pixels no target covers; for a "
+         "model without task prompts also an instance-task image's stuff and a boxes-only "
+         "image's pixels outside its boxes) is left out of the classification loss instead of "
+         "taught \"no object\" (datasets annotating part of the label space, DaTaSeg); 0: "
+         "upstream, every unmatched query is \"no object\"")
         .range(0, 1);
     t.field(
         "deep_supervision", [](auto& c) -> auto& { return c.deep_supervision; },

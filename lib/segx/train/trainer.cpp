@@ -408,6 +408,7 @@ TrainStatus Trainer::train() {
   lo.prefetch = config_.prefetch;
   if (oneformer_) lo.num_text_queries = oneformer_->num_text_queries();
   lo.unlabeled_regions = config_.criterion.unlabeled_ignore > 0;
+  lo.task_conditioned = oneformer_ != nullptr;
   if (s.ims_per_batch < dist_.world_size())
     fail(ErrorKind::Config, "'{}': solver.ims_per_batch {} is smaller than WORLD_SIZE {}",
          config_.source, s.ims_per_batch, dist_.world_size());

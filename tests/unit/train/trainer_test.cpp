@@ -12,6 +12,7 @@
 #include "segx/io/safetensors_torch.hpp"
 #include "segx/model/model.hpp"
 #include "segx/train/data_loader.hpp"
+#include "segx/train/record_annotations.hpp"
 #include "segx/train/trainer.hpp"
 #include "segx/train/trainer_hooks.hpp"
 #include "support/fixtures.hpp"
@@ -117,8 +118,9 @@ TEST(DataLoader, BatchesArePureFunctionsOfTheIterationAndRanksSliceThem) {
   EXPECT_GE(seen.size(), 5u);  // (crops of distinct images; equal sums are unlikely)
 }
 
-// loss.unlabeled_ignore's input: a panoptic or semantic image's pixels that no target covers
-// (void, crowd, the padding of a crop); instance targets leave stuff out on purpose, so none.
+// loss.unlabeled_ignore's input: the pixels no target covers (void, crowd, the padding of a
+// crop); instance targets leave stuff out, which is unlabelled for a model without task prompts
+// and "no object" for OneFormer's instance prompt (none kept there).
 TEST(DataLoader, UnlabeledRegionsAreThePixelsNoTargetCovers) {
   auto j = tiny_run(4, 3);
   j["datasets"][0]["tasks"] = {"panoptic", "instance", "semantic"};
@@ -134,12 +136,13 @@ TEST(DataLoader, UnlabeledRegionsAreThePixelsNoTargetCovers) {
   o.unlabeled_regions = true;
   std::map<Task, int> seen;
   std::int64_t unlabeled_pixels = 0;
-  for (std::int64_t it = 0; it < 8; ++it) {
+  for (std::int64_t it = 0; it < 16; ++it) {
+    o.task_conditioned = it % 2 == 1;
     auto batch = load_batch(data.datasets, o, data.classes.names, it);
     for (std::size_t i = 0; i < batch.targets.size(); ++i) {
       const auto& t = batch.targets[i];
       seen[batch.tasks[i]]++;
-      if (batch.tasks[i] == Task::Instance) {
+      if (batch.tasks[i] == Task::Instance && o.task_conditioned) {
         EXPECT_FALSE(t.unlabeled.defined());
         continue;
       }
@@ -153,6 +156,22 @@ TEST(DataLoader, UnlabeledRegionsAreThePixelsNoTargetCovers) {
   EXPECT_GT(seen[Task::Instance], 0);
   EXPECT_GT(seen[Task::Panoptic] + seen[Task::Semantic], 0);
   EXPECT_GT(unlabeled_pixels, 0) << "crops at scale 0.5 are padded: some pixel is unlabelled";
+}
+
+// A boxes-only image's unlabelled pixels: those outside every box (boxes normalised to the crop).
+TEST(DataLoader, BoxesOnlyImagesAreUnlabelledOutsideTheirBoxes) {
+  InstanceTargets t;
+  t.labels = torch::tensor({int64_t{0}, int64_t{1}});
+  t.boxes = torch::tensor({0.25f, 0.25f, 0.5f, 0.75f, 0.9f, 0.0f, 1.0f, 0.1f}).view({2, 4});
+  auto outside = outside_boxes(t, 8, 10);  // 8 rows, 10 columns
+  auto expected = torch::ones({8, 10});
+  expected.narrow(0, 2, 4).narrow(1, 2, 3).zero_();  // rows 2-5, columns 2.5-5 -> 2-4
+  expected.narrow(0, 0, 1).narrow(1, 9, 1).zero_();  // rows 0-0.8, columns 9-10
+  EXPECT_TRUE(at::equal(outside, expected)) << outside;
+  InstanceTargets none;
+  none.labels = torch::zeros({0}, torch::kLong);
+  none.boxes = torch::zeros({0, 4});
+  EXPECT_EQ(outside_boxes(none, 4, 4).sum().item<float>(), 16.0f);
 }
 
 TEST(DataLoader, DatasetsAreDrawnByTheirRates) {
