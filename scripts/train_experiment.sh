@@ -102,12 +102,24 @@ for draw in "${draws[@]}"; do
     "${infer[@]}" --task semantic --out-dir "$out/pred_semantic" -o "$out/pred_semantic.jsonl" \
       < "$out/gt.jsonl"
     to_draw_ids "$out/pred_semantic.jsonl"
-    "$segx" eval miou --gt-manifest "$out/gt.jsonl" --pred-manifest "$out/pred_semantic.jsonl" \
+    # The semantic prompt writes label PNGs: scored against the ground truth's semantic labels.
+    "$segx" convert derive "$out/gt.jsonl" --to semantic --out-dir "$out/gt_semantic" \
+      -o "$out/gt_semantic.jsonl"
+    "$segx" eval miou --gt-manifest "$out/gt_semantic.jsonl" \
+      --pred-manifest "$out/pred_semantic.jsonl" --manifest-labels semantic \
       --json "$out/miou_semantic_prompt.json" > "$out/miou_semantic_prompt.txt"
     "${infer[@]}" --task instance --out-dir "$out/pred_instance" -o "$out/pred_instance.jsonl" \
       < "$out/gt.jsonl"
     to_draw_ids "$out/pred_instance/results.json"
-    "$segx" eval ap --gt "$out/instances_gt.json" --results "$out/pred_instance/results.json" \
+    # The instance prompt ranks every class (segx infer --task instance); mask AP is over things.
+    /usr/bin/python3 - "$out/instances_gt.json" "$out/pred_instance/results.json" \
+      "$out/results_instance_prompt.json" <<'PY'
+import json, sys
+things = {c["id"] for c in json.load(open(sys.argv[1]))["categories"]}
+results = [r for r in json.load(open(sys.argv[2])) if r["category_id"] in things]
+json.dump(results, open(sys.argv[3], "w"))
+PY
+    "$segx" eval ap --gt "$out/instances_gt.json" --results "$out/results_instance_prompt.json" \
       --iou-type segm --json "$out/ap_instance_prompt.json" > "$out/ap_instance_prompt.txt"
     prompts=(--semantic-prompt "$out/miou_semantic_prompt.json"
              --instance-prompt "$out/ap_instance_prompt.json")
