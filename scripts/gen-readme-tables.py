@@ -153,8 +153,8 @@ def render_train(path):
     return "\n".join([TRAIN_BEGIN, *rows, TRAIN_END])
 
 
-def render_experiments(path):
-    """One row per run of scripts/results/experiments.json, by recipe+tag, then draw."""
+def experiment_runs(path):
+    """The "runs" of scripts/results/experiments.json (exit 66 when missing, 65 when malformed)."""
     try:
         with open(path) as f:
             runs = json.load(f)["runs"]
@@ -162,6 +162,12 @@ def render_experiments(path):
         fail(f"{path}: {e.strerror}", 66)
     except (ValueError, KeyError, TypeError) as e:
         fail(f"{path}: not an experiments file: {e}")
+    return runs
+
+
+def render_experiments(path):
+    """One row per run of scripts/results/experiments.json, by recipe+tag, then draw."""
+    runs = experiment_runs(path)
     rows = ["| run | draw | iterations | train time | s/iteration | PQ | PQ things | PQ stuff | "
             "mIoU | mask AP | commit | overrides |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -183,13 +189,7 @@ def render_bars(path):
     """The issue's bars, each on its draws, from the budget-length runs (experiment_bars.py)."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import experiment_bars
-    try:
-        with open(path) as f:
-            runs = json.load(f)["runs"]
-    except OSError as e:
-        fail(f"{path}: {e.strerror}", 66)
-    except (ValueError, KeyError, TypeError) as e:
-        fail(f"{path}: not an experiments file: {e}")
+    runs = experiment_runs(path)
     return "\n".join([BARS_BEGIN, *experiment_bars.markdown(runs), BARS_END])
 
 
