@@ -57,6 +57,15 @@ TrainConfig config_of(const json& j) {
   return parse_train_config(j.dump(), "t.json", ".");
 }
 
+// A single-rank loader of `batch` images per iteration with the config's augmentation.
+LoaderOptions loader_options(const TrainConfig& config, int batch, std::uint64_t seed) {
+  LoaderOptions o;
+  o.batch_size = batch;
+  o.seed = seed;
+  o.jitter = config.jitter;
+  return o;
+}
+
 struct Run {
   std::unique_ptr<Trainer> trainer;
   TrainStatus status;
@@ -82,10 +91,7 @@ Run train_run(const json& j, const fs::path& out, bool resume, std::int64_t stop
 TEST(DataLoader, BatchesArePureFunctionsOfTheIterationAndRanksSliceThem) {
   auto config = config_of(tiny_run(4, 3));
   auto data = load_train_data(config, "");
-  LoaderOptions o;
-  o.batch_size = 3;
-  o.seed = 5;
-  o.jitter = config.jitter;
+  auto o = loader_options(config, 3, 5);
   auto a = load_batch(data.datasets, o, data.classes.names, 7);
   auto b = load_batch(data.datasets, o, data.classes.names, 7);
   auto c = load_batch(data.datasets, o, data.classes.names, 8);
@@ -126,10 +132,7 @@ TEST(DataLoader, UnlabeledRegionsAreThePixelsNoTargetCovers) {
   j["datasets"][0]["tasks"] = {"panoptic", "instance", "semantic"};
   auto config = config_of(j);
   auto data = load_train_data(config, "");
-  LoaderOptions o;
-  o.batch_size = 3;
-  o.seed = 5;
-  o.jitter = config.jitter;
+  auto o = loader_options(config, 3, 5);
   for (std::int64_t it = 0; it < 4; ++it)
     for (const auto& t : load_batch(data.datasets, o, data.classes.names, it).targets)
       EXPECT_FALSE(t.unlabeled.defined()) << "kept without loss.unlabeled_ignore";
@@ -185,10 +188,7 @@ TEST(DataLoader, DatasetsAreDrawnByTheirRates) {
   auto config = config_of(j);
   auto data = load_train_data(config, "");
   ASSERT_EQ(data.datasets.size(), 2u);
-  LoaderOptions o;
-  o.batch_size = 1;
-  o.seed = 3;
-  o.jitter = config.jitter;
+  auto o = loader_options(config, 1, 3);
   o.jitter.crop_height = o.jitter.crop_width = 32;
   int first = 0;
   const int n = 400;
@@ -200,10 +200,7 @@ TEST(DataLoader, DatasetsAreDrawnByTheirRates) {
 TEST(DataLoader, PrefetchingLoaderReturnsTheSameBatchesInOrder) {
   auto config = config_of(tiny_run(4, 2));
   auto data = load_train_data(config, "");
-  LoaderOptions o;
-  o.batch_size = 2;
-  o.seed = 1;
-  o.jitter = config.jitter;
+  auto o = loader_options(config, 2, 1);
   o.workers = 2;
   o.prefetch = 3;
   DataLoader loader(data.datasets, data.classes.names, o, 5);
@@ -395,10 +392,7 @@ TEST(DataLoader, TasksAreDrawnUniformlyFromTheDatasetsTaskList) {
   j["datasets"][0]["tasks"] = {"panoptic", "instance", "semantic"};
   auto config = config_of(j);
   auto data = load_train_data(config, "");
-  LoaderOptions o;
-  o.batch_size = 3;
-  o.seed = 5;
-  o.jitter = config.jitter;
+  auto o = loader_options(config, 3, 5);
   o.num_text_queries = 6;
   for (std::int64_t it = 0; it < 4; ++it) {
     auto b = load_batch(data.datasets, o, data.classes.names, it);
