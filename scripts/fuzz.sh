@@ -45,7 +45,8 @@ if [[ ! -f $build/build.ninja ]]; then
   CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DSEGX_FUZZ=ON \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
 fi
-cmake --build "$build" --parallel "${FUZZ_BUILD_JOBS:-$(nproc)}" >&2
+# One build at a time: two fuzz.sh runs side by side (one per core) share the build folder.
+flock "$build/.build.lock" cmake --build "$build" --parallel "${FUZZ_BUILD_JOBS:-$(nproc)}" >&2
 
 corpus_root=$root/tests/fuzz/corpus
 if ((${#targets[@]} == 0)); then
