@@ -253,7 +253,7 @@ complete -c segx -n '__fish_seen_subcommand_from infer' -l help -d 'Print this h
 complete -c segx -n '__fish_seen_subcommand_from infer' -s h -d 'Print this help message and exit'
 complete -c segx -n '__fish_seen_subcommand_from infer' -l config -d 'segx JSON model config'
 complete -c segx -n '__fish_seen_subcommand_from infer' -l weights -d 'model weights (safetensors)'
-complete -c segx -n '__fish_seen_subcommand_from infer' -l tokenizer -d 'CLIP'\''s BPE file bpe_simple_vocab_16e6.txt.gz for OneFormer'\''s task prompt (default: the model config'\''s oneformer.tokenizer, which segx train sets)'
+complete -c segx -n '__fish_seen_subcommand_from infer' -l tokenizer -d 'CLIP'\''s BPE file bpe_simple_vocab_16e6.txt.gz for OneFormer'\''s task prompt (default: the model config'\''s oneformer.tokenizer, which segx train sets; not read with oneformer.task_embedding learned)'
 complete -c segx -n '__fish_seen_subcommand_from infer' -l task -d 'what to predict (a maskformer model has no instance inference: instance exits 64)'
 complete -c segx -n '__fish_seen_subcommand_from infer' -l device -d 'cpu or cuda (exit 69 without CUDA)'
 complete -c segx -n '__fish_seen_subcommand_from infer' -l threads -d 'LibTorch threads (0: default)'

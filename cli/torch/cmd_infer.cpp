@@ -85,7 +85,8 @@ Runner setup_infer(CLI::App& app) {
       app, "--vocab", o->predictor.tokenizer,
       app.add_option("--tokenizer", o->predictor.tokenizer,
                      "CLIP's BPE file bpe_simple_vocab_16e6.txt.gz for OneFormer's task prompt "
-                     "(default: the model config's oneformer.tokenizer, which segx train sets)"));
+                     "(default: the model config's oneformer.tokenizer, which segx train sets; not read "
+                     "with oneformer.task_embedding learned)"));
   app.add_option("--task", o->predictor.task,
                  "what to predict (a maskformer model has no instance inference: instance exits "
                  "64)")

@@ -55,7 +55,8 @@ Predictor::Predictor(const PredictorOptions& o) : impl_(std::make_unique<Impl>()
     m.config.classifier.embeddings = beside_config(m.config.classifier.embeddings);
   // The tokenizer before the weights: a usage error should not wait for a large file to load.
   std::optional<model::ClipTokenizer> tokenizer;
-  if (m.config.is_oneformer()) {
+  const bool learned_task = m.config.oneformer.task_embedding == "learned";
+  if (m.config.is_oneformer() && !learned_task) {
     const auto& configured = m.config.oneformer.tokenizer;
     if (o.tokenizer.empty() && configured.empty())
       fail(ErrorKind::Usage,
@@ -68,7 +69,9 @@ Predictor::Predictor(const PredictorOptions& o) : impl_(std::make_unique<Impl>()
   }
   c10::InferenceMode guard;
   m.model = model::load_model(m.config, o.weights, m.device);
-  if (tokenizer)
+  if (m.config.is_oneformer() && learned_task)
+    m.tokens = at::full({1, 1}, model::oneformer_task_index(o.task), at::kLong);
+  else if (tokenizer)
     m.tokens =
         at::tensor(tokenizer->tokenize("the task is " + o.task, m.config.oneformer.task_seq_len),
                    at::kLong)

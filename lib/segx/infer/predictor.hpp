@@ -11,8 +11,9 @@ namespace segx::infer {
 struct PredictorOptions {
   std::string config;   // segx JSON model config
   std::string weights;  // safetensors
-  // CLIP's BPE file bpe_simple_vocab_16e6.txt.gz (OneFormer only); empty: the config's
-  // oneformer.tokenizer (relative to the config file). Error(Usage) when neither names one.
+  // CLIP's BPE file bpe_simple_vocab_16e6.txt.gz (OneFormer with the token-MLP task embedding
+  // only); empty: the config's oneformer.tokenizer (relative to the config file). Error(Usage)
+  // when neither names one.
   std::string tokenizer;
   std::string device = "cpu";  // "cpu" or "cuda" (Error(Unavailable) without CUDA)
   // panoptic | instance | semantic; instance with a maskformer model is Error(Usage)

@@ -218,6 +218,11 @@ const Table<OneFormerConfig>& oneformer_table() {
     t.field("query_feat", &O::query_feat,
             "not upstream: learned per-query content added to the class transformer's output, for "
             "training from scratch (official checkpoints have no such tensor)");
+    t.field("task_embedding", &O::task_embedding,
+            "how the task becomes the task token: token_mlp (upstream: an MLP over the prompt's "
+            "CLIP token ids) or learned (not upstream: one learned vector per task, "
+            "task_embed.weight; official checkpoints have no such tensor)")
+        .one_of({"token_mlp", "learned"});
     t.field("tokenizer", &O::tokenizer,
             "CLIP's BPE file bpe_simple_vocab_16e6.txt.gz that tokenizes the task prompt, relative "
             "to the config file; segx train copies text_encoder.tokenizer beside "
@@ -478,6 +483,13 @@ const std::vector<std::string>& backbone_names() {
 const std::vector<std::string>& pixel_decoder_names() {
   static const std::vector<std::string> names = {"msdeformattn", "fpn", "transformer_encoder"};
   return names;
+}
+
+int oneformer_task_index(const std::string& task) {
+  if (task == "semantic") return 0;
+  if (task == "instance") return 1;
+  if (task == "panoptic") return 2;
+  fail(ErrorKind::Usage, "unknown task '{}' (expected panoptic, instance or semantic)", task);
 }
 
 }  // namespace segx::model

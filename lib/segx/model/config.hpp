@@ -110,6 +110,13 @@ struct OneFormerConfig {
   // the class transformer's output, whose queries otherwise differ only by where they attend.
   // For training from scratch; official checkpoints have no such tensor.
   bool query_feat = false;
+  // How the task becomes the task token: "token_mlp" (upstream: a 2-layer MLP over the task
+  // prompt's CLIP token ids taken as floats) or "learned" (not upstream: one learned vector per
+  // task, task_embed.weight [3, hidden] in task_index() order). From scratch the token MLP's
+  // prompts differ only in one or two of 77 ids of ~10^4 and embed alike (panoptic and semantic
+  // 0.98 cosine after its layer norm in a 2500-iteration run), so the decoder cannot tell the
+  // panoptic task (one mask per thing) from the semantic one (one mask per class).
+  std::string task_embedding = "token_mlp";
   // CLIP's BPE file (bpe_simple_vocab_16e6.txt.gz) that tokenizes the task prompt; relative to the
   // config file. `segx train` copies its text_encoder.tokenizer beside model_config.json and names
   // it here; `segx infer --tokenizer` overrides it.
@@ -186,5 +193,9 @@ std::vector<config::KeyDoc> model_config_keys();
 // LibTorch, while this parser lives in segx_core) use them; a test checks that the two agree.
 const std::vector<std::string>& backbone_names();
 const std::vector<std::string>& pixel_decoder_names();
+
+// OneFormer's tasks in the order of the learned task embedding's rows (task_embed.weight):
+// semantic 0, instance 1, panoptic 2; Error(Usage) for another name.
+int oneformer_task_index(const std::string& task);
 
 }  // namespace segx::model

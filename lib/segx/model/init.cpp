@@ -106,7 +106,7 @@ at::Tensor scratch_init(const std::string& name, at::IntArrayRef shape, at::Gene
   // Embeddings (nn.Embedding and the encoder's level_embed): N(0, 1).
   if (ends_with(name, "query_feat.weight") || ends_with(name, "query_embed.weight") ||
       ends_with(name, "level_embed.weight") || ends_with(name, "level_embed") ||
-      ends_with(name, "background_embed"))
+      ends_with(name, "background_embed") || name == "task_embed.weight")
     return at::randn(shape, g, opts);
   if (shape.size() == 4) {
     auto [in, out] = fans(shape);

@@ -20,7 +20,8 @@ class Mask2Former : public SegmentationModel {
  private:
   std::unique_ptr<PixelDecoder> pixel_decoder_;
   MaskedTransformerDecoder decoder_;
-  Mlp task_mlp_;
+  Mlp task_mlp_;          // oneformer.task_embedding "token_mlp"
+  at::Tensor task_embed_;  // "learned": [3, hidden], rows in oneformer_task_index() order
 };
 
 }  // namespace segx::model

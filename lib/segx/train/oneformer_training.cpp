@@ -87,8 +87,14 @@ OneFormerTraining::OneFormerTraining(const TrainConfig& c, const model::ModelCon
   const auto ec = encoder_config(c, m, tokenizer_.vocab_size());
   num_text_queries_ = m.decoder.num_queries - ec.n_ctx;
   context_length_ = ec.context_length;
-  for (Task t : {Task::Semantic, Task::Instance, Task::Panoptic})  // the enum's order
-    task_rows_.push_back(tokenizer_.tokenize(task_prompt(t), m.oneformer.task_seq_len));
+  // The model's task input per Task value (the enum's order): the prompt's tokens, or for a
+  // learned task embedding the task's row.
+  for (Task t : {Task::Semantic, Task::Instance, Task::Panoptic}) {
+    if (m.oneformer.task_embedding == "learned")
+      task_rows_.push_back({model::oneformer_task_index(task_name(t))});
+    else
+      task_rows_.push_back(tokenizer_.tokenize(task_prompt(t), m.oneformer.task_seq_len));
+  }
   auto tensors = initial_text_encoder_parameters(ec, c.seed ^ kTextSeedSalt);
   tensors["criterion.logit_scale"] = initial_logit_scale(c.contrastive_temperature);
   std::string source = "<text encoder from scratch>";

@@ -39,9 +39,11 @@ class OneFormerTraining {
   const std::vector<model::NamedTensor>& named_tensors() const { return tensors_; }
   // Texts per image the data loader makes (num_queries - n_ctx).
   int num_text_queries() const { return num_text_queries_; }
-  // int64 [B, task_seq_len]: each image's task prompt, tokenized.
+  // int64 [B, task_seq_len]: each image's task prompt, tokenized ([B, 1] task indices for a
+  // learned task embedding: the model's task input).
   at::Tensor task_tokens(const TrainBatch& batch) const;
-  // int64 [1, task_seq_len]: one task's prompt, tokenized (validation's forward).
+  // int64 [1, task_seq_len]: one task's prompt, tokenized (validation's forward; [1, 1] for a
+  // learned task embedding).
   at::Tensor task_tokens(Task task) const;
   // The weighted loss_contrastive of a chunk of the step's batch (`global_batch` images over all
   // chunks and processes), its images' share of the batch mean. Blocks until every chunk of this

@@ -63,11 +63,12 @@ bool is_norm(const std::string& name) {
 }
 
 // nn.Embedding weights (Mask2Former's decoder queries and level embedding, OneFormer's token
-// embedding and prompt context).
+// embedding and prompt context, and the learned task embedding).
 bool is_embedding(const std::string& name) {
   return ends_with(name, "query_feat.weight") || ends_with(name, "query_embed.weight") ||
          ends_with(name, "predictor.level_embed.weight") ||
-         name == "text_encoder.token_embedding.weight" || name == "prompt_ctx.weight";
+         name == "text_encoder.token_embedding.weight" || name == "prompt_ctx.weight" ||
+         name == "task_embed.weight";
 }
 
 // A 64-bit key per (seed, iteration, slot) for the image's point-sampling generator.

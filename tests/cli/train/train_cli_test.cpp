@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "segx/io/safetensors.hpp"
 #include "support/fixtures.hpp"
 #include "support/run_cli.hpp"
 #include "support/train_configs.hpp"
@@ -279,6 +280,43 @@ TEST(TrainCli, TinyOneFormerLearnsAndInferLoadsIt) {
   const auto second = inf.out.find('\n') + 1;
   EXPECT_EQ(json::parse(inf.out.substr(second, inf.out.find('\n', second) - second)).at("width"),
             128);
+}
+
+// oneformer.task_embedding "learned": training saves one vector per task under
+// task_embed.weight (no token MLP) and writes the option into model_config.json; infer then
+// conditions on the task's row and reads no tokenizer (the copy beside the config is removed).
+TEST(TrainCli, OneFormerWithALearnedTaskEmbeddingTrainsAndInfersEveryTask) {
+  SEGX_REQUIRE_FIXTURES();  // the text encoder still tokenizes the class texts
+  auto dir = temp_dir("train_cli_oneformer_learned_task");
+  const auto bpe = fixtures_root() / "reference-model/tokenizer/bpe_simple_vocab_16e6.txt.gz";
+  fs::copy_file(bpe, dir / "bpe.txt.gz");
+  auto j = tiny_config(2);
+  j.erase("validation");
+  j["model"]["architecture"] = "oneformer";
+  j["model"]["decoder"]["hidden_dim"] = 64;
+  j["model"]["oneformer"] = {{"task_embedding", "learned"}};
+  j["datasets"][0]["tasks"] = {"panoptic", "instance", "semantic"};
+  j["text_encoder"] = {{"tokenizer", "bpe.txt.gz"}, {"layers", 1}, {"n_ctx", 2}};
+  auto out = dir / "run";
+  auto r = run_segx({"train", "--config", write_train_config(dir, j).string(), "--out-dir",
+                     out.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto weights = io::SafetensorsFile::read((out / "model_final.safetensors").string());
+  ASSERT_TRUE(weights.contains("task_embed.weight"));
+  EXPECT_EQ(weights.info("task_embed.weight").shape, (std::vector<std::int64_t>{3, 64}));
+  EXPECT_FALSE(weights.contains("task_mlp.layers.0.weight"));
+  const auto model_config = json::parse(read_file(out / "model_config.json"));
+  EXPECT_EQ(model_config.at("oneformer").at("task_embedding"), "learned");
+
+  for (const auto& file : fs::directory_iterator(out))
+    if (file.path().string().find(".txt.gz") != std::string::npos) fs::remove(file.path());
+  auto image = synth() / "images" / "000000000007.jpg";
+  for (const std::string task : {"panoptic", "instance", "semantic"}) {
+    auto inf =
+        run_segx({"infer", image.string(), "--config", (out / "model_config.json").string(),
+                  "--weights", (out / "model_final.safetensors").string(), "--task", task});
+    EXPECT_EQ(inf.exit_code, 0) << task << ": " << inf.err;
+  }
 }
 
 }  // namespace

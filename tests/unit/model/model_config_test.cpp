@@ -95,6 +95,7 @@ TEST(ModelConfigTable, WriteThenReadGivesTheSameConfig) {
   c.pixel_decoder.transformer_in_features = {"res4", "res5"};
   c.decoder.num_queries = 9;
   c.oneformer.query_feat = true;
+  c.oneformer.task_embedding = "learned";
   c.classifier.type = "embedding";
   c.classifier.embedding_dim = 16;
   c.classifier.embeddings = "e.safetensors";
@@ -109,6 +110,7 @@ TEST(ModelConfigTable, WriteThenReadGivesTheSameConfig) {
   EXPECT_EQ(again.resnet.depth, 18);
   EXPECT_EQ(again.pixel_decoder.transformer_in_features, c.pixel_decoder.transformer_in_features);
   EXPECT_TRUE(again.oneformer.query_feat);
+  EXPECT_EQ(again.oneformer.task_embedding, "learned");
   EXPECT_EQ(again.classifier.embeddings, "e.safetensors");
   EXPECT_EQ(again.test.max_size, 320);
   EXPECT_EQ(again.category_ids, c.category_ids);

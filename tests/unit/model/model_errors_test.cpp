@@ -61,6 +61,24 @@ TEST(ModelConfig, OneFormerQueryFeaturesOptionRoundTrips) {
       parse_model_config(R"({"architecture": "oneformer"})", "m.json").oneformer.query_feat);
 }
 
+// oneformer.task_embedding: upstream's token MLP unless asked; anything but the two values is a
+// config error naming the key and what it takes.
+TEST(ModelConfig, OneFormerTaskEmbeddingTakesTokenMlpOrLearned) {
+  EXPECT_EQ(parse_model_config(R"({"architecture": "oneformer"})", "m.json")
+                .oneformer.task_embedding,
+            "token_mlp");
+  try {
+    parse_model_config(R"({"architecture": "oneformer", "oneformer": {"task_embedding": "x"}})",
+                       "m.json");
+    ADD_FAILURE() << "task_embedding \"x\" accepted";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(e.kind(), ErrorKind::Config);
+    EXPECT_NE(msg.find("task_embedding"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("learned"), std::string::npos) << msg;
+  }
+}
+
 // Weights of another configuration: missing, mis-shaped and unexpected tensors, by name.
 TEST(ModelWeights, MismatchListsMissingMisshapedAndUnexpected) {
   SEGX_REQUIRE_FIXTURES();

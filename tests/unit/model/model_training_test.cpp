@@ -180,5 +180,54 @@ TEST(TrainableModel, OneFormerQueryFeaturesAreAddedToTheClassTransformersQueries
   }
 }
 
+// oneformer.task_embedding "learned" (not upstream): the task token is row
+// oneformer_task_index(task) of task_embed.weight instead of the token MLP's output. The row is
+// exactly what the decoder receives; each task conditions the queries differently; the input is
+// one task index per image; weights without the tensor (every official checkpoint) name it.
+TEST(TrainableModel, OneFormerLearnedTaskEmbeddingIsOneRowPerTask) {
+  auto learned = tiny_config("GN");
+  learned.architecture = "oneformer";
+  learned.oneformer.task_embedding = "learned";
+  auto w = Weights::scratch(4);
+  Mask2Former m(learned, w);
+  w.finish();
+  io::TensorMap map;
+  for (const auto& t : w.named_tensors()) map[t.name] = t.tensor.detach().clone();
+  ASSERT_TRUE(map.count("task_embed.weight"));
+  EXPECT_EQ(map["task_embed.weight"].size(0), 3);
+  EXPECT_EQ(map["task_embed.weight"].size(1), 32);
+  EXPECT_FALSE(map.count("task_mlp.layers.0.weight"));
+  EXPECT_EQ(oneformer_task_index("semantic"), 0);
+  EXPECT_EQ(oneformer_task_index("instance"), 1);
+  EXPECT_EQ(oneformer_task_index("panoptic"), 2);
+  EXPECT_THROW(oneformer_task_index("depth"), Error);
+
+  auto x = at::randn({2, 3, 64, 64});
+  at::NoGradGuard g;
+  Trace trace;
+  auto panoptic_and_semantic = at::tensor({2, 0}, at::kLong).view({2, 1});
+  auto out = m.forward(x, panoptic_and_semantic, &trace);
+  ASSERT_TRUE(trace.count("task.mlp_out"));
+  EXPECT_TRUE(at::equal(trace.at("task.mlp_out"),
+                        map["task_embed.weight"].index_select(0, at::tensor({2, 0}, at::kLong))));
+  auto both_panoptic = m.forward(x, at::full({2, 1}, 2, at::kLong));
+  EXPECT_TRUE(at::equal(out.pred_logits[0], both_panoptic.pred_logits[0]));
+  EXPECT_FALSE(at::allclose(out.pred_logits[1], both_panoptic.pred_logits[1]));
+
+  for (const auto& bad : {at::arange(8, at::kLong).view({1, 8}).expand({2, 8}),  // prompt tokens
+                          at::full({2, 1}, 3, at::kLong), at::full({2, 1}, 0.0f)})
+    EXPECT_THROW(m.forward(x, bad), Error);
+
+  map.erase("task_embed.weight");
+  const auto dir = test::temp_dir("oneformer_task_embed");
+  io::save_tensors((dir / "without.safetensors").string(), map);
+  try {
+    load_model(learned, (dir / "without.safetensors").string());
+    ADD_FAILURE() << "weights without task_embed loaded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("task_embed.weight"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace segx::model
