@@ -205,7 +205,8 @@ const Table<TrainConfig>& loss_table() {
         "losses on every decoder layer's predictions (DEEP_SUPERVISION)");
     t.field(
          "contrastive_weight", [](auto& c) -> auto& { return c.criterion.contrastive_weight; },
-         "OneFormer: weight of the query-text contrastive loss (CONTRASTIVE_WEIGHT)")
+         "OneFormer: weight of the query-text contrastive loss (CONTRASTIVE_WEIGHT); 0 leaves it "
+         "out (no text encoder forward)")
         .min(0);
     t.field(
          "contrastive_temperature", [](auto& c) -> auto& { return c.contrastive_temperature; },

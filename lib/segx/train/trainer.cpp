@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <set>
 #include <thread>
 
 #include "segx/core/error.hpp"
@@ -102,10 +103,13 @@ Trainer::Trainer(TrainConfig config, TrainClasses classes, std::vector<TrainData
   if (device_.is_cuda()) chunks_ = 1;
   if (model_config_.is_oneformer()) {
     oneformer_ = std::make_unique<OneFormerTraining>(config_, model_config_, device_, dist_);
-    add_loss([this](const StepContext& c) {
-      return std::map<std::string, torch::Tensor>{
-          {"loss_contrastive", oneformer_->contrastive_loss(*c.batch, *c.output, c.global_batch)}};
-    });
+    // Weight 0 leaves the loss out altogether: no text encoder forward, no loss_contrastive.
+    if (config_.criterion.contrastive_weight > 0)
+      add_loss([this](const StepContext& c) {
+        return std::map<std::string, torch::Tensor>{
+            {"loss_contrastive",
+             oneformer_->contrastive_loss(*c.batch, *c.output, c.global_batch)}};
+      });
   }
   if (config_.weights.empty()) {
     weights_ = std::make_unique<model::Weights>(model::Weights::scratch(config_.seed));
@@ -190,8 +194,13 @@ void Trainer::build_optimizer() {
     std::vector<torch::Tensor> params;
   };
   std::vector<Group> groups;
+  // OneFormer's text side learns only through the contrastive loss: with weight 0 it stays out
+  // of the optimizer, whose weight decay would otherwise shrink it step by step.
+  std::set<std::string> untrained;
+  if (oneformer_ && config_.criterion.contrastive_weight <= 0)
+    for (const auto& t : oneformer_->named_tensors()) untrained.insert(t.name);
   for (const auto& p : all_tensors()) {
-    if (!p.trainable) continue;
+    if (!p.trainable || untrained.count(p.name)) continue;
     const double mult = starts_with(p.name, "backbone.") ? s.backbone_multiplier : 1.0;
     const double decay = is_norm(p.name)        ? s.weight_decay_norm
                          : is_embedding(p.name) ? s.weight_decay_embed

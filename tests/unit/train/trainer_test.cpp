@@ -462,6 +462,21 @@ TEST(OneFormerTrainer, StepLossIncludesTheWeightedContrastiveTermOverTheWholeBat
   EXPECT_NEAR(metrics_lines(root / "weight_1")[0].at("loss_contrastive").get<double>(),
               2 * contrastive, 1e-5);
 
+  // Weight 0 leaves the term out: no loss_contrastive, the text side saved as it started, the
+  // rest of the total unchanged on the first step (same seed, same batch).
+  j["loss"]["contrastive_weight"] = 0.0;
+  train_run(j, root / "weight_0", false, 0, single, 2);
+  const auto without = metrics_lines(root / "weight_0");
+  ASSERT_EQ(without.size(), 2u);
+  EXPECT_FALSE(without[0].contains("loss_contrastive"));
+  EXPECT_NEAR(without[0].at("total_loss").get<double>(), sum - contrastive, 1e-4 * sum);
+  auto untouched = final_weights(root / "weight_0", "model_final.safetensors");
+  auto trained = final_weights(root / "two_chunks", "model_final.safetensors");
+  EXPECT_EQ(untouched.at("criterion.logit_scale").item<float>(),
+            static_cast<float>(std::log(1 / 0.07)));
+  EXPECT_NE(trained.at("criterion.logit_scale").item<float>(),
+            static_cast<float>(std::log(1 / 0.07)));
+
   // The text side is trained and saved with upstream names; inference loads the file anyway.
   auto saved = final_weights(root / "two_chunks", "model_final.safetensors");
   for (const char* name : {"text_encoder.token_embedding.weight", "text_projector.layers.1.bias",
