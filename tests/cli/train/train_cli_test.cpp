@@ -234,17 +234,24 @@ TEST(TrainCli, SigtermCheckpointsAndExits143ThenResumeContinues) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
-TEST(TrainCli, TinyOneFormerLearnsAndInferLoadsIt) {
-  SEGX_REQUIRE_FIXTURES();  // the CLIP BPE vocabulary is a fixture
-  auto dir = temp_dir("train_cli_oneformer");
-  const auto bpe = fixtures_root() / "reference-model/tokenizer/bpe_simple_vocab_16e6.txt.gz";
-  fs::copy_file(bpe, dir / "bpe.txt.gz");
-  auto j = tiny_config(60);
+// A tiny OneFormer training config for `iterations`, all three tasks, with CLIP's BPE file (a
+// fixture) copied into `dir` beside the config that names it.
+json tiny_oneformer_config(const fs::path& dir, int iterations) {
+  fs::copy_file(fixtures_root() / "reference-model/tokenizer/bpe_simple_vocab_16e6.txt.gz",
+                dir / "bpe.txt.gz");
+  auto j = tiny_config(iterations);
   j.erase("validation");
   j["model"]["architecture"] = "oneformer";
   j["model"]["decoder"]["hidden_dim"] = 64;  // a multiple of 64, as the text encoder's width
   j["datasets"][0]["tasks"] = {"panoptic", "instance", "semantic"};
-  j["text_encoder"] = {{"tokenizer", "bpe.txt.gz"}, {"layers", 1}, {"n_ctx", 2}};  // beside it
+  j["text_encoder"] = {{"tokenizer", "bpe.txt.gz"}, {"layers", 1}, {"n_ctx", 2}};
+  return j;
+}
+
+TEST(TrainCli, TinyOneFormerLearnsAndInferLoadsIt) {
+  SEGX_REQUIRE_FIXTURES();  // the CLIP BPE vocabulary is a fixture
+  auto dir = temp_dir("train_cli_oneformer");
+  auto j = tiny_oneformer_config(dir, 60);
 
   // Without the tokenizer (or with a missing one) OneFormer cannot train: exit 78.
   auto bad = j;
@@ -288,15 +295,8 @@ TEST(TrainCli, TinyOneFormerLearnsAndInferLoadsIt) {
 TEST(TrainCli, OneFormerWithALearnedTaskEmbeddingTrainsAndInfersEveryTask) {
   SEGX_REQUIRE_FIXTURES();  // the text encoder still tokenizes the class texts
   auto dir = temp_dir("train_cli_oneformer_learned_task");
-  const auto bpe = fixtures_root() / "reference-model/tokenizer/bpe_simple_vocab_16e6.txt.gz";
-  fs::copy_file(bpe, dir / "bpe.txt.gz");
-  auto j = tiny_config(2);
-  j.erase("validation");
-  j["model"]["architecture"] = "oneformer";
-  j["model"]["decoder"]["hidden_dim"] = 64;
+  auto j = tiny_oneformer_config(dir, 2);
   j["model"]["oneformer"] = {{"task_embedding", "learned"}};
-  j["datasets"][0]["tasks"] = {"panoptic", "instance", "semantic"};
-  j["text_encoder"] = {{"tokenizer", "bpe.txt.gz"}, {"layers", 1}, {"n_ctx", 2}};
   auto out = dir / "run";
   auto r = run_segx({"train", "--config", write_train_config(dir, j).string(), "--out-dir",
                      out.string()});
