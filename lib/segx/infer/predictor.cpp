@@ -13,6 +13,7 @@
 #include "segx/infer/postprocess.hpp"
 #include "segx/model/clip_tokenizer.hpp"
 #include "segx/model/model.hpp"
+#include "segx/model/oneformer_task.hpp"
 
 namespace segx::infer {
 
@@ -55,8 +56,7 @@ Predictor::Predictor(const PredictorOptions& o) : impl_(std::make_unique<Impl>()
     m.config.classifier.embeddings = beside_config(m.config.classifier.embeddings);
   // The tokenizer before the weights: a usage error should not wait for a large file to load.
   std::optional<model::ClipTokenizer> tokenizer;
-  const bool learned_task = m.config.oneformer.task_embedding == "learned";
-  if (m.config.is_oneformer() && !learned_task) {
+  if (model::oneformer_task_needs_tokenizer(m.config)) {
     const auto& configured = m.config.oneformer.tokenizer;
     if (o.tokenizer.empty() && configured.empty())
       fail(ErrorKind::Usage,
@@ -69,11 +69,9 @@ Predictor::Predictor(const PredictorOptions& o) : impl_(std::make_unique<Impl>()
   }
   c10::InferenceMode guard;
   m.model = model::load_model(m.config, o.weights, m.device);
-  if (m.config.is_oneformer() && learned_task)
-    m.tokens = at::full({1, 1}, model::oneformer_task_index(o.task), at::kLong);
-  else if (tokenizer)
+  if (m.config.is_oneformer())
     m.tokens =
-        at::tensor(tokenizer->tokenize("the task is " + o.task, m.config.oneformer.task_seq_len),
+        at::tensor(model::oneformer_task_input(m.config, tokenizer ? &*tokenizer : nullptr, o.task),
                    at::kLong)
             .view({1, -1});
 }

@@ -485,11 +485,4 @@ const std::vector<std::string>& pixel_decoder_names() {
   return names;
 }
 
-int oneformer_task_index(const std::string& task) {
-  if (task == "semantic") return 0;
-  if (task == "instance") return 1;
-  if (task == "panoptic") return 2;
-  fail(ErrorKind::Usage, "unknown task '{}' (expected panoptic, instance or semantic)", task);
-}
-
 }  // namespace segx::model

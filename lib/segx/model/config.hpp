@@ -194,8 +194,4 @@ std::vector<config::KeyDoc> model_config_keys();
 const std::vector<std::string>& backbone_names();
 const std::vector<std::string>& pixel_decoder_names();
 
-// OneFormer's tasks in the order of the learned task embedding's rows (task_embed.weight):
-// semantic 0, instance 1, panoptic 2; Error(Usage) for another name.
-int oneformer_task_index(const std::string& task);
-
 }  // namespace segx::model

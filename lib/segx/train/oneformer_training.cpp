@@ -6,6 +6,7 @@
 
 #include "segx/core/error.hpp"
 #include "segx/io/safetensors_torch.hpp"
+#include "segx/model/oneformer_task.hpp"
 #include "segx/train/contrastive_loss.hpp"
 
 namespace segx::train {
@@ -87,14 +88,9 @@ OneFormerTraining::OneFormerTraining(const TrainConfig& c, const model::ModelCon
   const auto ec = encoder_config(c, m, tokenizer_.vocab_size());
   num_text_queries_ = m.decoder.num_queries - ec.n_ctx;
   context_length_ = ec.context_length;
-  // The model's task input per Task value (the enum's order): the prompt's tokens, or for a
-  // learned task embedding the task's row.
-  for (Task t : {Task::Semantic, Task::Instance, Task::Panoptic}) {
-    if (m.oneformer.task_embedding == "learned")
-      task_rows_.push_back({model::oneformer_task_index(task_name(t))});
-    else
-      task_rows_.push_back(tokenizer_.tokenize(task_prompt(t), m.oneformer.task_seq_len));
-  }
+  // The model's task input per Task value (the enum's order).
+  for (Task t : {Task::Semantic, Task::Instance, Task::Panoptic})
+    task_rows_.push_back(model::oneformer_task_input(m, &tokenizer_, task_name(t)));
   auto tensors = initial_text_encoder_parameters(ec, c.seed ^ kTextSeedSalt);
   tensors["criterion.logit_scale"] = initial_logit_scale(c.contrastive_temperature);
   std::string source = "<text encoder from scratch>";

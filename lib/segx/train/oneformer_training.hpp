@@ -37,6 +37,10 @@ class OneFormerTraining {
 
   // Every tensor (all trainable), in a fixed order.
   const std::vector<model::NamedTensor>& named_tensors() const { return tensors_; }
+  // Whether the contrastive loss is trained (loss.contrastive_weight > 0). Without it the text
+  // side has no loss to learn from: no text encoder forward, and it stays out of the optimizer
+  // (whose weight decay would otherwise shrink it step by step).
+  bool trains_text() const { return weight_ > 0; }
   // Texts per image the data loader makes (num_queries - n_ctx).
   int num_text_queries() const { return num_text_queries_; }
   // int64 [B, task_seq_len]: each image's task prompt, tokenized ([B, 1] task indices for a

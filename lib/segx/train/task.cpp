@@ -14,8 +14,6 @@ const char* task_name(Task task) {
   return "panoptic";
 }
 
-std::string task_prompt(Task task) { return std::string("the task is ") + task_name(task); }
-
 Task parse_task(const std::string& name) {
   if (name == "semantic") return Task::Semantic;
   if (name == "instance") return Task::Instance;

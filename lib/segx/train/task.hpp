@@ -10,7 +10,6 @@ namespace segx::train {
 enum class Task { Semantic, Instance, Panoptic };
 
 const char* task_name(Task task);                 // "semantic", ...
-std::string task_prompt(Task task);               // "the task is semantic" (tokenizer lowercases)
 Task parse_task(const std::string& name);         // Error(Config) on an unknown name
 
 // OneFormer's draw: u < semantic_prob -> semantic, u < instance_prob -> instance, else panoptic

@@ -103,8 +103,7 @@ Trainer::Trainer(TrainConfig config, TrainClasses classes, std::vector<TrainData
   if (device_.is_cuda()) chunks_ = 1;
   if (model_config_.is_oneformer()) {
     oneformer_ = std::make_unique<OneFormerTraining>(config_, model_config_, device_, dist_);
-    // Weight 0 leaves the loss out altogether: no text encoder forward, no loss_contrastive.
-    if (config_.criterion.contrastive_weight > 0)
+    if (oneformer_->trains_text())
       add_loss([this](const StepContext& c) {
         return std::map<std::string, torch::Tensor>{
             {"loss_contrastive",
@@ -194,10 +193,8 @@ void Trainer::build_optimizer() {
     std::vector<torch::Tensor> params;
   };
   std::vector<Group> groups;
-  // OneFormer's text side learns only through the contrastive loss: with weight 0 it stays out
-  // of the optimizer, whose weight decay would otherwise shrink it step by step.
   std::set<std::string> untrained;
-  if (oneformer_ && config_.criterion.contrastive_weight <= 0)
+  if (oneformer_ && !oneformer_->trains_text())
     for (const auto& t : oneformer_->named_tensors()) untrained.insert(t.name);
   for (const auto& p : all_tensors()) {
     if (!p.trainable || untrained.count(p.name)) continue;

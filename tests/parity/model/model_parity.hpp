@@ -21,6 +21,7 @@
 #include "segx/model/clip_tokenizer.hpp"
 #include "segx/model/config.hpp"
 #include "segx/model/model.hpp"
+#include "segx/model/oneformer_task.hpp"
 #include "support/fixtures.hpp"
 
 namespace segx::model::parity {
@@ -111,7 +112,8 @@ inline Run run_fixture(const std::string& sub, const at::Device& device = at::kC
     auto tok = ClipTokenizer::load(
         (test::fixtures_root() / "reference-model/tokenizer/bpe_simple_vocab_16e6.txt.gz")
             .string());
-    auto ids = tok.tokenize("the task is panoptic", r.cfg.oneformer.task_seq_len);
+    // The task input as segx infer builds it, checked here against the official outputs.
+    auto ids = oneformer_task_input(r.cfg, &tok, "panoptic");
     tokens = at::tensor(ids, at::kLong).view({1, -1}).to(device);
   }
   r.out = model->forward(batch.tensor, tokens, &r.trace);

@@ -7,6 +7,7 @@
 #include "segx/model/clip_tokenizer.hpp"
 #include "segx/model/config.hpp"
 #include "segx/model/mask2former.hpp"
+#include "segx/model/oneformer_task.hpp"
 #include "support/fixtures.hpp"
 
 namespace segx::model {
@@ -64,9 +65,9 @@ TEST(ModelConfig, OneFormerQueryFeaturesOptionRoundTrips) {
 // oneformer.task_embedding: upstream's token MLP unless asked; anything but the two values is a
 // config error naming the key and what it takes.
 TEST(ModelConfig, OneFormerTaskEmbeddingTakesTokenMlpOrLearned) {
-  EXPECT_EQ(parse_model_config(R"({"architecture": "oneformer"})", "m.json")
-                .oneformer.task_embedding,
-            "token_mlp");
+  EXPECT_EQ(
+      parse_model_config(R"({"architecture": "oneformer"})", "m.json").oneformer.task_embedding,
+      "token_mlp");
   try {
     parse_model_config(R"({"architecture": "oneformer", "oneformer": {"task_embedding": "x"}})",
                        "m.json");
@@ -148,6 +149,37 @@ TEST(ClipTokenizer, EncodesTaskStringsAndRejectsAWrongVocabulary) {
   EXPECT_EQ(kind, ErrorKind::Config);
   EXPECT_NE(msg.find("v.txt"), std::string::npos);
   EXPECT_NE(msg.find("2 merges"), std::string::npos) << msg;
+}
+
+// The decoder's task input that training and segx infer both take from oneformer_task_input:
+// upstream's prompt tokens are exactly those the official tokenizer gave for the in-repo OneFormer
+// reference ("the task is panoptic", task_seq_len); the learned embedding takes the task's row.
+TEST(OneFormerTaskInput, IsTheOfficialPromptTokensOrTheLearnedTaskRow) {
+  SEGX_REQUIRE_FIXTURES();
+  auto tok = ClipTokenizer::load(
+      (test::fixtures_root() / "reference-model/tokenizer/bpe_simple_vocab_16e6.txt.gz").string());
+  const std::string dir = std::string(SEGX_SOURCE_DIR) + "/tests/parity/model/data/oneformer_swin/";
+  auto c = load_model_config(dir + "model.json");
+  ASSERT_TRUE(c.is_oneformer());
+  ASSERT_TRUE(oneformer_task_needs_tokenizer(c));
+  auto official = io::load_tensors(dir + "outputs.safetensors").at("task.tokens").flatten();
+  auto ids = oneformer_task_input(c, &tok, "panoptic");
+  ASSERT_EQ(static_cast<std::int64_t>(ids.size()), official.numel());
+  EXPECT_TRUE(at::equal(at::tensor(ids, at::kLong), official.to(at::kLong)));
+  EXPECT_NE(oneformer_task_input(c, &tok, "semantic"), ids);
+
+  ErrorKind kind{};
+  auto msg = error_of([&] { oneformer_task_input(c, nullptr, "panoptic"); }, &kind);
+  EXPECT_EQ(kind, ErrorKind::Config);
+  EXPECT_NE(msg.find("tokenizer"), std::string::npos) << msg;
+  error_of([&] { oneformer_task_input(c, &tok, "depth"); }, &kind);
+  EXPECT_EQ(kind, ErrorKind::Usage);
+
+  c.oneformer.task_embedding = "learned";
+  EXPECT_FALSE(oneformer_task_needs_tokenizer(c));
+  EXPECT_EQ(oneformer_task_input(c, nullptr, "semantic"), std::vector<std::int64_t>{0});
+  EXPECT_EQ(oneformer_task_input(c, nullptr, "instance"), std::vector<std::int64_t>{1});
+  EXPECT_EQ(oneformer_task_input(c, nullptr, "panoptic"), std::vector<std::int64_t>{2});
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "segx/io/safetensors_torch.hpp"
 #include "segx/model/init.hpp"
 #include "segx/model/mask2former.hpp"
+#include "segx/model/oneformer_task.hpp"
 #include "support/fixtures.hpp"
 
 namespace segx::model {
