@@ -423,6 +423,8 @@ def detectron2_yaml_corpus():
              "base.yaml": b'_BASE_: "../Base-COCO.yaml"\nMODEL:\n  WEIGHTS: ""\n',
              "anchors.yaml": b"A: &x [1, 2, {k: v}]\nB: *x\nC: {<<: {d: 1}, e: 0x1F}\n"
                              b"D: [.5, 1e3, -.inf, .NaN, ~, yes, Off, '3', 0o17, 1_000]\n",
+             # An alias inside its own anchor (a cycle; a fuzz finding, see fuzz_findings_test).
+             "alias_cycle.yaml": b"A: &x [1, {k: *x}]\nB: !!python/tuple &y [1, *y]\n",
              "oneformer.yaml": b"MODEL:\n  META_ARCHITECTURE: OneFormer\n  ONE_FORMER:\n"
                                b"    NUM_OBJECT_QUERIES: 150\n    CLASS_WEIGHT: 2.0\n"
                                b"  TEXT_ENCODER:\n    CONTEXT_LENGTH: 77\n"}

@@ -29,6 +29,7 @@
 #include <regex>
 #include <sstream>
 #include <unordered_map>
+#include <vector>
 
 #include "segx/core/error.hpp"
 #include "segx/io/embedded_data.hpp"
@@ -272,6 +273,11 @@ const Resolvers& resolvers() {
 // copy, so a few lines of nested aliases ("billion laughs") expanded to billions of values: that
 // input kept fuzz_detectron2_yaml busy for over 20 minutes.
 constexpr std::size_t kMaxYamlValues = 100000;
+// The deepest nesting of collections a config file may hold. Real configs nest three or four
+// levels; yaml-cpp's parser stops literal nesting at a few hundred, but aliases nest further
+// without bound (an alias inside its own anchor, "&x [*x]", nests forever), and each level is a
+// stack frame here: such an input overflowed fuzz_detectron2_yaml's stack.
+constexpr std::size_t kMaxYamlDepth = 64;
 
 // Parser events are ignored; only where each document starts matters (see count_documents).
 class DocumentStarts final : public YAML::EventHandler {
@@ -359,10 +365,36 @@ class YamlReader {
                                 kMaxYamlValues));
   }
 
+  // The collections from the document down to the node being read: entering one that is already
+  // there (an alias inside its own anchor) or going deeper than kMaxYamlDepth is refused.
+  class Nesting {
+   public:
+    Nesting(YamlReader& r, const YAML::Node& n) : path_(r.path_) {
+      if (!n.IsSequence() && !n.IsMap()) return;
+      for (const auto& outer : path_)
+        if (outer.is(n)) r.data_error(n, "an alias refers to a collection that contains it");
+      if (path_.size() >= kMaxYamlDepth)
+        r.data_error(n, fmt::format("nested deeper than {} levels; a detectron2 config nests a few",
+                                    kMaxYamlDepth));
+      path_.push_back(n);
+      entered_ = true;
+    }
+    ~Nesting() {
+      if (entered_) path_.pop_back();
+    }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+
+   private:
+    std::vector<YAML::Node>& path_;
+    bool entered_ = false;
+  };
+
   Value convert(const YAML::Node& n, const std::string& key) {
     count_value(n);
     const std::string& tag = n.Tag();
     if (tag.compare(0, kPythonTag.size(), kPythonTag) == 0) return python(n, key);
+    const Nesting nesting(*this, n);
     switch (n.Type()) {
       case YAML::NodeType::Null:
         if (tag == kYamlTag + "str") return Value::of_str("");
@@ -577,6 +609,7 @@ class YamlReader {
   Value python(const YAML::Node& n, const std::string& key) {
     const std::string suffix = n.Tag().substr(kYamlTag.size());
     if (suffix == "python/tuple" && n.IsSequence()) {
+      const Nesting nesting(*this, n);
       Value v;
       v.kind = Kind::Tuple;
       for (const auto& e : n) v.items.push_back(convert(e, key));
@@ -591,6 +624,7 @@ class YamlReader {
   // A node in YAML flow style, for messages (its values count against kMaxYamlValues too).
   std::string flow(const YAML::Node& n) {
     count_value(n);
+    const Nesting nesting(*this, n);
     if (n.IsSequence()) {
       std::string s = "[";
       for (std::size_t i = 0; i < n.size(); ++i) s += (i ? ", " : "") + flow(n[i]);
@@ -615,6 +649,7 @@ class YamlReader {
 
   std::string file_;
   std::size_t values_ = 0;
+  std::vector<YAML::Node> path_;  // see Nesting
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@
 // a reference into yaml-cpp's iterator proxy (used after its scope), and a Python-tagged YAML
 // scalar that is not UTF-8 (an exception from nlohmann_json's dump escaping every reader), a
 // safetensors shape whose element count overflows int64, nested YAML aliases expanding to 10^9
-// values, a document starting with ',', an explicit !!int on text with a colon (base 60).
+// values, a document starting with ',', an explicit !!int on text with a colon (base 60), an
+// alias inside its own anchor (a cycle followed until the stack overflowed).
 #include <gtest/gtest.h>
 #include <libdeflate.h>
 
@@ -109,6 +110,50 @@ TEST(FuzzFindings, YamlAliasesExpandingBeyondAnyConfig) {
   EXPECT_EQ(tree.children[0].first, "A");
   EXPECT_EQ(tree.children[0].second.integer, 3);
   EXPECT_EQ(tree.at("B")->items.size(), 2u);
+}
+
+// An alias inside its own anchor ("&x [*x]", found by fuzz_detectron2_yaml as
+// "A: &x [1, 2BDDD: *x, ...]") makes yaml-cpp's tree a cycle; the reader followed it until the
+// stack overflowed. Aliases that nest without a cycle still go deeper than yaml-cpp's own limit on
+// literal nesting. Now both are a DataError naming the file and the line, also inside a
+// Python-tagged value (read only to print it).
+TEST(FuzzFindings, YamlAliasInsideItsOwnAnchorAndNestingWithoutEnd) {
+  const auto error_of = [](const std::string& text, bool resolve) -> std::string {
+    try {
+      if (resolve)
+        resolve_detectron2_yaml(text, "cycle.yaml");
+      else
+        parse_detectron2_yaml(text, "cycle.yaml");
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::DataError) << e.what();
+      return e.what();
+    }
+    return "no error";
+  };
+  for (const bool resolve : {false, true}) {
+    for (const std::string text :
+         {"A: &x [1, 2BDDDDDDDDDDDDDDDDDDDDD: *x, 0o7, 1_000]\n", "A:\n  B: &x [1, [*x]]\n",
+          "A: &x {B: *x}\n", "A: !!python/tuple &x [1, *x]\n",
+          "A: !!python/object:os.system &x [*x]\n"}) {
+      const auto msg = error_of(text, resolve);
+      EXPECT_NE(msg.find("'cycle.yaml': line "), std::string::npos) << text << msg;
+      EXPECT_NE(msg.find("an alias refers to a collection that contains it"), std::string::npos)
+          << text << msg;
+    }
+    // Forty levels written out, each alias adding forty more: no cycle, 160 levels deep.
+    std::string deep;
+    for (int i = 0; i < 4; ++i) {
+      deep += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " " + std::string(40, '[') +
+              (i ? "*a" + std::to_string(i - 1) : "1") + std::string(40, ']') + "\n";
+    }
+    const auto msg = error_of(deep, resolve);
+    EXPECT_NE(msg.find("nested deeper than 64 levels"), std::string::npos) << msg;
+  }
+  // An anchor used beside itself, and nesting a config could hold, stay readable.
+  const auto tree =
+      parse_detectron2_yaml("A: &x [1, [2]]\nB: [*x, *x]\nC: {D: {E: *x}}\n", "ok.yaml");
+  EXPECT_EQ(tree.at("B")->items.size(), 2u);
+  EXPECT_EQ(tree.at("C")->at("D")->at("E")->items.size(), 2u);
 }
 
 // A safetensors file of `header` JSON and `data` bytes.
