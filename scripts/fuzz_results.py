@@ -6,7 +6,8 @@
       coverage (cov, ft) from libFuzzer's final stats in LOG
   fuzz_results.py summary [RESULTS]
       per target, over every line so far (runs may span sessions and machines): runs, seconds,
-      CPU seconds, executions, the highest cov and ft, findings
+      CPU seconds, CPU seconds since the last run with a finding (the fixed code's), executions,
+      the highest cov and ft, findings
 """
 import datetime
 import json
@@ -55,20 +56,28 @@ def summary(path):
             except ValueError as e:
                 sys.exit(f"{path}:{n}: not JSON: {e}")
             t = totals.setdefault(r["target"], {"runs": 0, "seconds": 0, "cpu_seconds": 0.0,
-                                                "executions": 0, "cov": 0, "ft": 0, "findings": 0})
+                                                "executions": 0, "cov": 0, "ft": 0, "findings": 0,
+                                                "clean_cpu_seconds": 0.0})
             t["runs"] += 1
+            # CPU time since the last run with a finding: the runs of the code after its fix.
+            if r.get("findings"):
+                t["clean_cpu_seconds"] = 0.0
+            else:
+                t["clean_cpu_seconds"] += r.get("cpu_seconds") or 0
             t["seconds"] += r.get("seconds") or 0
             t["cpu_seconds"] += r.get("cpu_seconds") or 0
             t["executions"] += r.get("executions") or 0
             t["cov"] = max(t["cov"], r.get("cov") or 0)
             t["ft"] = max(t["ft"], r.get("ft") or 0)
             t["findings"] += r.get("findings") or 0
-    print(f"{'target':20} {'runs':>4} {'seconds':>8} {'cpu_s':>8} {'executions':>12} "
-          f"{'cov':>6} {'ft':>7} {'findings':>8}")
+    # clean_cpu_s: CPU seconds since the target's last finding (all of them when it had none).
+    print(f"{'target':20} {'runs':>4} {'seconds':>8} {'cpu_s':>8} {'clean_cpu_s':>11} "
+          f"{'executions':>12} {'cov':>6} {'ft':>7} {'findings':>8}")
     for name in sorted(totals):
         t = totals[name]
         print(f"{name:20} {t['runs']:4} {t['seconds']:8} {t['cpu_seconds']:8.0f} "
-              f"{t['executions']:12} {t['cov']:6} {t['ft']:7} {t['findings']:8}")
+              f"{t['clean_cpu_seconds']:11.0f} {t['executions']:12} {t['cov']:6} {t['ft']:7} "
+              f"{t['findings']:8}")
 
 
 def main():
