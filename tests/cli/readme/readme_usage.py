@@ -251,7 +251,14 @@ def main():
         if case.fixtures and not have_fixtures:
             print(f"SKIP (no fixtures at {fixtures}): {cmd}")
             continue
-        with tempfile.TemporaryDirectory(prefix="segx-readme-") as work:
+        with tempfile.TemporaryDirectory(prefix="segx-readme-") as root:
+            # The work folder stands where the project root would, beside shared/fixtures, so
+            # that paths the README's commands reach from the root (the recipes' datasets,
+            # ../../../shared/... from datasets/recipes/ through the `datasets` link) resolve.
+            work = os.path.join(root, "project")
+            os.makedirs(os.path.join(root, "shared"))
+            os.mkdir(work)
+            os.symlink(os.path.abspath(fixtures), os.path.join(root, "shared", "fixtures"))
             # The setup's own failure is reported as such, not as the command's.
             setup = subprocess.run(["bash", "-c", HELPERS + case.setup], cwd=work, env=env,
                                    capture_output=True, text=True)
